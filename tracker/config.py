@@ -1,0 +1,404 @@
+"""feeds.yaml -> validated Config and FeedConfig objects, with clear errors.
+
+Every problem is collected and reported at once, each naming the file, the
+feed and the key, so a user fixes the whole file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker import __version__
+from tracker.errors import ConfigError
+
+DEFAULT_BASE_URLS = {
+    "pubmed": "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
+    "europepmc": "https://www.ebi.ac.uk/europepmc/webservices/rest/",
+    "crossref": "https://api.crossref.org/",
+}
+
+TOP_KEYS = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
+DEFAULT_KEYS = ("rate_limit", "timeout", "max_bytes", "since")
+FILTER_KEYS = ("include_any", "exclude_any")
+FEED_COMMON_KEYS = ("name", "kind", "url", "query", "base_url", "filters", "enabled") + DEFAULT_KEYS
+BUILTIN_DEFAULTS: dict[str, Any] = {
+    "rate_limit": 1.0,
+    "timeout": 30.0,
+    "max_bytes": 20_000_000,
+    "since": date(2010, 1, 1),
+}
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    include_any: tuple[str, ...] = ()
+    exclude_any: tuple[str, ...] = ()
+
+
+@dataclass
+class FeedConfig:
+    name: str
+    kind: str
+    url: str | None = None
+    query: str | None = None
+    base_url: str | None = None
+    rate_limit: float = 1.0
+    timeout: float = 30.0
+    max_bytes: int = 20_000_000
+    since: date = date(2010, 1, 1)
+    filters: Filters = field(default_factory=Filters)
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass
+class Config:
+    path: Path
+    index_dir: Path
+    contact_email: str | None
+    user_agent: str
+    ncbi_api_key: str | None
+    filters: Filters
+    feeds: list[FeedConfig]
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+
+def find_config(explicit: str | os.PathLike | None) -> Path:
+    """--config, then $TRACKER_CONFIG, then ./feeds.yaml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRACKER_CONFIG")
+    if env:
+        return Path(env)
+    return Path("feeds.yaml")
+
+
+def load(path: str | os.PathLike | None = None) -> Config:
+    p = find_config(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such configuration file (use --config or $TRACKER_CONFIG).") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a directory, not a feeds.yaml file.") from None
+    except PermissionError:
+        raise ConfigError(f"{p}: cannot read the configuration file (permission denied).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: the configuration file is not UTF-8 text.") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the configuration file ({exc.strerror}).") from None
+    return parse(text, p)
+
+
+def parse(text: str, path: Path) -> Config:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
+    return _Validator(path).run(data)
+
+
+def _suggest(key: str, valid: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Validator:
+    def __init__(self, path: Path):
+        self.path = path
+        self.base = path.resolve().parent
+        self.errors: list[str] = []
+
+    def err(self, where: str, message: str) -> None:
+        self.errors.append(f"{self.path}: {where}{message}")
+
+    # value checkers: return the cleaned value or None after recording an error
+    def number(self, where: str, key: str, value: Any, *, integer: bool = False) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str):
+                try:
+                    value = int(value) if integer else float(value)
+                except ValueError:
+                    value = None
+            else:
+                value = None
+            if value is None:
+                self.err(where, f"key '{key}' must be a {'whole ' if integer else ''}number.")
+                return None
+        if integer and float(value) != int(value):
+            self.err(where, f"key '{key}' must be a whole number.")
+            return None
+        if value <= 0:
+            self.err(where, f"key '{key}' must be greater than 0.")
+            return None
+        return int(value) if integer else float(value)
+
+    def a_date(self, where: str, key: str, value: Any) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.err(where, f"key '{key}' must be a date like 2015-01-31.")
+        return None
+
+    def string(self, where: str, key: str, value: Any) -> str | None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.err(where, f"key '{key}' must be a non-empty text.")
+            return None
+        return value.strip()
+
+    def boolean(self, where: str, key: str, value: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        self.err(where, f"key '{key}' must be true or false.")
+        return None
+
+    def http_url(self, where: str, key: str, value: Any, *, local_ok: bool) -> str | None:
+        text = self.string(where, key, value)
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return text
+        if local_ok and parts.scheme == "file":
+            return text
+        if local_ok and not parts.scheme or (local_ok and len(parts.scheme) == 1):
+            # a local path (or a Windows drive letter): relative to feeds.yaml
+            return (self.base / text).resolve().as_uri()
+        allowed = "an http(s) URL or a local file path" if local_ok else "an http(s) URL"
+        self.err(where, f"key '{key}' must be {allowed}, not '{text}'.")
+        return None
+
+    def filters(self, where: str, value: Any, inherited: Filters) -> Filters:
+        if value is None:
+            return inherited
+        if not isinstance(value, dict):
+            self.err(where, "key 'filters' must be a mapping with include_any/exclude_any.")
+            return inherited
+        out = {"include_any": inherited.include_any, "exclude_any": inherited.exclude_any}
+        for key, items in value.items():
+            if key not in FILTER_KEYS:
+                self.err(where, f"unknown key 'filters.{key}'{_suggest(str(key), FILTER_KEYS)}.")
+                continue
+            if items is None:
+                items = []
+            if not isinstance(items, list) or not all(isinstance(i, (str, int)) for i in items):
+                self.err(where, f"key 'filters.{key}' must be a list of words or phrases.")
+                continue
+            out[key] = tuple(str(i) for i in items if str(i).strip())
+        return Filters(**out)
+
+    def run(self, data: Any) -> Config:
+        from tracker import sources
+
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path}: the top level must be a mapping of keys (index, feeds, ...).")
+        data = _expand_env(data)
+        for key in data:
+            if key not in TOP_KEYS:
+                self.err("", f"unknown top-level key '{key}'{_suggest(str(key), TOP_KEYS)}.")
+
+        index = data.get("index", "index")
+        index_s = self.string("", "index", index) or "index"
+        index_dir = Path(index_s).expanduser()
+        if not index_dir.is_absolute():
+            index_dir = self.base / index_dir
+
+        email = data.get("contact_email")
+        if email in (None, ""):
+            email = None
+        elif not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+            self.err("", f"key 'contact_email' must be an e-mail address, not '{email}'.")
+            email = None
+        else:
+            email = email.strip()
+        user_agent = data.get("user_agent")
+        if user_agent in (None, ""):
+            user_agent = f"tracker/{__version__}" + (f" (mailto:{email})" if email else "")
+        else:
+            user_agent = self.string("", "user_agent", user_agent) or f"tracker/{__version__}"
+        api_key = data.get("ncbi_api_key")
+        api_key = str(api_key).strip() if api_key not in (None, "") else None
+
+        defaults = dict(BUILTIN_DEFAULTS)
+        raw_defaults = data.get("defaults") or {}
+        if not isinstance(raw_defaults, dict):
+            self.err("", "key 'defaults' must be a mapping.")
+            raw_defaults = {}
+        for key, value in raw_defaults.items():
+            if key not in DEFAULT_KEYS:
+                self.err("defaults: ", f"unknown key '{key}'{_suggest(str(key), DEFAULT_KEYS)}.")
+                continue
+            checked = self._default_value("defaults: ", key, value)
+            if checked is not None:
+                defaults[key] = checked
+        global_filters = self.filters("", data.get("filters"), Filters())
+
+        registry = sources.load_all()
+        feeds: list[FeedConfig] = []
+        raw_feeds = data.get("feeds")
+        if raw_feeds is None:
+            raw_feeds = []
+        if not isinstance(raw_feeds, list):
+            self.err("", "key 'feeds' must be a list of feeds.")
+            raw_feeds = []
+        seen: set[str] = set()
+        for i, raw in enumerate(raw_feeds, 1):
+            feed = self._feed(i, raw, defaults, global_filters, registry, seen)
+            if feed is not None:
+                feeds.append(feed)
+
+        if self.errors:
+            n = len(self.errors)
+            head = self.errors[0] if n == 1 else f"{self.path}: {n} problems in the configuration."
+            raise ConfigError(head, self.errors)
+        return Config(self.path, index_dir, email, user_agent, api_key, global_filters, feeds)
+
+    def _default_value(self, where: str, key: str, value: Any) -> Any:
+        if key == "since":
+            return self.a_date(where, key, value)
+        return self.number(where, key, value, integer=(key == "max_bytes"))
+
+    def _feed(self, i, raw, defaults, global_filters, registry, seen) -> FeedConfig | None:
+        if not isinstance(raw, dict):
+            self.err(f"feed #{i}: ", "must be a mapping with name, kind and url or query.")
+            return None
+        name = raw.get("name")
+        if name is None or not str(name).strip():
+            where = f"feed #{i}: "
+            self.err(where, "missing key 'name'.")
+            name = None
+        else:
+            name = str(name).strip()
+            where = f"feed '{name}': "
+            if not _NAME.match(name):
+                self.err(where, "key 'name' may hold only letters, digits, '-', '_' and '.'.")
+            if name in seen:
+                self.err(where, "duplicate feed name; each feed needs its own name.")
+            seen.add(name)
+        kind = raw.get("kind")
+        cls = None
+        if kind is None:
+            self.err(where, f"missing key 'kind' (one of {', '.join(sorted(registry))}).")
+        elif kind not in registry:
+            self.err(where, f"unknown kind '{kind}'{_suggest(str(kind), sorted(registry))}; "
+                            f"valid kinds: {', '.join(sorted(registry))}.")
+        else:
+            cls = registry[kind]
+        allowed = FEED_COMMON_KEYS + tuple(cls.keys if cls else ())
+        for key in raw:
+            if key not in allowed and cls is not None:
+                self.err(where, f"unknown key '{key}'{_suggest(str(key), allowed)}.")
+        if cls is None:
+            return None
+        values: dict[str, Any] = dict(defaults)
+        for key in DEFAULT_KEYS:
+            if key in raw:
+                checked = self._default_value(where, key, raw[key])
+                if checked is not None:
+                    values[key] = checked
+        for key in cls.required:
+            if raw.get(key) in (None, ""):
+                self.err(where, f"missing key '{key}' (a {kind} feed needs it).")
+        url = raw.get("url")
+        if url not in (None, ""):
+            url = self.http_url(where, "url", url, local_ok=kind in ("rss", "html"))
+        else:
+            url = None
+        query = raw.get("query")
+        query = self.string(where, "query", query) if query not in (None, "") else None
+        base_url = raw.get("base_url")
+        if base_url not in (None, ""):
+            base_url = self.http_url(where, "base_url", base_url, local_ok=False)
+        else:
+            base_url = DEFAULT_BASE_URLS.get(kind)
+        if base_url and not base_url.endswith("/"):
+            base_url += "/"
+        enabled = raw.get("enabled", True)
+        enabled = self.boolean(where, "enabled", enabled) if "enabled" in raw else True
+        options: dict[str, Any] = {}
+        for key, spec in (cls.keys or {}).items():
+            if key in raw:
+                try:
+                    options[key] = spec.check(raw[key])
+                except (TypeError, ValueError) as exc:
+                    self.err(where, f"key '{key}' {exc}.")
+        filters = self.filters(where, raw.get("filters"), global_filters)
+        if name is None:
+            return None
+        return FeedConfig(
+            name=name, kind=kind, url=url, query=query, base_url=base_url,
+            rate_limit=values["rate_limit"], timeout=values["timeout"],
+            max_bytes=values["max_bytes"], since=values["since"], filters=filters,
+            enabled=bool(enabled) if enabled is not None else True, options=options,
+        )
+
+
+def _expand_env(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ENV.sub(lambda m: os.environ.get(m.group(1), ""), value)
+    if isinstance(value, list):
+        return [_expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v) for k, v in value.items()}
+    return value
+
+
+# Checkers for kind-specific keys (raise ValueError with the reason).
+def check_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def check_positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("must be a whole number greater than 0")
+    return value
+
+
+def check_text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty text")
+    return value.strip()
+
+
+def check_css(value: Any) -> str:
+    text = check_text(value)
+    try:
+        import soupsieve
+
+        soupsieve.compile(text)
+    except ImportError:
+        pass
+    except Exception as exc:  # soupsieve.SelectorSyntaxError
+        raise ValueError(f"is not a valid CSS selector ({str(exc).splitlines()[0]})") from None
+    return text

@@ -1,0 +1,257 @@
+"""Article, the one record type, and the identity and merge rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Column order of the DESIGN record table; every output uses these names.
+RECORD_FIELDS: tuple[str, ...] = (
+    "id", "title", "abstract", "authors", "journal", "year", "published",
+    "doi", "pmid", "pmcid", "url", "study_type", "case_count", "drugs",
+    "conditions", "language", "feeds", "first_seen", "fetched_at", "body",
+)
+LIST_FIELDS = frozenset({"authors", "drugs", "conditions", "feeds"})
+STUDY_TYPES = ("case_report", "case_series", "cohort", "rct", "meta_analysis", "review", "other")
+
+# Provenance of an extracted value, most trusted first.
+PROVENANCE_RANK = {"registry": 3, "metadata": 2, "text": 1}
+
+# Fields whose value is "the one richest source wins" in a merge.
+_SCALAR_MERGE = ("title", "abstract", "journal", "year", "published", "doi", "pmid",
+                 "pmcid", "url", "study_type", "case_count", "language", "body")
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.I)
+_DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|yclid|"
+    r"ref_?src|cmpid|source|rss|af)$", re.I)
+_WS = re.compile(r"\s+")
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """'https://doi.org/10.1093/ECCO-JCC/jjz001' -> '10.1093/ecco-jcc/jjz001'; None if not a DOI."""
+    if not value:
+        return None
+    doi = _DOI_PREFIX.sub("", value.strip()).strip()
+    doi = doi.rstrip(".,;)")
+    doi = doi.lower()
+    return doi if _DOI_SHAPE.match(doi) else None
+
+
+def normalize_pmid(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    text = re.sub(r"^(?:pmid:?\s*)", "", text, flags=re.I)
+    return text if text.isdigit() and text != "0" else None
+
+
+def normalize_pmcid(value: Any) -> str | None:
+    if not value:
+        return None
+    text = str(value).strip().upper()
+    if text.isdigit():
+        text = "PMC" + text
+    return text if re.fullmatch(r"PMC\d+", text) else None
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Drop the fragment and tracking parameters, lower-case scheme and host."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.scheme or not parts.netloc:
+        return url
+    host = parts.hostname or ""
+    netloc = host.lower()
+    if parts.port and not ((parts.scheme.lower(), parts.port) in (("http", 80), ("https", 443))):
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not _TRACKING_PARAMS.match(k)]
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+
+
+def clean_text(value: str | None) -> str | None:
+    """Whitespace normalised, NFC; None for empty."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", _WS.sub(" ", str(value))).strip()
+    return text or None
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Article:
+    """One paper or page. Field names are the DESIGN record table's."""
+
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] = field(default_factory=list)
+    journal: str | None = None
+    year: int | None = None
+    published: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    url: str | None = None
+    study_type: str | None = None
+    case_count: int | None = None
+    drugs: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    language: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    first_seen: str | None = None
+    fetched_at: str | None = None
+    body: str | None = None
+    # Beyond the record table: where each extracted value came from
+    # (registry, metadata, text), and registry subject data used by extraction.
+    provenance: dict[str, str] = field(default_factory=dict)
+    publication_types: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.doi = normalize_doi(self.doi)
+        self.pmid = normalize_pmid(self.pmid)
+        self.pmcid = normalize_pmcid(self.pmcid)
+        self.url = canonical_url(self.url)
+        for name in ("title", "abstract", "journal", "language"):
+            setattr(self, name, clean_text(getattr(self, name)))
+        if self.year is not None:
+            try:
+                self.year = int(self.year)
+            except (TypeError, ValueError):
+                self.year = None
+        if self.case_count is not None:
+            try:
+                self.case_count = int(self.case_count)
+            except (TypeError, ValueError):
+                self.case_count = None
+
+    @property
+    def id(self) -> str | None:
+        if self.doi:
+            return f"doi:{self.doi}"
+        if self.pmid:
+            return f"pmid:{self.pmid}"
+        if self.url:
+            return f"url:{self.url}"
+        return None
+
+    def identity_keys(self) -> list[str]:
+        """Every key this record may be known by, most authoritative first."""
+        keys = []
+        if self.doi:
+            keys.append(f"doi:{self.doi}")
+        if self.pmid:
+            keys.append(f"pmid:{self.pmid}")
+        if self.url:
+            keys.append(f"url:{self.url}")
+        return keys
+
+    def set(self, name: str, value: Any, source: str) -> bool:
+        """Set a field if empty or if `source` is more trusted than what is there."""
+        if value in (None, "", []):
+            return False
+        current = getattr(self, name)
+        if current not in (None, "", []):
+            have = PROVENANCE_RANK.get(self.provenance.get(name, ""), 0)
+            if PROVENANCE_RANK.get(source, 0) <= have:
+                return False
+        setattr(self, name, value)
+        self.provenance[name] = source
+        return True
+
+    def to_dict(self, include_body: bool = True) -> dict[str, Any]:
+        data = asdict(self)
+        out: dict[str, Any] = {"id": self.id}
+        for name in RECORD_FIELDS[1:]:
+            if name == "body" and not include_body:
+                continue
+            out[name] = data[name]
+        out["provenance"] = data["provenance"]
+        out["publication_types"] = data["publication_types"]
+        out["keywords"] = data["keywords"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Article":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _richer(a: Any, b: Any) -> Any:
+    """Prefer the fuller of two values of the same trust."""
+    if a in (None, "", []):
+        return b
+    if b in (None, "", []):
+        return a
+    if isinstance(a, str) and isinstance(b, str):
+        return b if len(b) > len(a) else a
+    return a
+
+
+def _union(a: list[str], b: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in list(a) + list(b):
+        if item and item not in seen:
+            seen[item] = None
+    return list(seen)
+
+
+def merge(old: Article, new: Article) -> Article:
+    """One record from two of the same paper.
+
+    Per field, the more trusted source wins (registry > metadata > text);
+    at equal trust the fuller value wins, and the older record keeps ties.
+    Feeds, drugs and conditions are united; first_seen is the earliest.
+    """
+    out = Article.from_dict(old.to_dict())
+    for name in _SCALAR_MERGE:
+        a, b = getattr(old, name), getattr(new, name)
+        ra = PROVENANCE_RANK.get(old.provenance.get(name, ""), 0)
+        rb = PROVENANCE_RANK.get(new.provenance.get(name, ""), 0)
+        if b in (None, "", []):
+            continue
+        if a in (None, "", []) or rb > ra:
+            chosen, src = b, new.provenance.get(name)
+        elif rb < ra:
+            continue
+        else:
+            chosen = _richer(a, b)
+            src = new.provenance.get(name) if chosen is b else old.provenance.get(name)
+        setattr(out, name, chosen)
+        if src:
+            out.provenance[name] = src
+    # authors: the longer trusted list; order matters, so no union
+    ra = PROVENANCE_RANK.get(old.provenance.get("authors", ""), 0)
+    rb = PROVENANCE_RANK.get(new.provenance.get("authors", ""), 0)
+    if new.authors and (not old.authors or rb > ra or (rb == ra and len(new.authors) > len(old.authors))):
+        out.authors = list(new.authors)
+        if "authors" in new.provenance:
+            out.provenance["authors"] = new.provenance["authors"]
+    out.drugs = sorted(set(old.drugs) | set(new.drugs))
+    out.conditions = sorted(set(old.conditions) | set(new.conditions))
+    out.feeds = sorted(set(old.feeds) | set(new.feeds))
+    out.publication_types = _union(old.publication_types, new.publication_types)
+    out.keywords = _union(old.keywords, new.keywords)
+    firsts = [t for t in (old.first_seen, new.first_seen) if t]
+    out.first_seen = min(firsts) if firsts else None
+    fetched = [t for t in (old.fetched_at, new.fetched_at) if t]
+    out.fetched_at = max(fetched) if fetched else None
+    # A DOI learnt later re-keys the record; identity follows doi > pmid > url.
+    return out
