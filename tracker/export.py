@@ -47,7 +47,9 @@ _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", 
                         "dos", "das", "du", "la", "le", "ter", "ten", "bin", "al", "y"})
 _CORPORATE = re.compile(r"\b(group|consortium|collaborat\w*|committee|society|"
                         r"investigators|association|organi[sz]ation|network|team|study)\b", re.I)
-_INITIALS = re.compile(r"^[A-Z]{1,4}$|^(?:[A-Z]\.[ -]?){1,4}$")
+# Letters NFKD does not decompose, spelled as bibliographies usually fold them.
+_FOLD = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+                       "ß": "ss", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "ı": "i"})
 
 
 def write(records: Iterable[dict], fmt: str, out: TextIO, *,
@@ -180,7 +182,7 @@ def split_name(name: str) -> tuple[str, str]:
     if len(parts) == 1:
         return name, ""
     # PubMed style: family name(s) then initials.
-    if _INITIALS.match(parts[-1]):
+    if _is_initials(parts[-1]):
         return " ".join(parts[:-1]), parts[-1]
     # Given names first: the family name is the last word plus its particles.
     i = len(parts) - 1
@@ -189,8 +191,13 @@ def split_name(name: str) -> tuple[str, str]:
     return " ".join(parts[i:]), " ".join(parts[:i])
 
 
+def _is_initials(token: str) -> bool:
+    letters = token.replace(".", "").replace("-", "")
+    return 0 < len(letters) <= 4 and letters.isalpha() and letters.isupper()
+
+
 def _ascii_fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
 
 
