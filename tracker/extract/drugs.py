@@ -1,0 +1,140 @@
+"""Drug lexicon for IBD therapies and `find_drugs(text)`.
+
+The lexicon lives in tracker/data/drugs.json (generic -> class, brands,
+biosimilar names and codes, misspellings, case-sensitive abbreviations).
+This module only loads it (stdlib json; search code imports BRANDS and
+CLASSES to expand queries, so no heavy imports here) and applies it:
+
+1. exact names, brands and codes, case-insensitive, hyphen/space optional
+   between parts ("CT-P13" = "CT P13" = "CTP13");
+2. abbreviations ("IFX", "MTX", "6-MP") case-sensitive, whole words only;
+3. near-misses of long generic names ("natalizimab", "adalimumb"): same
+   first four letters, edit distance 1 (2 for names of 11+ letters).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from tracker.extract.textutil import DATA_DIR, trie_pattern
+
+_LEXICON = json.loads((DATA_DIR / "drugs.json").read_text(encoding="utf-8"))
+
+# Separators that may sit between the parts of a name or code.
+_SEP_CHARS = re.compile(r"[\s\-\u2010\u2011\u2013,]+")
+# Words after a drug name that make it a metabolite or assay, not the drug.
+_NOT_DRUG_AFTER = re.compile(r"\s*(?:nucleotides?|levels? of 6|methyltransferase)", re.I)
+
+
+def _key(text: str) -> str:
+    return _SEP_CHARS.sub("", text.lower())
+
+
+def _build() -> tuple[dict[str, str], dict[str, str], dict[str, list[str]], dict[str, str]]:
+    brands: dict[str, str] = {}      # key (no separators, lower) -> generic
+    abbrevs: dict[str, str] = {}     # exact abbreviation -> generic
+    classes: dict[str, list[str]] = {}
+    class_of: dict[str, str] = {}
+    for generic, entry in _LEXICON["drugs"].items():
+        class_of[generic] = entry["class"]
+        classes.setdefault(entry["class"], []).append(generic)
+        for name in [generic, *entry["names"], *entry["codes"], *entry["misspellings"]]:
+            brands.setdefault(_key(name), generic)
+        for abbr in entry["abbrev"]:
+            abbrevs[abbr] = generic
+    for cls, aliases in _LEXICON["classes"].items():
+        members = classes.setdefault(cls, [])
+        for alias in aliases:
+            classes.setdefault(alias.lower(), members)
+    return brands, abbrevs, classes, class_of
+
+
+_BRAND_KEYS, ABBREVIATIONS, CLASSES, CLASS_OF = _build()
+GENERICS: tuple[str, ...] = tuple(_LEXICON["drugs"])
+
+# Public: every brand, code, variant (as written in the lexicon, lower case) -> generic.
+BRANDS: dict[str, str] = {}
+for _generic, _entry in _LEXICON["drugs"].items():
+    for _name in [*_entry["names"], *_entry["codes"], *_entry["misspellings"]]:
+        BRANDS[_name.lower()] = _generic
+        BRANDS.setdefault(_key(_name), _generic)
+
+
+def _term_form(name: str) -> str:
+    """Lexicon name -> trie term: lower case, parts separated by one space."""
+    return " ".join(p for p in _SEP_CHARS.split(name.lower()) if p)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern, re.Pattern | None]:
+    terms = {_term_form(n) for e in _LEXICON["drugs"].values()
+             for n in [*e["names"], *e["codes"], *e["misspellings"]]}
+    terms |= {_term_form(g) for g in GENERICS}
+    names = re.compile(r"(?<![\w])" + trie_pattern(sorted(terms), sep=r"[\s\-\u2010\u2011\u2013,]?")
+                       + r"(?![\w])", re.I)
+    abbr = None
+    if ABBREVIATIONS:
+        abbr = re.compile(r"(?<![\w\-/])(?:" + "|".join(
+            re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w\-/])")
+    return names, abbr
+
+
+# Fuzzy pass: long generics indexed by their first four letters.
+_FUZZY_MIN_LEN = 9
+_FUZZY_INDEX: dict[str, list[str]] = {}
+for _g in GENERICS:
+    if len(_g) >= _FUZZY_MIN_LEN and " " not in _g:
+        _FUZZY_INDEX.setdefault(_g[:4], []).append(_g)
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{8,}")
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+@lru_cache(maxsize=4096)
+def _fuzzy(word: str) -> str | None:
+    for generic in _FUZZY_INDEX.get(word[:4], ()):
+        limit = 2 if len(generic) >= 11 else 1
+        if _distance(word, generic, limit) <= limit:
+            return generic
+    return None
+
+
+def find_drugs(text: str | None) -> set[str]:
+    """Generic names (lower case) of every lexicon drug named in `text`."""
+    if not text:
+        return set()
+    names, abbr = _patterns()
+    found: set[str] = set()
+    for m in names.finditer(text):
+        generic = _BRAND_KEYS.get(_key(m.group()))
+        if generic and not _NOT_DRUG_AFTER.match(text, m.end()):
+            found.add(generic)
+    if abbr is not None:
+        for m in abbr.finditer(text):
+            found.add(ABBREVIATIONS[m.group()])
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if word[:4] in _FUZZY_INDEX and word not in _BRAND_KEYS:
+            generic = _fuzzy(word)
+            if generic:
+                found.add(generic)
+    return found
+
+
+def drug_class(generic: str) -> str | None:
+    return CLASS_OF.get(generic)

@@ -1,0 +1,125 @@
+"""Small text helpers shared by the extractors: accent folding, trie regexes,
+reference-section stripping and sentence spans.
+
+Everything here is pure and cheap; patterns compile once at import.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable
+
+DATA_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
+
+# Headings after which a page lists references, not its own prose.
+_REFERENCE_HEADING = re.compile(
+    r"(?:^|\n)[ \t#*]*(?:\d+\.?\s*)?(?:references?|bibliography|literature cited|works cited|"
+    r"referencias(?: bibliogr[aá]ficas)?|refer[eê]ncias(?: bibliogr[aá]ficas)?|bibliograf[ií]a|"
+    r"r[ée]f[ée]rences|literatur(?:verzeichnis)?|bibliografia)[ \t:]*(?:\n|$)",
+    re.I,
+)
+
+# Folding table: accented Latin letters -> base letter, length preserving.
+_FOLD: dict[int, str] = {}
+for _cp in range(0xC0, 0x250):
+    _base = unicodedata.normalize("NFKD", chr(_cp))[0]
+    if _base.isascii() and _base.isalpha():
+        _FOLD[_cp] = _base
+_FOLD.update({ord("’"): "'", ord("‘"): "'", ord("‐"): "-", ord("‑"): "-", ord("–"): "-",
+              ord("—"): "-", ord("\u00a0"): " ", ord("\u202f"): " ", ord("“"): '"', ord("”"): '"'})
+
+
+def fold(text: str) -> str:
+    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid)."""
+    return text.translate(_FOLD)
+
+
+_NAME_PUNCT = re.compile(r"[^\w\s&]")
+_NAME_WS = re.compile(r"\s+")
+
+
+def norm_key(text: str) -> str:
+    """Comparison key for names: folded, lower, '&' -> 'and', no punctuation or leading 'the'."""
+    text = fold(unicodedata.normalize("NFC", text)).lower()
+    text = text.replace("'s", "s").replace("'", "")
+    text = _NAME_PUNCT.sub(" ", text).replace("&", " and ")
+    text = _NAME_WS.sub(" ", text).strip()
+    if text.startswith("the "):
+        text = text[4:]
+    return text
+
+
+def strip_references(text: str | None) -> str:
+    """Main text only: cut at a 'References' heading found after the first fifth of the text."""
+    if not text:
+        return ""
+    for m in _REFERENCE_HEADING.finditer(text):
+        if m.start() > len(text) // 5:
+            return text[: m.start()]
+    return text
+
+
+def trie_pattern(terms: Iterable[str], sep: str = r"[\s\-]?", apostrophe_s: bool = False) -> str:
+    """A regex alternation shaped as a trie, so each position tries few branches.
+
+    A space in a term stands for `sep`; with `apostrophe_s`, an 's' may be
+    preceded by an apostrophe ("crohns" matches "Crohn's").
+    """
+    trie: dict = {}
+    for term in terms:
+        if not term:
+            continue
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = []
+        for ch in sorted(k for k in node if k):
+            if ch == " ":
+                head = sep
+            elif ch == "s" and apostrophe_s:
+                head = r"'?s"
+            else:
+                head = re.escape(ch)
+            branches.append(head + build(node[ch]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+_SENT_END = re.compile(r"(?<=[A-Za-z0-9%)\]])[.!?](?=\s+[A-Z¿¡\"“(])|\n\s*\n")
+_ABBREV_TAIL = re.compile(r"(?:\b[A-Z][a-z]{0,4}|\b[A-Z]{1,3}|\bet al|\b[a-z]{1,2}|\b[vV]s|\b(?:No|Vol|Fig|Dr|Mr|Mrs|Ms|St|Jr|Inc|Ltd|Co))$")
+
+
+def _is_boundary(text: str, m: re.Match) -> bool:
+    """False for the period of an abbreviation ("Rev. Med. Chil.", "et al.", "Dr.")."""
+    if m.group().startswith("\n"):
+        return True
+    return not _ABBREV_TAIL.search(text, max(0, m.start() - 8), m.start())
+
+
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Start and end offsets of the sentence holding `pos` (rough: period + capital)."""
+    start = 0
+    for m in _SENT_END.finditer(text, max(0, pos - 600), pos):
+        if _is_boundary(text, m):
+            start = m.end()
+    end = min(len(text), pos + 400)
+    for m in _SENT_END.finditer(text, pos, end):
+        if _is_boundary(text, m):
+            end = m.end()
+            break
+    return start, end
+
+
+def join_text(*parts: str | None) -> str:
+    return "\n\n".join(p for p in parts if p)
