@@ -54,12 +54,15 @@ class State:
         self._cursors[(feed, key)] = value
 
     # item hashes
-    def item_hash(self, feed: str, key: str) -> str | None:
+    def item_hash(self, feed: str, key: str) -> tuple[str, str] | None:
+        """(content hash, record id) of an item this feed gave before; record id is
+        empty for an item the filters turned away."""
         staged = self._items.get((feed, key))
         if staged:
-            return staged[0]
-        row = self.db.execute("SELECT hash FROM items WHERE feed=? AND key=?", (feed, key)).fetchone()
-        return row[0] if row else None
+            return staged
+        row = self.db.execute("SELECT hash, record_id FROM items WHERE feed=? AND key=?",
+                              (feed, key)).fetchone()
+        return (row[0], row[1] or "") if row else None
 
     def stage_item(self, feed: str, key: str, digest: str, record_id: str) -> None:
         self._items[(feed, key)] = (digest, record_id)

@@ -1,0 +1,315 @@
+"""The command line: parse options, call the library, render. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from tracker import __version__
+from tracker.errors import ConfigError, TrackerError
+
+EXIT_USAGE = 2
+
+
+class _State:
+    def __init__(self, config: str | None, index: str | None, verbose: int, quiet: bool):
+        self.config_path = config
+        self.index_path = index
+        self.verbose = verbose
+        self.quiet = quiet
+        self._config = None
+
+    def config(self):
+        if self._config is None:
+            from tracker import config as cfg
+
+            self._config = cfg.load(self.config_path)
+        return self._config
+
+    def index_dir(self) -> Path:
+        if self.index_path:
+            return Path(self.index_path)
+        return self.config().index_dir
+
+    def open_index(self):
+        from tracker.index import Index
+
+        return Index.open(self.index_dir())
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+class TrackerGroup(click.Group):
+    """Turns library errors into one sentence on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        verbose = (ctx.obj.verbose if isinstance(ctx.obj, _State) else 0) or "-v" in sys.argv[1:2]
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for line in exc.errors:
+                click.echo(f"error: {line}", err=True)
+            if verbose:
+                raise
+            ctx.exit(exc.exit_code)
+        except TrackerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            if verbose:
+                raise
+            ctx.exit(exc.exit_code)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            click.echo(f"error: {where}{exc.strerror or exc}.", err=True)
+            if verbose:
+                raise
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; everything committed so far is kept.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="FILE", envvar="TRACKER_CONFIG",
+              help="feeds.yaml to use (default: $TRACKER_CONFIG, then ./feeds.yaml).")
+@click.option("--index", "index_path", metavar="DIR", help="Index directory (default: from feeds.yaml).")
+@click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
+@click.version_option(__version__, prog_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, config_path, index_path, verbose, quiet):
+    """tracker: a local, searchable library of the Crohn's disease literature."""
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = _State(config_path, index_path, verbose, quiet)
+
+
+# crawl -------------------------------------------------------------------
+
+def _summary_line(result) -> str:
+    s = result.stats
+    parts = [f"fetched {s.fetched}", f"new {s.new}", f"updated {s.updated}",
+             f"unchanged {s.unchanged}", f"filtered {s.filtered}"]
+    if s.robots_skipped:
+        parts.append(f"robots-skipped {s.robots_skipped}")
+    if s.not_modified:
+        parts.append(f"not-modified {s.not_modified}")
+    parts.append(f"errors {s.errors}")
+    line = f"{result.name:<28} " + ", ".join(parts)
+    if s.feed_error:
+        line += f"  FAILED: {s.feed_error}"
+    elif s.first_error:
+        line += f"  first error: {s.first_error}"
+    return line
+
+
+@cli.command()
+@click.option("--feed", "feeds", multiple=True, metavar="NAME", help="Crawl only this feed (repeatable).")
+@click.option("--full", is_flag=True, help="Ignore saved cursors and validators; fetch everything again.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures (for cron).")
+@pass_state
+def crawl(st: _State, feeds, full, as_json, quiet):
+    """Fetch new items from every (or the named) feed."""
+    from tracker.pipeline import crawl as run_crawl
+
+    quiet = quiet or st.quiet
+    config = st.config()
+    tty = sys.stderr.isatty() and not quiet and not as_json
+
+    def progress(message: str) -> None:
+        click.echo(f"\r{message[:78]:<78}", nl=False, err=True)
+
+    def done(result) -> None:
+        if tty:
+            click.echo("\r" + " " * 78 + "\r", nl=False, err=True)
+        if as_json:
+            return
+        if result.failed or (not quiet):
+            click.echo(_summary_line(result), err=result.failed and quiet)
+
+    report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
+                       progress=progress if tty else None, on_feed_done=done)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    elif not quiet:
+        failed = sum(f.failed for f in report.feeds)
+        click.echo(f"{len(report.feeds)} feeds, {failed} failed, {report.records} records in the index "
+                   f"({report.seconds:.1f} s).")
+    sys.exit(report.exit_code)
+
+
+# search ------------------------------------------------------------------
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, None))
+@click.option("--sort", type=click.Choice(["relevance", "year", "-year", "cases"]), default="relevance",
+              show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
+              show_default=True)
+@click.option("--facet", "facets", multiple=True,
+              type=click.Choice(["year", "journal", "drug", "drugs", "study_type", "type", "condition", "feed"]),
+              help="Print counts over the whole result set (repeatable).")
+@click.option("--explain", is_flag=True, help="Show how the query was understood and expanded.")
+@pass_state
+def search(st: _State, query, limit, sort, fmt, facets, explain):
+    """Search the index, e.g. 'natalizumab cases:>=3 year:>=2015'."""
+    from tracker import render, search as searching
+
+    text = " ".join(query)
+    with st.open_index() as index:
+        outcome = searching.run(index, text, limit=limit, sort=sort, facets=facets,
+                                highlight=(fmt != "csv"))
+    if explain:
+        click.echo(f"query: {outcome.explained}", err=True)
+    rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in outcome.result.hits]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        from tracker import export
+
+        out = click.get_text_stream("stdout")
+        export.write(rows, "csv", out)
+    else:
+        width = _terminal_width()
+        color = sys.stdout.isatty()
+        click.echo(render.table(outcome.result.hits, outcome.result.total, width=width, color=color))
+        if not outcome.result.hits and outcome.suggestion:
+            click.echo(f"Did you mean: {outcome.suggestion}?")
+    for name, counts in outcome.result.facets.items():
+        click.echo(render.facet(name, counts), err=fmt != "table")
+
+
+def _terminal_width() -> int:
+    try:
+        return max(60, os.get_terminal_size().columns)
+    except OSError:
+        return int(os.environ.get("COLUMNS", "120") or 120)
+
+
+# show --------------------------------------------------------------------
+
+@cli.command()
+@click.argument("record_id")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def show(st: _State, record_id, fmt):
+    """Show one record by id (doi:..., pmid:..., url:... or a bare DOI/PMID)."""
+    from tracker import render, search as searching
+
+    with st.open_index() as index:
+        record = searching.lookup(index, record_id)
+    if record is None:
+        raise TrackerError(f"no record with id '{record_id}' in the index.")
+    if fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.record(record))
+
+
+# export ------------------------------------------------------------------
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("-f", "--format", "fmt", type=click.Choice(["csv", "jsonl", "ris", "bibtex"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option("--since", metavar="DATE|7d|2w", help="Only records first stored on or after this.")
+@click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM for Excel.")
+@click.option("--raw", is_flag=True, help="CSV cells exactly as stored (no formula neutralising).")
+@pass_state
+def export(st: _State, query, fmt, output, since, excel, raw):
+    """Export matching records (all if no query) as CSV, JSONL, RIS or BibTeX."""
+    from tracker import export as exporting, search as searching
+
+    since_iso = searching.parse_since(since) if since else None
+    with st.open_index() as index:
+        records = searching.iter_matches(index, " ".join(query), since=since_iso)
+        if output:
+            with exporting.atomic_output(output) as fp:
+                n = exporting.write(records, fmt, fp, excel=excel, raw=raw)
+            if not st.quiet:
+                click.echo(f"{n} records written to {output}", err=True)
+        else:
+            exporting.write(records, fmt, click.get_text_stream("stdout"), excel=excel, raw=raw)
+
+
+# stats -------------------------------------------------------------------
+
+@cli.command()
+@click.option("--by", type=click.Choice(["year", "journal", "drug", "study_type", "feed"]), default="year",
+              show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png|FILE.svg", help="Draw the counts.")
+@pass_state
+def stats(st: _State, by, plot):
+    """Counts of records by year, journal, drug, study type or feed."""
+    from tracker import render, report
+
+    with st.open_index() as index:
+        counts = report.count_by(index.iter_records(), by)
+        total = index.doc_count()
+        if plot:
+            report.plot(index.iter_records(), by, plot)
+    click.echo(render.counts(by, counts, total))
+    if plot and not st.quiet:
+        click.echo(f"plot written to {plot}", err=True)
+
+
+# digest ------------------------------------------------------------------
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, metavar="DATE|7d|2w")
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@pass_state
+def digest(st: _State, since, fmt, output):
+    """What is new since a date, ready to mail from cron."""
+    from tracker import digest as digesting, export as exporting, search as searching
+
+    since_iso = searching.parse_since(since)
+    with st.open_index() as index:
+        text = digesting.render(searching.iter_matches(index, "", since=since_iso), fmt, since=since_iso)
+    if output:
+        with exporting.atomic_output(output) as fp:
+            fp.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+# feeds -------------------------------------------------------------------
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def feeds(ctx: click.Context):
+    """List the configured feeds ('feeds check' validates feeds.yaml)."""
+    if ctx.invoked_subcommand is None:
+        st: _State = ctx.obj
+        config = st.config()
+        if not config.feeds:
+            click.echo("no feeds configured")
+        for f in config.feeds:
+            target = f.url or f.query or ""
+            flag = "" if f.enabled else "  (disabled)"
+            click.echo(f"{f.name:<28} {f.kind:<10} {target}{flag}")
+
+
+@feeds.command("check")
+@pass_state
+def feeds_check(st: _State):
+    """Validate feeds.yaml: prints 'ok' or every problem (exit 2)."""
+    st.config()
+    click.echo("ok")
+
+
+def main() -> None:
+    cli(prog_name="tracker")

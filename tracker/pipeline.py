@@ -1,0 +1,246 @@
+"""Crawl orchestration: feeds -> sources -> extract -> filter -> index.
+
+Per feed, items are streamed from the source, skipped when their content
+hash is unchanged, enriched, filtered and upserted in batches. After each
+index commit the crawl state (item hashes, cursors, validators) describing
+that batch is committed, so a killed crawl repeats at most one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from tracker.config import Config, FeedConfig, Filters
+from tracker.errors import ConfigError, LockedError, TrackerError
+from tracker.models import Article, utcnow
+from tracker.sources.base import FeedStats, FetchContext
+
+log = logging.getLogger("tracker.crawl")
+
+BATCH_SIZE = 500
+STATE_FILE = "state.sqlite"
+LOCK_FILE = "crawl.lock"
+LOCK_INFO = "crawl.lock.json"
+
+
+@dataclass
+class FeedResult:
+    name: str
+    kind: str
+    stats: FeedStats
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.stats.feed_error is not None
+
+
+@dataclass
+class CrawlReport:
+    feeds: list[FeedResult] = field(default_factory=list)
+    started: str = ""
+    seconds: float = 0.0
+    records: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.failed for f in self.feeds) else 0
+
+    def as_dict(self) -> dict:
+        return {
+            "started": self.started, "seconds": round(self.seconds, 3), "records": self.records,
+            "exit_code": self.exit_code,
+            "feeds": [{"name": f.name, "kind": f.kind, "seconds": round(f.seconds, 3), **f.stats.as_dict()}
+                      for f in self.feeds],
+        }
+
+
+def _fold(text: str) -> str:
+    from tracker.textutil import fold
+
+    return fold(text)
+
+
+def relevant(article: Article, filters: Filters) -> bool:
+    """include_any/exclude_any on title+abstract+body, case- and accent-insensitive."""
+    if not filters.include_any and not filters.exclude_any:
+        return True
+    text = _fold(" ".join(filter(None, (article.title, article.abstract, article.body))))
+    if filters.exclude_any and any(_fold(t) in text for t in filters.exclude_any):
+        return False
+    if filters.include_any:
+        return any(_fold(t) in text for t in filters.include_any)
+    return True
+
+
+def content_hash(article: Article, feed: FeedConfig) -> str:
+    """What a source said about an item, plus the filters that judged it."""
+    data = article.to_dict()
+    data.pop("first_seen", None)
+    data.pop("fetched_at", None)
+    blob = json.dumps([data, list(feed.filters.include_any), list(feed.filters.exclude_any)],
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
+
+
+class CrawlLock:
+    """One crawl per index. The OS drops the lock when its holder dies."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._lock = None
+
+    def __enter__(self) -> "CrawlLock":
+        from filelock import FileLock, Timeout
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.directory / LOCK_FILE))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            holder = _read_holder(self.directory / LOCK_INFO)
+            raise LockedError(f"another crawl is running on {self.directory}{holder}; try again later.") from None
+        info = {"pid": os.getpid(), "started": utcnow()}
+        tmp = self.directory / (LOCK_INFO + ".tmp")
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        os.replace(tmp, self.directory / LOCK_INFO)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            (self.directory / LOCK_INFO).unlink()
+        except OSError:
+            pass
+        if self._lock is not None:
+            self._lock.release()
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return f" (pid {info['pid']}, started {info['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | None = None,
+          full: bool = False, progress: Callable[[str], None] | None = None,
+          on_feed_done: Callable[[FeedResult], None] | None = None) -> CrawlReport:
+    from tracker import extract
+    from tracker.http import Fetcher
+    from tracker.index import Index
+    from tracker.sources import get as get_source
+    from tracker.state import State
+
+    directory = Path(index_dir or config.index_dir)
+    selected = _select(config, feeds)
+    report = CrawlReport(started=utcnow())
+    t0 = time.monotonic()
+    with CrawlLock(directory):
+        index = Index.open(directory, create=True)
+        state = State(directory / STATE_FILE)
+        fetcher = Fetcher(config.user_agent, validators=state.validators)
+        try:
+            for feed in selected:
+                stats = FeedStats()
+                result = FeedResult(feed.name, feed.kind, stats)
+                t_feed = time.monotonic()
+                if full:
+                    state.reset_feed(feed.name)
+                ctx = FetchContext(config, feed, fetcher, state.feed(feed.name), stats, full, progress)
+                runner = _FeedRun(ctx, index, state, extract.enrich)
+                try:
+                    runner.run(get_source(feed.kind)())
+                except TrackerError as exc:
+                    stats.feed_error = str(exc)
+                    stats.error(str(exc))
+                    runner.flush()
+                except Exception as exc:  # a bug in one source must not sink the others
+                    log.debug("feed %s crashed", feed.name, exc_info=True)
+                    stats.feed_error = f"{feed.name}: unexpected {type(exc).__name__}: {exc}"
+                    stats.error(stats.feed_error)
+                    runner.flush()
+                result.seconds = time.monotonic() - t_feed
+                report.feeds.append(result)
+                if on_feed_done:
+                    on_feed_done(result)
+        finally:
+            fetcher.close()
+            state.close()
+            report.records = index.doc_count()
+            index.close()
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def _select(config: Config, names: list[str] | None) -> list[FeedConfig]:
+    if not names:
+        return [f for f in config.feeds if f.enabled]
+    known = {f.name: f for f in config.feeds}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ConfigError(f"no feed named {', '.join(repr(m) for m in missing)} in {config.path} "
+                          f"(feeds: {', '.join(known) or 'none'}).")
+    return [known[n] for n in names]
+
+
+class _FeedRun:
+    def __init__(self, ctx: FetchContext, index, state, enrich):
+        self.ctx = ctx
+        self.index = index
+        self.state = state
+        self.enrich = enrich
+        self.batch: list[tuple[Article, str, str]] = []
+
+    def run(self, source) -> None:
+        ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
+        for art in source.items(ctx):
+            stats.fetched += 1
+            if ctx.progress and stats.fetched % 50 == 0:
+                ctx.progress(f"{name}: {stats.fetched} fetched")
+            key = art.id
+            if key is None:
+                ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
+                continue
+            art.feeds = [name]
+            digest = content_hash(art, ctx.feed)
+            if not ctx.full:
+                seen = self.state.item_hash(name, key)
+                if seen is not None and seen[0] == digest:
+                    if seen[1]:
+                        stats.unchanged += 1
+                    else:
+                        stats.filtered += 1
+                    continue
+            try:
+                self.enrich(art)
+            except Exception as exc:  # extraction bugs cost one item, not the feed
+                log.debug("extraction failed for %s", key, exc_info=True)
+                ctx.item_error(f"{key}: extraction failed ({type(exc).__name__}: {exc}).")
+            if not relevant(art, ctx.feed.filters):
+                stats.filtered += 1
+                self.state.stage_item(name, key, digest, "")
+                continue
+            self.batch.append((art, key, digest))
+            if len(self.batch) >= BATCH_SIZE:
+                self.flush()
+        self.flush()
+
+    def flush(self) -> None:
+        """Index commit first, then the state that describes it."""
+        stats = self.ctx.stats
+        if self.batch:
+            result = self.index.upsert([a for a, _, _ in self.batch])
+            for pos, (art, key, digest) in enumerate(self.batch):
+                outcome = result.outcome.get(pos, "unchanged")
+                setattr(stats, outcome, getattr(stats, outcome) + 1)
+                self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
+            self.batch = []
+        self.state.commit()

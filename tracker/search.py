@@ -1,0 +1,95 @@
+"""Search as a library call: parse, expand, run, suggest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Iterator
+
+from tracker.errors import QueryError
+from tracker.index import Index, SearchResult
+from tracker.models import normalize_doi, normalize_pmid
+
+
+@dataclass
+class Outcome:
+    result: SearchResult
+    explained: str
+    suggestion: str | None = None
+
+
+def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevance",
+        facets: Iterable[str] = (), highlight: bool = True, since: str | None = None) -> Outcome:
+    from tracker import query as q
+
+    parsed = q.parse(text, index.schema)
+    result = index.search(parsed, limit=limit, sort=sort, facets=facets, highlight=highlight, since=since)
+    suggestion = None
+    if not result.hits:
+        suggestion = _suggest(index, text)
+    return Outcome(result, str(parsed), suggestion)
+
+
+def _suggest(index: Index, text: str) -> str | None:
+    words = re.findall(r"(?<![:\w])([A-Za-z][A-Za-z'-]{3,})(?![:\w])", text)
+    changed, out = False, text
+    for word in words:
+        if word.upper() in ("AND", "OR", "NOT"):
+            continue
+        sugg = index.corrector_suggest(word.lower())
+        if sugg and sugg != word.lower():
+            out = re.sub(rf"\b{re.escape(word)}\b", sugg, out)
+            changed = True
+    return out if changed else None
+
+
+def iter_matches(index: Index, text: str, *, since: str | None = None) -> Iterator[dict[str, Any]]:
+    from tracker import query as q
+
+    return index.iter_matches(q.parse(text, index.schema), since=since)
+
+
+def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
+    """By id, or a bare DOI / PMID / URL."""
+    rid = record_id.strip()
+    candidates = [rid]
+    doi = normalize_doi(rid)
+    if doi:
+        candidates.append(f"doi:{doi}")
+    pmid = normalize_pmid(rid)
+    if pmid:
+        candidates.append(f"pmid:{pmid}")
+    if rid.startswith(("http://", "https://")):
+        from tracker.models import canonical_url
+
+        candidates.append(f"url:{canonical_url(rid)}")
+    for cand in candidates:
+        rec = index.get(cand)
+        if rec is not None:
+            return rec
+    return None
+
+
+def parse_since(text: str) -> str:
+    """'7d', '2w', '12h', '3m' or an ISO date -> ISO 8601 UTC timestamp."""
+    value = text.strip()
+    m = re.fullmatch(r"(\d+)\s*([hdwmy])", value, re.I)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    if m:
+        n, unit = int(m.group(1)), m.group(2).lower()
+        days = {"h": n / 24, "d": n, "w": 7 * n, "m": 30 * n, "y": 365 * n}[unit]
+        start = now - timedelta(days=days)
+    else:
+        try:
+            if "T" in value:
+                start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if start.tzinfo is None:
+                    start = start.replace(tzinfo=timezone.utc)
+                start = start.astimezone(timezone.utc)
+            else:
+                d = date.fromisoformat(value)
+                start = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        except ValueError:
+            raise QueryError(f"cannot read --since '{text}': use a date like 2026-01-31 or 7d, 2w, 3m.") from None
+    return start.replace(tzinfo=None).isoformat() + "Z"

@@ -1,0 +1,204 @@
+"""RSS 0.9x, 1.0 (RDF), 2.0 and Atom feeds, via feedparser.
+
+Feed values map to the record with provenance "metadata". A feed item's
+own date goes to `published`; it becomes `year` only when the item is a
+journal article (prism: data, or a feed whose title names a known journal),
+since then the item is the study itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from tracker.config import check_bool
+from tracker.errors import FetchError, ParseError
+from tracker.models import Article, normalize_doi
+from tracker.sources.base import FetchContext, KeySpec, Source, register
+from tracker.textutil import html_to_text, iso_date, year_of
+
+_DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
+_PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*)(\d{1,9})\b", re.I)
+_FEED_TITLE_NOISE = re.compile(
+    r"\s*[-:|–—]?\s*(advance (online|access)( articles?)?|current issue|latest (issue|articles|results)|"
+    r"early view|online first|ahead of print|articles? in press|table of contents|new articles|rss feed|"
+    r"recent articles|most recent|just accepted)\s*$", re.I)
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html)", re.I | re.S)
+
+
+def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Article], list[str]]:
+    """Bytes of a feed -> (articles, per-item problems). Raises ParseError if not a feed."""
+    import feedparser
+
+    head = content[:4096].lstrip(b"\xef\xbb\xbf")
+    if not content.strip():
+        raise ParseError(f"{url}: the response was empty, not a feed.")
+    if _ENTITY_DECL.search(content[:200_000]):
+        # Entity declarations are how XML bombs and XXE work; real feeds never need them.
+        raise ParseError(f"{url}: the feed declares XML entities; refused for safety.")
+    if _HTML_START.match(head):
+        raise ParseError(f"{url}: returned an HTML page, not an RSS or Atom feed.")
+    parsed = feedparser.parse(content, response_headers={"content-location": url},
+                              sanitize_html=False, resolve_relative_uris=True)
+    if not parsed.entries and (parsed.bozo or not parsed.feed):
+        reason = getattr(parsed, "bozo_exception", None)
+        detail = f" ({str(reason).splitlines()[0]})" if reason else ""
+        raise ParseError(f"{url}: not a readable RSS or Atom feed{detail}.")
+    feed = parsed.feed
+    journal = _journal_from_feed_title(feed.get("title"))
+    language = _lang(feed.get("language"))
+    problems: list[str] = []
+    articles: list[Article] = []
+    for i, entry in enumerate(parsed.entries, 1):
+        try:
+            art = _entry(entry, journal, language)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            problems.append(f"{url}: item {i} could not be read ({exc}).")
+            continue
+        if art.id is None:
+            problems.append(f"{url}: item {i} has no link, DOI or PMID; skipped.")
+            continue
+        articles.append(art)
+    return articles, problems
+
+
+def _lang(value: Any) -> str | None:
+    if not value:
+        return None
+    code = str(value).strip().lower()[:2]
+    return code if code.isalpha() and len(code) == 2 else None
+
+
+def _journal_from_feed_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    name = html_to_text(title) or ""
+    for _ in range(2):
+        name = _FEED_TITLE_NOISE.sub("", name).strip()
+    return _resolve_journal(name) if name else None
+
+
+def _resolve_journal(name: str) -> str | None:
+    try:
+        from tracker.extract.journals import resolve
+    except ImportError:
+        return None
+    return resolve(name)
+
+
+def _authors(entry: Any) -> list[str]:
+    names: list[str] = []
+    for a in entry.get("authors") or []:
+        name = (a.get("name") or "").strip() if isinstance(a, dict) else str(a).strip()
+        if name:
+            names.append(name)
+    if not names and entry.get("author"):
+        names = [entry.get("author")]
+    out: list[str] = []
+    for name in names:
+        name = html_to_text(name) or ""
+        # dc:creator often packs a list into one string
+        parts = re.split(r"\s*;\s*|\s*,\s*(?=[A-Z][^,]*\s[A-Z]{1,3}\b)|\s+and\s+", name) \
+            if (";" in name or name.count(",") > 1 or " and " in name) else [name]
+        out.extend(p.strip(" ,.") for p in parts if p.strip(" ,."))
+    return list(dict.fromkeys(out))
+
+
+def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> Article:
+    art = Article()
+    meta = "metadata"
+    art.set("title", html_to_text(entry.get("title")), meta)
+    summary = html_to_text(entry.get("summary"), keep_paragraphs=True)
+    content = None
+    for c in entry.get("content") or []:
+        text = html_to_text(c.get("value"), keep_paragraphs=True)
+        if text and (content is None or len(text) > len(content)):
+            content = text
+    abstract = summary or content
+    art.set("abstract", abstract.replace("\n", " ") if abstract else None, meta)
+    if content and summary and len(content) > len(summary) * 1.5:
+        art.body = content
+    art.set("authors", _authors(entry), meta)
+    link = entry.get("link")
+    art.url = link
+    art.__post_init__()
+    identifiers = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), link]
+    identifiers += [l.get("href") for l in entry.get("links") or [] if isinstance(l, dict)]
+    for ident in identifiers:
+        if not ident:
+            continue
+        doi = normalize_doi(ident) or (normalize_doi(_DOI_IN.search(ident).group(1))
+                                       if _DOI_IN.search(ident) else None)
+        if doi and not art.doi:
+            art.set("doi", doi, meta)
+        m = _PMID_IN.search(ident)
+        if m and not art.pmid:
+            art.set("pmid", m.group(1), meta)
+    journal = html_to_text(entry.get("prism_publicationname"))
+    if journal:
+        journal = _resolve_journal(journal) or journal
+    is_article = bool(journal or feed_journal)
+    art.set("journal", journal or feed_journal, meta)
+    published = (iso_date(entry.get("published_parsed")) or iso_date(entry.get("updated_parsed"))
+                 or iso_date(entry.get("published")) or iso_date(entry.get("updated"))
+                 or iso_date(entry.get("dc_date")))
+    art.published = published
+    study_date = entry.get("prism_publicationdate") or entry.get("prism_coverdate")
+    year = year_of(iso_date(study_date)) if study_date else None
+    if year is None and is_article:
+        year = year_of(published)
+    art.set("year", year, meta)
+    art.set("language", _lang(entry.get("language") or entry.get("dc_language")) or feed_language, meta)
+    tags = [t.get("term") for t in entry.get("tags") or [] if isinstance(t, dict) and t.get("term")]
+    art.keywords = [html_to_text(t) for t in tags if html_to_text(t)]
+    art.__post_init__()
+    return art
+
+
+@register
+class RssSource(Source):
+    kind = "rss"
+    required = ("url",)
+    keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page")}
+
+    def items(self, ctx: FetchContext) -> Iterator[Article]:
+        from tracker.http import Limits, RobotsDisallowed
+
+        feed = ctx.feed
+        limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
+        local = feed.url.startswith("file:")
+        resp = ctx.http.get(feed.url, limits=limits, stats=ctx.stats, conditional=not ctx.full,
+                            allow_file=local)
+        if resp.not_modified:
+            return
+        articles, problems = parse_feed(resp.content, feed.url, feed.name)
+        for message in problems:
+            ctx.item_error(message)
+        follow = bool(feed.option("fetch_articles", False))
+        for art in articles:
+            if follow and art.url:
+                try:
+                    art = self._with_page(ctx, art, limits, local)
+                except RobotsDisallowed:
+                    pass  # counted by the fetcher; the feed item still stands
+                except (FetchError, ParseError) as exc:
+                    ctx.item_error(str(exc))
+            yield art
+
+    @staticmethod
+    def _with_page(ctx: FetchContext, art: Article, limits, local: bool) -> Article:
+        from tracker.extract.page import extract_page
+        from tracker.models import merge
+
+        url = art.url or ""
+        if url.startswith("file:") and not local:
+            return art
+        resp = ctx.http.get(url, limits=limits, stats=ctx.stats, allow_file=local)
+        page = extract_page(resp.content, resp.url or url, encoding=resp.encoding)
+        page.url = art.url  # the feed's link stays the record's URL
+        page.__post_init__()
+        merged = merge(art, page)
+        if not merged.body and page.body:
+            merged.body = page.body
+        return merged
