@@ -1,0 +1,171 @@
+"""Shared helpers for the registry sources: markup flattening, names, languages.
+
+Registry records carry titles and abstracts with inline markup (PubMed XML
+elements, Europe PMC HTML, Crossref JATS). The record wants plain text, so
+markup is dropped, block elements become spaces and section headings become
+"Heading: " labels, the way PubMed renders labelled abstracts.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any, Iterable
+from xml.etree.ElementTree import Element
+
+_WS = re.compile(r"\s+")
+
+# Elements that end a run of text: a space keeps words from gluing together.
+_BLOCK = frozenset({
+    "p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "table", "section", "sec",
+    "list", "list-item", "caption", "label", "def-list", "disp-quote", "blockquote",
+})
+# Elements whose text is a section heading, rendered as "Heading: ".
+_HEADING = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6"})
+# Elements whose content is never prose (MathML annotations carry TeX source).
+_SKIP = frozenset({"script", "style", "annotation", "annotation-xml", "object-id"})
+# Headings that only announce the abstract itself ("Abstract", "Summary").
+_DROPPED_HEADINGS = frozenset({"abstract", "summary", "graphical abstract"})
+
+
+def squash(text: str | None) -> str | None:
+    """Whitespace normalised; None when nothing is left."""
+    if text is None:
+        return None
+    out = _WS.sub(" ", text).strip()
+    return out or None
+
+
+def _local(tag: str) -> str:
+    """'jats:p' -> 'p', '{ns}mi' -> 'mi'."""
+    if "}" in tag:
+        tag = tag.rsplit("}", 1)[1]
+    return tag.rsplit(":", 1)[-1].lower()
+
+
+class _Flattener(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.heading: list[str] | None = None
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        name = _local(tag)
+        if name in _SKIP:
+            self.skip += 1
+        elif name in _HEADING:
+            self.heading = []
+        elif name in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: Any) -> None:
+        if _local(tag) in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        name = _local(tag)
+        if name in _SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif name in _HEADING and self.heading is not None:
+            text = squash("".join(self.heading)) or ""
+            self.heading = None
+            if text and text.lower().rstrip(":.") not in _DROPPED_HEADINGS:
+                self.parts.append(f" {text}{'' if text[-1] in ':.?!' else ':'} ")
+        elif name in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        (self.heading if self.heading is not None else self.parts).append(data)
+
+
+def flatten_markup(text: str | None) -> str | None:
+    """HTML or JATS fragment -> plain text; entities decoded, headings labelled."""
+    if not text:
+        return None
+    if "<" not in text and "&" not in text:
+        return squash(text)
+    parser = _Flattener()
+    parser.feed(text)
+    parser.close()
+    if parser.heading:  # an unclosed heading still holds words
+        parser.parts.extend(parser.heading)
+    return squash("".join(parser.parts))
+
+
+def element_text(el: Element | None) -> str | None:
+    """All text inside an XML element, inline markup (i, sup, mml:...) dropped."""
+    if el is None:
+        return None
+    return squash("".join(_itertext(el)))
+
+
+def _itertext(el: Element) -> Iterable[str]:
+    if _local(el.tag) in _SKIP:
+        return
+    if el.text:
+        yield el.text
+    for child in el:
+        yield from _itertext(child)
+        if child.tail:
+            yield child.tail
+
+
+def initials(given: str | None) -> str:
+    """'John A.' -> 'JA', 'Jean-Pierre' -> 'JP', 'M' -> 'M'."""
+    if not given:
+        return ""
+    return "".join(part[0] for part in re.split(r"[\s.\-‐]+", given) if part and part[0].isalpha()).upper()
+
+
+def person(family: str | None, given_initials: str | None) -> str | None:
+    """'Family Initials', the record's author form."""
+    family = squash(family)
+    given_initials = squash(given_initials)
+    if family and given_initials:
+        return f"{family} {given_initials}"
+    return family or given_initials
+
+
+# ISO 639-2 (bibliographic and terminology forms) -> ISO 639-1.
+# PubMed and Europe PMC use the three-letter codes; the record wants two.
+_ISO639_2 = {
+    "afr": "af", "ara": "ar", "arm": "hy", "hye": "hy", "aze": "az", "baq": "eu", "eus": "eu",
+    "bel": "be", "ben": "bn", "bos": "bs", "bul": "bg", "cat": "ca", "chi": "zh", "zho": "zh",
+    "cze": "cs", "ces": "cs", "dan": "da", "dut": "nl", "nld": "nl", "eng": "en", "epo": "eo",
+    "est": "et", "fin": "fi", "fre": "fr", "fra": "fr", "geo": "ka", "kat": "ka", "ger": "de",
+    "deu": "de", "gle": "ga", "glg": "gl", "gre": "el", "ell": "el", "heb": "he", "hin": "hi",
+    "hrv": "hr", "hun": "hu", "ice": "is", "isl": "is", "ind": "id", "ita": "it", "jpn": "ja",
+    "kor": "ko", "lat": "la", "lav": "lv", "lit": "lt", "mac": "mk", "mkd": "mk", "may": "ms",
+    "msa": "ms", "mlt": "mt", "nor": "no", "nob": "nb", "nno": "nn", "per": "fa", "fas": "fa",
+    "pol": "pl", "por": "pt", "rum": "ro", "ron": "ro", "rus": "ru", "scr": "hr", "scc": "sr",
+    "slo": "sk", "slk": "sk", "slv": "sl", "spa": "es", "srp": "sr", "swe": "sv", "tha": "th",
+    "tur": "tr", "ukr": "uk", "urd": "ur", "vie": "vi", "wel": "cy", "cym": "cy",
+}
+# Codes that say "not one known language".
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
+
+
+def language_code(value: str | None) -> str | None:
+    """'eng' -> 'en', 'EN' -> 'en', 'en-GB' -> 'en'; None when unknown."""
+    text = (value or "").strip().lower()
+    if not text or text in _NO_LANGUAGE:
+        return None
+    text = re.split(r"[-_]", text, maxsplit=1)[0]
+    if len(text) == 2 and text.isalpha():
+        return text
+    return _ISO639_2.get(text)
+
+
+def dedupe(values: Iterable[str | None]) -> list[str]:
+    """Non-empty values in first-seen order, case-insensitively unique."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        text = squash(value)
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
+            out.append(text)
+    return out
