@@ -1,31 +1,77 @@
 """The polite fetcher every source uses.
 
-Minimal first version: one requests.Session, user agent, timeouts,
-conditional GET, bounded body size, file:// for local feeds.
+Politeness lives here and nowhere else: per-host rate limits (config,
+source caps such as NCBI's, X-Rate-Limit-* headers, robots.txt Crawl-delay),
+robots.txt, bounded retries that obey Retry-After, conditional GET, bounded
+redirects, bounded bodies and time. Errors are FetchError subclasses whose
+message is one sentence starting with the URL.
+
+requests is imported inside methods: only crawls import this module, and the
+search CLI must stay fast.
 """
 
 from __future__ import annotations
 
+import codecs
+import email.utils
+import random
+import re
+import socket
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
+from tracker import robots as robotslib
 from tracker.errors import FetchError
 
 if TYPE_CHECKING:
+    import requests
+
     from tracker.sources.base import FeedStats
     from tracker.state import Validators
+
+# Retried statuses: an explicit list, as in Scrapy's RETRY_HTTP_CODES.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_RETRIES = 3            # so at most 4 attempts per URL
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 300.0    # a server asking for longer is failed, not waited for
+BACKOFF_BASE = 2.0         # seconds before the first retry (halved by jitter at worst)
+BACKOFF_MAX = 60.0
+DEADLINE_FACTOR = 4.0      # a whole response must arrive within this many timeouts
+CHUNK = 65536
+SNIFF_BYTES = 2048
+# Query parameters whose values never appear in error messages.
+SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token"})
 
 
 class RobotsDisallowed(FetchError):
     """robots.txt forbids this URL: counted as a skip, not an error."""
 
 
+class RobotsUnavailable(FetchError):
+    """robots.txt answered 429/5xx or not at all: the host is off limits this run."""
+
+
 class BodyTooLarge(FetchError):
     """The body went past max_bytes and was abandoned."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (after retries, for 429 and 5xx)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class RedirectError(FetchError):
+    """A redirect loop, too many redirects, or a redirect to a non-http(s) URL."""
 
 
 @dataclass
@@ -33,8 +79,9 @@ class Limits:
     """Per-feed fetch settings (from feeds.yaml defaults or the feed)."""
 
     rate_limit: float = 1.0   # requests per second per host
-    timeout: float = 30.0     # seconds, connect and read
+    timeout: float = 30.0     # seconds, connect and read (per socket operation)
     max_bytes: int = 20_000_000
+    deadline: float | None = None  # whole response, seconds; None: DEADLINE_FACTOR x timeout
 
 
 @dataclass
@@ -43,56 +90,276 @@ class Response:
     status: int
     headers: Mapping[str, str]
     content: bytes
-    encoding: str | None = None   # declared or detected charset
+    encoding: str | None = None   # charset to decode with: BOM, header, in-document declaration; None if unknown
     not_modified: bool = False    # a 304 to a conditional GET: content is empty
     elapsed: float = 0.0
+    reason: str = ""
+    history: tuple[str, ...] = ()  # URLs that redirected here, in order
 
     @property
     def text(self) -> str:
-        enc = self.encoding or "utf-8"
-        try:
-            return self.content.decode(enc, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
+        """The body decoded; undeclared bodies are tried as UTF-8, then Windows-1252."""
+        enc = self.encoding
+        if enc is None:
+            try:
+                return _strip_bom(self.content.decode("utf-8"))
+            except UnicodeDecodeError:
+                enc = "cp1252"
+        return decode(self.content, enc)
 
     @property
     def content_type(self) -> str:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
+# --- decoding ---------------------------------------------------------------
+
+_BOMS = (  # UTF-32 LE first: its BOM starts with UTF-16 LE's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s;"']+)""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml\s[^>]*?encoding\s*=\s*["']\s*([A-Za-z0-9._:-]+)""", re.I)
+# Covers <meta charset=x> and <meta http-equiv=Content-Type content="...; charset=x">.
+_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+def _cp1252_gaps(exc: UnicodeError) -> tuple[str, int]:
+    # The five bytes cp1252 leaves undefined map to C1 controls, as in WHATWG.
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("tracker-cp1252", _cp1252_gaps)
+
+
+def _strip_bom(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def normalize_charset(label: str | None) -> str | None:
+    """A charset label as a Python codec name, or None if unknown.
+
+    ISO-8859-1 and US-ASCII mean Windows-1252, as browsers (WHATWG) read them:
+    pages labelled latin-1 routinely carry cp1252 quotes and dashes.
+    """
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if name in ("iso8859-1", "ascii", "latin-1"):
+        return "cp1252"
+    return name
+
+
+def decode(data: bytes, encoding: str) -> str:
+    enc = normalize_charset(encoding) or "utf-8"
+    errors = "tracker-cp1252" if enc == "cp1252" else "replace"
+    return _strip_bom(data.decode(enc, errors=errors))
+
+
+def sniff_encoding(content: bytes, content_type: str | None) -> str | None:
+    """BOM, then the Content-Type charset, then the XML declaration or HTML meta
+    in the first 2 KB; None when nothing says, so parsers can sniff themselves.
+
+    A BOM beats the header (WHATWG and the XML spec agree): a BOM is never wrong
+    about its own bytes, a server's default charset often is.
+    """
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return name
+    match = _HEADER_CHARSET.search(content_type or "")
+    if match and (enc := normalize_charset(match.group(1))):
+        return enc
+    head = content[:SNIFF_BYTES]
+    match = _XML_DECL.match(head) or _META_CHARSET.search(head)
+    if match and (enc := normalize_charset(match.group(1).decode("ascii"))):
+        # A document that can state its charset in ASCII is not UTF-16 (WHATWG).
+        return "utf-8" if enc.startswith("utf-16") else enc
+    return None
+
+
+# --- small helpers ------------------------------------------------------------
+
+def redact(url: str) -> str:
+    """The URL with secret query values (api_key...) masked, for messages."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = [(k, "***" if k.lower() in SECRET_PARAMS else v)
+             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(pairs, safe="*")))
+
+
+def parse_retry_after(value: str | None, date: str | None = None, now: float | None = None) -> float | None:
+    """Retry-After in seconds: delay-seconds or an HTTP date (RFC 9110 10.2.3).
+
+    A date is measured against the response's own Date header when present, so
+    a skewed local clock does not matter. None when absent or unreadable.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    ref = _http_date(date) if date else None
+    base = ref.timestamp() if ref else (time.time() if now is None else now)
+    return max(0.0, when.timestamp() - base)
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+_INTERVAL = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", re.I)
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def header_rate(headers: Mapping[str, str]) -> float | None:
+    """Requests per second from Crossref-style X-Rate-Limit-Limit/-Interval."""
+    limit, interval = headers.get("X-Rate-Limit-Limit"), headers.get("X-Rate-Limit-Interval")
+    if not limit or not interval:
+        return None
+    match = _INTERVAL.fullmatch(interval)
+    try:
+        count = float(limit)
+    except ValueError:
+        return None
+    if not match or count <= 0:
+        return None
+    seconds = float(match.group(1)) * _UNIT[(match.group(2) or "s").lower()]
+    return count / seconds if seconds > 0 else None
+
+
+def describe(exc: BaseException, timeout: float) -> str:
+    """A connection failure as a short phrase, without urllib3's object reprs."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting timed out after {timeout:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"the server sent nothing for {timeout:g} s (read timeout)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS handshake failed"
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:  # walk urllib3's wrappers down to the socket error
+        err = todo.pop(0)
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, socket.gaierror):
+            return "the host name could not be resolved"
+        if isinstance(err, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(err, ConnectionResetError):
+            return "the connection was reset"
+        if isinstance(err, TimeoutError):
+            return f"the server did not answer within {timeout:g} s"
+        todo.extend([getattr(err, "reason", None), err.__cause__, err.__context__, *err.args])
+    text = re.sub(r"\s+", " ", str(exc)).strip().rstrip(".")
+    return f"the connection failed ({text[:150]})" if text else "the connection failed"
+
+
+class _Transient(Exception):
+    """A failure worth retrying: the phrase for the message, and Retry-After if any."""
+
+    def __init__(self, phrase: str, status: int | None = None, delay: float | None = None):
+        super().__init__(phrase)
+        self.phrase, self.status, self.delay = phrase, status, delay
+
+
+# --- the fetcher --------------------------------------------------------------
+
 class Fetcher:
-    """One per crawl. Sources call get(); nothing else talks to the network."""
+    """One per crawl. Sources call get(); nothing else talks to the network.
+
+    `sleep` and `clock` (monotonic) are injectable so tests never wait; `rng`
+    gives jitter. `obey_robots=False` turns robots.txt off for the whole
+    fetcher (tests, or a user's explicit choice); there is no per-source
+    default exemption, see get().
+    """
 
     def __init__(self, user_agent: str, *, validators: "Validators | None" = None,
-                 sleep=time.sleep, clock=time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 retries: int = MAX_RETRIES, backoff: float = BACKOFF_BASE,
+                 max_retry_after: float = MAX_RETRY_AFTER, max_redirects: int = MAX_REDIRECTS,
+                 obey_robots: bool = True, robots_agent: str | None = None,
+                 rng: random.Random | None = None):
         import requests
 
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.user_agent = user_agent
+        self.robots_agent = robots_agent or robotslib.product_token(user_agent)
         self.validators = validators
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.max_redirects = max_redirects
+        self.obey_robots = obey_robots
         self._sleep = sleep
         self._clock = clock
-        self._last: dict[str, float] = {}
-        self._host_rate: dict[str, float] = {}
+        self._rng = rng or random.Random()
+        self._lock = threading.Lock()          # rate bookkeeping
+        self._robots_lock = threading.Lock()   # one robots.txt fetch per origin
+        self._last: dict[str, float] = {}       # host -> start of its last request
+        self._not_before: dict[str, float] = {}  # host -> Retry-After / backoff horizon
+        self._host_rate: dict[str, float] = {}  # caps from sources (NCBI)
+        self._header_rate: dict[str, float] = {}  # from X-Rate-Limit-* headers
+        self._crawl_delay: dict[str, float] = {}  # from robots.txt
+        self._robots: dict[str, robotslib.RobotsRules] = {}
 
     def set_host_rate(self, host: str, rate: float) -> None:
-        """Cap a host's request rate (e.g. NCBI's published limits)."""
+        """Cap a host's request rate (e.g. NCBI's published limits: 3/s, 10/s with a key)."""
         self._host_rate[host.lower()] = rate
 
     def close(self) -> None:
         self.session.close()
 
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ---------------------------------------------------------------
+
     def get(self, url: str, *, params: Mapping[str, Any] | None = None,
             data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
             limits: Limits | None = None, stats: "FeedStats | None" = None,
-            conditional: bool = False, allow_file: bool = False) -> Response:
+            conditional: bool = False, allow_file: bool = False, robots: bool = True) -> Response:
         """GET (or POST when `data` is given) with politeness applied.
 
-        conditional: send stored ETag/Last-Modified for this URL; a 304 gives
-        Response(not_modified=True). New validators are staged in
-        `self.validators` (committed by the pipeline after the index commit).
-        Raises FetchError (or RobotsDisallowed, BodyTooLarge).
+        conditional: send stored ETag/Last-Modified for this URL (with its
+        params); a 304 gives Response(not_modified=True). New validators are
+        staged in `self.validators` (committed by the pipeline after the index
+        commit).
+
+        robots: robots.txt is obeyed for every URL by default, API endpoints
+        included, as Scrapy does with ROBOTSTXT_OBEY: RFC 9309 covers any
+        automatic client, and API hosts (eutils, api.crossref.org) publish a
+        robots.txt too. `robots=False` exists for a caller with a documented
+        reason (the service's terms explicitly grant automated access to a path
+        its robots.txt blocks); it is not a default for any source.
+
+        POSTs are retried like GETs: every POST tracker sends is a read-only
+        query (efetch with a long id list), so repeating one is harmless.
+
+        Raises FetchError, or its subclasses RobotsDisallowed (already counted
+        in stats.robots_skipped), RobotsUnavailable, BodyTooLarge,
+        HTTPStatusError, RedirectError.
         """
         limits = limits or Limits()
         scheme = urlsplit(url).scheme.lower()
@@ -100,66 +367,272 @@ class Fetcher:
             if not allow_file:
                 raise FetchError(f"{url}: file:// URLs are allowed only as a feed's own url.")
             return self._file(url, limits)
-        if scheme not in ("http", "https"):
-            raise FetchError(f"{url}: only http and https URLs can be fetched.")
-        import requests
-
-        host = (urlsplit(url).hostname or "").lower()
-        self._wait(host, limits.rate_limit)
+        if scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise FetchError(f"{redact(url)}: only http and https URLs can be fetched.")
         send_headers = dict(headers or {})
+        key = self._full_url(url, params)
         if conditional and self.validators is not None:
-            etag, modified = self.validators.get(url)
+            etag, modified = self.validators.get(key)
             if etag:
                 send_headers["If-None-Match"] = etag
             if modified:
                 send_headers["If-Modified-Since"] = modified
-        if stats is not None:
-            stats.requests += 1
-        try:
-            method = "POST" if data is not None else "GET"
-            resp = self.session.request(method, url, params=params, data=data, headers=send_headers,
-                                        timeout=(limits.timeout, limits.timeout), stream=True)
-        except requests.RequestException as exc:
-            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
-        try:
-            if resp.status_code == 304:
-                return Response(resp.url, 304, resp.headers, b"", None, not_modified=True)
-            if resp.status_code >= 400:
-                raise FetchError(f"{url}: HTTP {resp.status_code} {resp.reason or ''}".rstrip())
-            chunks, total = [], 0
-            for chunk in resp.iter_content(65536):
-                total += len(chunk)
-                if total > limits.max_bytes:
-                    raise BodyTooLarge(f"{url}: body larger than max_bytes ({limits.max_bytes}).")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
-        finally:
-            resp.close()
+        method = "POST" if data is not None else "GET"
+        resp = self._follow(url, method, params, data, send_headers, limits, stats,
+                            robots=robots and self.obey_robots)
+        if resp.status == 304:
+            if stats is not None:
+                stats.not_modified += 1
+            resp.not_modified = True
+            return resp
+        if resp.status >= 400:
+            raise HTTPStatusError(f"{redact(url)}: HTTP {resp.status} {resp.reason}".rstrip() + ".",
+                                  resp.status)
+        if not 200 <= resp.status < 300:
+            detail = " without a Location header" if resp.status in REDIRECT_STATUSES else ""
+            raise HTTPStatusError(
+                f"{redact(url)}: unexpected HTTP {resp.status} {resp.reason}".rstrip() + f"{detail}.",
+                resp.status)
         if conditional and self.validators is not None:
-            self.validators.stage(url, resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
-        return Response(resp.url, resp.status_code, resp.headers, b"".join(chunks), resp.encoding)
+            self.validators.stage(key, resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
+        return resp
+
+    # -- redirects --------------------------------------------------------------
+
+    def _follow(self, url: str, method: str, params: Mapping[str, Any] | None,
+                data: Mapping[str, Any] | None, headers: dict[str, str], limits: Limits,
+                stats: "FeedStats | None", *, robots: bool, truncate: bool = False) -> Response:
+        """Redirects by hand, so every hop is checked for scheme, loops, robots
+        and its own host's rate limit."""
+        history: list[str] = []
+        current = url
+        for _ in range(self.max_redirects + 1):
+            if robots:
+                self._check_robots(current, limits, stats)
+            resp = self._attempts(current, method, params, data, headers, limits, stats, truncate)
+            location = resp.headers.get("Location")
+            if resp.status not in REDIRECT_STATUSES or not location:
+                resp.history = tuple(history)
+                return resp
+            history.append(resp.url)
+            target = urljoin(resp.url, location.strip()).split("#", 1)[0]
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise RedirectError(f"{redact(url)}: redirected to {redact(target)}, "
+                                    f"which is not an http or https URL.")
+            if target in history:
+                raise RedirectError(f"{redact(url)}: redirect loop back to {redact(target)}.")
+            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                method, data = "GET", None  # what browsers and requests do
+            if (urlsplit(target).hostname or "") != (urlsplit(resp.url).hostname or ""):
+                for name in [h for h in headers if h.lower() in ("authorization", "cookie")]:
+                    del headers[name]
+            current, params = target, None  # the Location carries its own query
+        raise RedirectError(f"{redact(url)}: more than {self.max_redirects} redirects.")
+
+    # -- retries ----------------------------------------------------------------
+
+    def _attempts(self, url: str, method: str, params: Mapping[str, Any] | None,
+                  data: Mapping[str, Any] | None, headers: Mapping[str, str], limits: Limits,
+                  stats: "FeedStats | None", truncate: bool) -> Response:
+        host = (urlsplit(url).hostname or "").lower()
+        attempts = self.retries + 1
+        problem = _Transient("it failed")
+        for attempt in range(1, attempts + 1):
+            self._wait(host, limits.rate_limit)
+            if stats is not None:
+                stats.requests += 1
+            try:
+                return self._once(url, method, params, data, headers, limits, truncate)
+            except _Transient as exc:
+                problem = exc
+            if problem.delay is not None and problem.delay > self.max_retry_after:
+                raise HTTPStatusError(
+                    f"{redact(url)}: {problem.phrase} asking to retry after {problem.delay:.0f} s, "
+                    f"longer than the {self.max_retry_after:.0f} s tracker waits.", problem.status or 0)
+            if attempt == attempts:
+                break
+            if stats is not None:
+                stats.retries += 1
+            delay = problem.delay if problem.delay is not None else self._backoff(attempt)
+            with self._lock:  # the whole host waits, not just this URL
+                horizon = self._clock() + delay
+                self._not_before[host] = max(self._not_before.get(host, horizon), horizon)
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        message = f"{redact(url)}: {problem.phrase}, still failing after {tries}."
+        if problem.status is not None:
+            raise HTTPStatusError(message, problem.status)
+        raise FetchError(message)
+
+    def _once(self, url: str, method: str, params: Mapping[str, Any] | None,
+              data: Mapping[str, Any] | None, headers: Mapping[str, str], limits: Limits,
+              truncate: bool) -> Response:
+        """One request; raises _Transient for what is worth retrying."""
+        import requests
+
+        started = self._clock()
+        try:
+            raw = self.session.request(method, url, params=params, data=data, headers=headers,
+                                       timeout=(limits.timeout, limits.timeout), stream=True,
+                                       allow_redirects=False)
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                requests.exceptions.MissingSchema) as exc:
+            raise FetchError(f"{redact(url)}: not a valid URL ({exc}).") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Transient(describe(exc, limits.timeout)) from None
+        except requests.RequestException as exc:
+            raise FetchError(f"{redact(url)}: the request failed ({type(exc).__name__}).") from None
+        try:
+            rate = header_rate(raw.headers)
+            if rate is not None:
+                self._header_rate[(urlsplit(url).hostname or "").lower()] = rate
+            status, reason = raw.status_code, raw.reason or ""
+            if status in RETRY_STATUSES:
+                delay = parse_retry_after(raw.headers.get("Retry-After"), raw.headers.get("Date"))
+                raise _Transient(f"HTTP {status} {reason}".rstrip(), status, delay)
+            result = Response(raw.url, status, raw.headers, b"", None, reason=reason)
+            if 200 <= status < 300:
+                result.content = self._read_body(url, raw, limits, started, truncate)
+                result.encoding = sniff_encoding(result.content, raw.headers.get("Content-Type"))
+            result.elapsed = self._clock() - started
+            return result
+        finally:
+            raw.close()
+
+    def _read_body(self, url: str, raw: "requests.Response", limits: Limits,
+                   started: float, truncate: bool) -> bytes:
+        """Stream the decoded body, bounded in bytes and in wall-clock time.
+
+        read1 returns whatever has arrived instead of blocking for a full chunk,
+        so a body trickling a byte at a time is still checked against the
+        deadline; urllib3 bounds each decompression step, so a gzip bomb is
+        counted (and abandoned) as it inflates.
+        """
+        from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+
+        cap = limits.max_bytes
+        declared = (raw.headers.get("Content-Length") or "").strip()
+        if not truncate and declared.isdigit() and int(declared) > cap:
+            raise BodyTooLarge(f"{redact(url)}: the server declares {int(declared)} bytes, "
+                               f"more than max_bytes ({cap}).")
+        budget = limits.deadline if limits.deadline is not None else limits.timeout * DEADLINE_FACTOR
+        deadline = started + budget
+        chunks: list[bytes] = []
+        total = 0
+        stream = raw.raw
+        while True:
+            try:
+                chunk = stream.read1(CHUNK, decode_content=True)
+            except ReadTimeoutError:
+                raise _Transient(f"the body stalled for {limits.timeout:g} s (read timeout)") from None
+            except ProtocolError:
+                raise _Transient("the connection broke while reading the body") from None
+            except DecodeError:
+                raise FetchError(f"{redact(url)}: the compressed body could not be decoded.") from None
+            except OSError as exc:
+                raise _Transient(f"reading the body failed ({exc.strerror or type(exc).__name__})") from None
+            if not chunk:
+                break
+            if total + len(chunk) > cap:
+                if truncate:
+                    chunks.append(chunk[:cap - total])
+                    break
+                raise BodyTooLarge(f"{redact(url)}: the body grew past max_bytes ({cap}) "
+                                   f"and was abandoned.")
+            total += len(chunk)
+            chunks.append(chunk)
+            if self._clock() > deadline:
+                raise FetchError(f"{redact(url)}: the body was still arriving after {budget:g} s "
+                                 f"and was abandoned.")
+        return b"".join(chunks)
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential with "equal jitter": never less than half the step, so
+        # retries from many crawls spread out without ever hammering.
+        step = min(BACKOFF_MAX, self.backoff * 2 ** (attempt - 1))
+        return step / 2 + self._rng.uniform(0, step / 2)
+
+    # -- rate limiting ----------------------------------------------------------
+
+    def host_gap(self, host: str, rate: float) -> float:
+        """Seconds between request starts for `host`: the strictest of the feed's
+        rate, the source's cap, the server's X-Rate-Limit headers and robots.txt."""
+        host = host.lower()
+        rates = [r for r in (rate, self._host_rate.get(host), self._header_rate.get(host))
+                 if r is not None and r > 0]
+        gap = 1.0 / min(rates) if rates else 0.0
+        return max(gap, self._crawl_delay.get(host, 0.0))
 
     def _wait(self, host: str, rate: float) -> None:
-        rate = min(rate, self._host_rate.get(host, rate))
-        if rate <= 0:
-            return
-        gap = 1.0 / rate
-        last = self._last.get(host)
-        now = self._clock()
-        if last is not None and now - last < gap:
-            self._sleep(gap - (now - last))
-        self._last[host] = self._clock()
+        gap = self.host_gap(host, rate)
+        with self._lock:  # reserve a slot, then sleep outside the lock
+            now = self._clock()
+            start = max(now, self._last.get(host, now - gap) + gap, self._not_before.get(host, now))
+            self._last[host] = start
+        if start > now:
+            self._sleep(start - now)
+
+    # -- robots.txt -------------------------------------------------------------
+
+    def _check_robots(self, url: str, limits: Limits, stats: "FeedStats | None") -> None:
+        key = robotslib.origin(url)
+        with self._robots_lock:
+            rules = self._robots.get(key)
+            if rules is None:
+                rules = self._robots[key] = self._load_robots(url, limits, stats)
+                host = (urlsplit(url).hostname or "").lower()
+                delay = rules.delay()
+                if delay:
+                    self._crawl_delay[host] = max(delay, self._crawl_delay.get(host, 0.0))
+        if rules.unreachable is not None:
+            raise RobotsUnavailable(f"{redact(url)}: robots.txt of {key} could not be read "
+                                    f"({rules.unreachable}), so the host is skipped this run.")
+        if not rules.allowed(url):
+            if stats is not None:
+                stats.robots_skipped += 1
+            raise RobotsDisallowed(f"{redact(url)}: robots.txt disallows it for {self.robots_agent}.")
+
+    def _load_robots(self, url: str, limits: Limits,
+                     stats: "FeedStats | None") -> robotslib.RobotsRules:
+        where = robotslib.robots_url(url)
+        small = Limits(rate_limit=limits.rate_limit, timeout=limits.timeout,
+                       max_bytes=robotslib.MAX_ROBOTS_BYTES)
+        try:
+            resp = self._follow(where, "GET", None, None, {}, small, stats, robots=False, truncate=True)
+        except RedirectError:
+            return robotslib.RobotsRules.allow_all()  # RFC 9309: treat as unavailable
+        except FetchError as exc:
+            # Keep the cause only: the message's own URL is robots.txt's.
+            reason = str(exc).split(": ", 1)[-1].rstrip(".")
+            return robotslib.RobotsRules.failed(reason)
+        if 200 <= resp.status < 300:
+            return robotslib.RobotsRules.parse(decode(resp.content, "utf-8"), self.robots_agent)
+        return robotslib.RobotsRules.allow_all()  # 4xx (and stray 3xx/1xx): unavailable
+
+    # -- misc ---------------------------------------------------------------------
+
+    @staticmethod
+    def _full_url(url: str, params: Mapping[str, Any] | None) -> str:
+        """The URL a request with `params` goes to: the key for stored validators."""
+        if not params:
+            return url
+        from requests.models import PreparedRequest
+
+        prepared = PreparedRequest()
+        prepared.prepare_url(url, params)
+        return prepared.url or url
 
     def _file(self, url: str, limits: Limits) -> Response:
         path = Path(url2pathname(urlsplit(url).path))
         try:
             size = path.stat().st_size
             if size > limits.max_bytes:
-                raise BodyTooLarge(f"{path}: file larger than max_bytes ({limits.max_bytes}).")
+                raise BodyTooLarge(f"{url}: the file is larger than max_bytes ({limits.max_bytes}).")
             content = path.read_bytes()
         except FileNotFoundError:
-            raise FetchError(f"{path}: no such file.") from None
+            raise FetchError(f"{url}: no such file.") from None
+        except IsADirectoryError:
+            raise FetchError(f"{url}: is a directory, not a file.") from None
         except OSError as exc:
-            raise FetchError(f"{path}: cannot read ({exc.strerror}).") from None
-        return Response(url, 200, {}, content, None)
+            raise FetchError(f"{url}: cannot read the file ({exc.strerror}).") from None
+        return Response(url, 200, {}, content, sniff_encoding(content, None))
