@@ -1,0 +1,284 @@
+"""Article pages -> Article: scholarly metadata and the main text.
+
+`extract_page` is a pure function over the page bytes (or text). Metadata
+comes from an explicit cascade whose meta names live in page_rules.py; for
+each field the first layer with a value wins:
+
+    1. Highwire citation_* tags      4. JSON-LD (scholarly node or page node)
+    2. Dublin Core (DC.*, DCTERMS.*) 5. OpenGraph / Twitter / plain meta
+    3. PRISM                         6. the HTML: <title>, abstract block, lang
+
+Journal, year, DOI and PMID come only from scholarly layers (1-3 and a
+ScholarlyArticle JSON-LD node): on a news or blog page the page's own date
+goes to `published`, never to `year`, which is the cited study's and is left
+to the prose extractor. Every value set here has provenance "metadata".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from tracker.extract.page_html import parse_html
+from tracker.extract.page_jsonld import read_jsonld
+from tracker.extract.page_rules import (
+    DUBLIN_CORE, HIGHWIRE, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL, TITLE_SEPARATORS,
+)
+from tracker.extract.page_text import abstract_section, main_text
+from tracker.extract.page_values import (
+    author_name, iso_date, language_code, plain, split_list, year_of,
+)
+from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+Meta = dict[str, list[str]]
+
+
+def collect_meta(soup: "BeautifulSoup") -> Meta:
+    """Lower-cased meta name/property/itemprop -> every content, in order."""
+    meta: Meta = {}
+    for tag in soup.find_all("meta", limit=3000):
+        key = tag.get("name") or tag.get("property") or tag.get("itemprop") or tag.get("http-equiv")
+        content = tag.get("content")
+        if not key or content is None:
+            continue
+        for name in str(key)[:200].lower().split():
+            meta.setdefault(name, []).append(str(content)[:MAX_META_CHARS])
+    return meta
+
+
+def _first(meta: Meta, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        for value in meta.get(name, ()):
+            text = plain(value)
+            if text:
+                return text
+    return None
+
+
+def _all(meta: Meta, names: tuple[str, ...]) -> list[str]:
+    """Every value of the first name that has any (names are not mixed)."""
+    for name in names:
+        values = [v for v in (plain(x) for x in meta.get(name, ())) if v]
+        if values:
+            return values
+    return []
+
+
+def _identifiers(meta: Meta) -> tuple[str | None, str | None]:
+    """DOI and PMID from DC.identifier values ('doi:10...', 'pmid:123', URLs)."""
+    doi = pmid = None
+    for value in (v for n in DUBLIN_CORE["identifier"] for v in meta.get(n, ())):
+        text = value.strip()
+        if text.lower().startswith("pmid") and not pmid:
+            pmid = normalize_pmid(text.split(":")[-1])
+        elif not doi:
+            doi = normalize_doi(text[text.lower().find("10."):] if "10." in text else text)
+    return doi, pmid
+
+
+def _is_url(text: str | None) -> bool:
+    return bool(text) and text.lower().startswith(("http://", "https://", "www."))
+
+
+def _host(url: str | None) -> str:
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _same_host_url(candidate: str | None, url: str) -> str | None:
+    if not candidate:
+        return None
+    absolute = urljoin(url, candidate.strip())
+    if urlsplit(absolute).scheme in ("http", "https") and _host(absolute) == _host(url):
+        return absolute
+    return None
+
+
+def _canonical(soup: "BeautifulSoup") -> str | None:
+    for link in soup.find_all("link", limit=300):
+        rel = link.get("rel") or []
+        rel = rel if isinstance(rel, list) else str(rel).split()
+        if "canonical" in (r.lower() for r in rel) and link.get("href"):
+            return str(link["href"])[:2000]
+    return None
+
+
+def _title_tag(soup: "BeautifulSoup", site_name: str | None) -> str | None:
+    tag = soup.find("title")
+    title = plain(tag.get_text()[:2000]) if tag else None
+    if not title:
+        return None
+    for sep in TITLE_SEPARATORS:
+        parts = title.split(sep)
+        if len(parts) < 2:
+            continue
+        if site_name and parts[-1].strip().casefold() == site_name.casefold():
+            return sep.join(parts[:-1]).strip()
+        if site_name and parts[0].strip().casefold() == site_name.casefold():
+            return sep.join(parts[1:]).strip()
+        if sep == " | " and len(parts[-1].split()) <= 3 < len(parts[0].split()):
+            return sep.join(parts[:-1]).strip()
+    return title
+
+
+def _time_published(soup: "BeautifulSoup") -> str | None:
+    tag = soup.select_one("time[itemprop=datePublished], time[pubdate], article time[datetime]")
+    return str(tag.get("datetime") or tag.get_text())[:100] if tag else None
+
+
+def _authors(*layers: list[Any]) -> list[str]:
+    """The first non-empty layer, each name normalised, duplicates dropped."""
+    for layer in layers:
+        names: dict[str, None] = {}
+        for raw in layer:
+            if isinstance(raw, tuple):  # JSON-LD (name, is_organization)
+                name = plain(raw[0]) if raw[1] else author_name(raw[0])
+            else:
+                name = author_name(raw)
+            if name:
+                names.setdefault(name, None)
+        if names:
+            return list(names)
+    return []
+
+
+def _pick(*values: Any) -> Any:
+    return next((v for v in values if v not in (None, "", [])), None)
+
+
+def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
+    """Field values by the cascade in the module docstring (before the soup
+    is cleaned for the main text)."""
+    meta = collect_meta(soup)
+    hw = {f: _first(meta, names) for f, names in HIGHWIRE.items()}
+    dc = {f: _first(meta, names) for f, names in DUBLIN_CORE.items()}
+    pr = {f: _first(meta, names) for f, names in PRISM.items()}
+    so = {f: _first(meta, names) for f, names in SOCIAL.items()}
+    ld = read_jsonld(soup)
+    dc_doi, dc_pmid = _identifiers(meta)
+    dc_journal = None if _is_url(dc["journal"]) else dc["journal"]
+    scholarly = bool(any(meta.get(n) for n in SCHOLARLY_EVIDENCE) or dc_journal or dc_doi
+                     or ld.get("scholarly"))
+
+    out: dict[str, Any] = {
+        "title": _pick(hw["title"], dc["title"], pr["title"], ld.get("title"), so["title"],
+                       _title_tag(soup, so["site_name"])),
+        # citation_author is repeated; the older citation_authors is one "A; B" list
+        "authors": _authors(_all(meta, ("citation_author",))
+                            or split_list(_all(meta, ("citation_authors",)), ";"),
+                            _all(meta, DUBLIN_CORE["authors"]), ld.get("authors", []),
+                            _all(meta, SOCIAL["authors"])),
+        "doi": _pick(normalize_doi(hw["doi"]), dc_doi, normalize_doi(pr["doi"]), ld.get("doi")),
+        "pmid": _pick(normalize_pmid(hw["pmid"]), dc_pmid),
+        "pmcid": normalize_pmcid(hw["pmcid"]),
+        "language": _pick(language_code(hw["language"]), language_code(dc["language"]),
+                          language_code(ld.get("language")),
+                          language_code(soup.html.get("lang") if soup.html else None),
+                          language_code(so["language"])),
+        "keywords": _pick(split_list(_all(meta, HIGHWIRE["keywords"])),
+                          split_list(_all(meta, DUBLIN_CORE["keywords"])),
+                          split_list(ld.get("keywords", [])), split_list(_all(meta, SOCIAL["keywords"]))),
+        "publication_types": _all(meta, HIGHWIRE["article_type"])[:5],
+    }
+    if scholarly:
+        out["journal"] = _pick(hw["journal"], dc_journal, pr["journal"], ld.get("journal"),
+                               hw["journal_abbrev"])
+        out["year"] = _pick(year_of(hw["date"]), year_of(dc["date"]), year_of(pr["date"]),
+                            year_of(ld.get("year_date")))
+        dates = (hw["date"], pr["date"], dc["date"], ld.get("published"), so["published"])
+    else:
+        dates = (ld.get("published"), so["published"], dc["date"], hw["date"])
+    out["published"] = _pick(*(iso_date(d) for d in dates), iso_date(_time_published(soup)))
+    # an abstract meta first, then the page's abstract block, then a description
+    meta_abstract = _pick(hw["abstract"], dc["abstract"], dc["description"] if scholarly else None,
+                          ld.get("abstract") if ld.get("scholarly") else None)
+    out["abstract"] = _pick(meta_abstract, abstract_section(soup),
+                            plain(ld.get("abstract")), so["description"], dc["description"])
+    out["url"] = _pick(_same_host_url(_canonical(soup), url), _same_host_url(so["url"], url), url)
+    return out
+
+
+def extract_page(content: bytes | str, url: str, *, encoding: str | None = None) -> Article:
+    """One article page -> Article (metadata provenance "metadata", body).
+
+    Never raises for bad or truncated markup; raises ParseError only when
+    the content is clearly not HTML (a PDF, an image, an archive).
+    """
+    soup = parse_html(content, encoding)
+    fields = read_metadata(soup, url)
+    article = Article(url=fields.pop("url"))
+    for name in ("publication_types", "keywords"):
+        setattr(article, name, fields.pop(name) or [])
+    for name, value in fields.items():
+        article.set(name, value, "metadata")  # values are already normalised
+    article.body = main_text(soup) or None  # last: it cleans the soup in place
+    return article
+
+
+def _anchor_href(tag: Any) -> str | None:
+    if tag.name in ("a", "area", "link") and tag.get("href"):
+        return str(tag["href"])
+    inner = tag.find("a", href=True)
+    if inner is not None:
+        return str(inner["href"])
+    outer = tag.find_parent("a", href=True)
+    return str(outer["href"]) if outer is not None else None
+
+
+def _base(soup: "BeautifulSoup", url: str) -> str:
+    base = soup.find("base", href=True)
+    return urljoin(url, str(base["href"]).strip()) if base is not None else url
+
+
+def _absolute(href: str, base: str, schemes: tuple[str, ...]) -> str | None:
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(base, href).split("#", 1)[0]
+    except ValueError:
+        return None
+    return absolute if urlsplit(absolute).scheme.lower() in schemes else None
+
+
+def _schemes(base_url: str) -> tuple[str, ...]:
+    # a local listing (file://) may link to local articles; a web one may not
+    return ("http", "https", "file") if base_url.lower().startswith("file:") else ("http", "https")
+
+
+def links_in(soup: "BeautifulSoup", base_url: str, selector: str) -> list[str]:
+    base = _base(soup, base_url)
+    schemes = _schemes(base_url)
+    seen: dict[str, None] = {}
+    for tag in soup.select(selector):
+        href = _anchor_href(tag)
+        absolute = _absolute(href, base, schemes) if href else None
+        if absolute:
+            seen.setdefault(absolute, None)
+    return list(seen)
+
+
+def next_in(soup: "BeautifulSoup", base_url: str, selector: str | None) -> str | None:
+    base = _base(soup, base_url)
+    if selector:
+        tags = soup.select(selector, limit=1)
+    else:
+        tags = soup.select("link[rel~=next], a[rel~=next]", limit=1)
+    href = _anchor_href(tags[0]) if tags else None
+    absolute = _absolute(href, base, _schemes(base_url)) if href else None
+    return absolute if absolute and absolute != base_url else None
+
+
+def extract_links(content: bytes | str, base_url: str, selector: str, *,
+                  encoding: str | None = None) -> list[str]:
+    """Absolute, de-duplicated http(s) links matched by `selector`, in page order."""
+    return links_in(parse_html(content, encoding), base_url, selector)
+
+
+def next_page_link(content: bytes | str, base_url: str, selector: str | None, *,
+                   encoding: str | None = None) -> str | None:
+    """The next listing page (by `selector`, else rel=next), or None."""
+    return next_in(parse_html(content, encoding), base_url, selector)

@@ -1,0 +1,229 @@
+"""The main text of a page: boilerplate and reference lists removed.
+
+Steps, in order: (1) one pass over the tree drops boilerplate by tag, ARIA
+role, hidden flags and id/class words, and reference-list containers; the
+containers of the main content are protected from the id/class rules (a
+<body class="has-sidebar"> must survive); (2) a "References" heading cuts
+itself and everything after it; (3) the main container is [itemprop=
+articleBody], then <article>, <main>, role=main, else the element holding
+the most paragraph text, else <body>; (4) its text is serialised with one
+line per block. Every walk is iterative so deeply nested HTML cannot
+exhaust the stack, and every per-element check reads bounded text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tracker.extract.page_rules import (
+    ABSTRACT_HEADINGS, ABSTRACT_SELECTORS, BLOCK_TAGS, BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
+    MAX_BODY_CHARS, MIN_MAIN_CHARS, REFERENCE_HEADINGS, REFERENCE_MARKERS,
+)
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REFERENCE = re.compile(
+    r"(?:^|[\s_-])(?:" + "|".join(re.escape(m) for m in REFERENCE_MARKERS) + r")(?:$|[\s_\d-])")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_PROTECTED_NAMES = frozenset({"[document]", "html", "body", "main", "article"})
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div", "dt", "summary")
+_NEWLINE = object()
+
+
+def _ident(tag: "Tag") -> str:
+    """id and class of a tag, bounded (attributes may be megabytes long)."""
+    cls = tag.get("class")
+    cls = " ".join(cls) if isinstance(cls, list) else str(cls or "")
+    return f"{str(tag.get('id') or '')[:200]} {cls[:300]}".strip()
+
+
+def _is_boilerplate(ident: str) -> bool:
+    if not ident:
+        return False
+    lowered = ident.lower()
+    if any(s in lowered for s in BOILERPLATE_SUBSTRINGS):
+        return True
+    tokens = set(_NON_WORD.split(_CAMEL.sub(" ", ident).lower()))
+    return bool(tokens & BOILERPLATE_TOKENS)
+
+
+def _main_candidates(soup: "BeautifulSoup", limit: int = 20) -> list["Tag"]:
+    found: list["Tag"] = []
+    for selector in MAIN_SELECTORS:
+        found.extend(soup.select(selector, limit=limit))
+    return found[:limit * 2]
+
+
+def _protected(soup: "BeautifulSoup") -> set[int]:
+    """ids of the main candidates and all their ancestors."""
+    keep: set[int] = set()
+    for tag in _main_candidates(soup):
+        node = tag
+        while node is not None and id(node) not in keep:
+            keep.add(id(node))
+            node = node.parent
+    return keep
+
+
+def _drop(tag: "Tag", keep: set[int]) -> bool:
+    name = tag.name
+    if name in DROP_TAGS:
+        # a <header> wrapping the whole page must not take the article with it
+        return name not in ("header", "footer") or id(tag) not in keep
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return id(tag) not in keep
+    role = str(tag.get("role") or "").lower()[:40]
+    if role in DROP_ROLES or "bibliography" in str(tag.get("epub:type") or "")[:40]:
+        return True
+    ident = _ident(tag)
+    if ident and _REFERENCE.search(ident.lower()):
+        return True
+    return id(tag) not in keep and name not in _PROTECTED_NAMES and _is_boilerplate(ident)
+
+
+def strip_boilerplate(soup: "BeautifulSoup") -> None:
+    from bs4 import Tag
+
+    keep = _protected(soup)
+    stack: list[Tag] = [soup]
+    while stack:
+        node = stack.pop()
+        for child in list(node.contents):
+            if isinstance(child, Tag):
+                if _drop(child, keep):
+                    child.extract()
+                else:
+                    stack.append(child)
+
+
+def _short_text(tag: "Tag", limit: int = 60, steps: int = 200) -> str | None:
+    """The text of a small element, or None when it is long or deep."""
+    from bs4 import NavigableString
+
+    out = []
+    size = 0
+    for i, node in enumerate(tag.descendants):
+        if i > steps:
+            return None
+        if isinstance(node, NavigableString):
+            size += len(node)
+            if size > limit * 3:
+                return None
+            out.append(str(node))
+    text = " ".join("".join(out).split())
+    return text if len(text) <= limit else None
+
+
+def _has_text(tag: object) -> bool:
+    from bs4 import NavigableString, Tag
+
+    if isinstance(tag, NavigableString):
+        return bool(tag.strip())
+    if isinstance(tag, Tag):
+        return any(s.strip() for s in tag.strings)
+    return False
+
+
+def cut_reference_sections(soup: "BeautifulSoup") -> None:
+    """Remove each "References" heading and what follows it."""
+    for heading in soup.find_all(_HEADING_TAGS):
+        if heading.parent is None or (heading.name not in _HEADING_TAGS[:6] and len(heading.contents) > 2):
+            continue
+        text = _short_text(heading)
+        if not text or text.lower().rstrip(":. ") not in REFERENCE_HEADINGS:
+            continue
+        node = heading
+        for _ in range(4):
+            removed = False
+            for sib in list(node.next_siblings):
+                removed = removed or _has_text(sib)
+                sib.extract()
+            parent = node.parent
+            if node is heading or not _has_text(node):
+                node.extract()
+            if removed or parent is None or parent.name in _PROTECTED_NAMES or parent.get("role") == "main":
+                break
+            node = parent
+
+
+def serialise(root: "Tag") -> str:
+    """Text with one line per block element, whitespace normalised."""
+    from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+
+    skip = (Comment, Declaration, Doctype, ProcessingInstruction)
+    parts: list[str] = []
+    size = 0
+    stack: list[object] = [root]
+    while stack and size < MAX_BODY_CHARS * 2:
+        item = stack.pop()
+        if item is _NEWLINE:
+            parts.append("\n")
+        elif isinstance(item, NavigableString):
+            if not isinstance(item, skip):
+                parts.append(str(item))
+                size += len(item)
+        else:
+            if item.name in BLOCK_TAGS:
+                parts.append("\n")
+                stack.append(_NEWLINE)
+            elif item.name in ("td", "th"):
+                parts.append(" ")
+            stack.extend(reversed(item.contents))
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)[:MAX_BODY_CHARS]
+
+
+def _text_len(tag: "Tag") -> int:
+    return sum(len(s.strip()) for s in tag.find_all(string=True, limit=20000))
+
+
+def main_container(soup: "BeautifulSoup") -> "Tag":
+    best, best_len = None, 0
+    for tag in _main_candidates(soup):
+        if tag.parent is None and tag is not soup:
+            continue
+        size = _text_len(tag)
+        if size > best_len:
+            best, best_len = tag, size
+    if best is not None and best_len >= MIN_MAIN_CHARS:
+        return best
+    # densest block: the element whose own paragraphs hold the most text
+    scores: dict[int, tuple[int, "Tag"]] = {}
+    for p in soup.find_all("p", limit=5000):
+        parent = p.parent
+        if parent is not None:
+            total = scores.get(id(parent), (0, parent))[0] + len(p.get_text()[:5000].strip())
+            scores[id(parent)] = (total, parent)
+    if scores:
+        total, parent = max(scores.values(), key=lambda pair: pair[0])
+        if total >= MIN_MAIN_CHARS:
+            return parent
+    return soup.body or soup
+
+
+def main_text(soup: "BeautifulSoup") -> str:
+    """Clean the soup in place and return the main text."""
+    strip_boilerplate(soup)
+    cut_reference_sections(soup)
+    return serialise(main_container(soup))
+
+
+def abstract_section(soup: "BeautifulSoup") -> str | None:
+    """The first paragraph(s) of an abstract block in the HTML, if any."""
+    for selector in ABSTRACT_SELECTORS:
+        for tag in soup.select(selector, limit=5):
+            if tag.find_parent(["nav", "aside", "footer"]):
+                continue
+            paras = [serialise(p) for p in tag.find_all("p", limit=40)] or [serialise(tag)]
+            lines = [line for para in paras for line in para.split("\n")]
+            while lines and lines[0].lower().rstrip(":. ") in ABSTRACT_HEADINGS:
+                lines.pop(0)
+            text = " ".join(lines)[:MAX_ABSTRACT_CHARS].strip()
+            if len(text) >= 40:
+                return text
+    return None
