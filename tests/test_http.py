@@ -171,6 +171,28 @@ def test_retry_after_beyond_cap_gives_up_without_sleeping(rsps, fetcher, fake):
     assert calls_to(rsps, f"{SITE}/q") == 1 and all(s < 300 for s in fake.sleeps)
 
 
+def test_long_retry_after_fails_later_urls_of_that_host_without_requests(rsps, fetcher):
+    no_robots(rsps)
+    rsps.add(responses.GET, f"{SITE}/q", status=503, headers={"Retry-After": "7200"})
+    rsps.add(responses.GET, f"{SITE}/r", body=b"r")
+    with pytest.raises(HTTPStatusError):
+        fetcher.get(f"{SITE}/q")
+    with pytest.raises(HTTPStatusError, match=r"^https://ex\.org/r: ex\.org asked tracker to wait 72\d\d s more") as info:
+        fetcher.get(f"{SITE}/r")
+    assert info.value.status == 503 and calls_to(rsps, f"{SITE}/r") == 0
+
+
+def test_retry_after_on_last_attempt_still_slows_the_host(rsps, fake):
+    f = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, retries=0)
+    no_robots(rsps)
+    rsps.add(responses.GET, f"{SITE}/q", status=429, headers={"Retry-After": "30"})
+    rsps.add(responses.GET, f"{SITE}/r", body=b"r")
+    with pytest.raises(HTTPStatusError, match="still failing after 1 attempt"):
+        f.get(f"{SITE}/q")
+    f.get(f"{SITE}/r")
+    assert fake.sleeps == [1.0, 30.0]
+
+
 def test_retry_after_parsing():
     assert parse_retry_after("12") == 12.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2015 07:27:00 GMT") == 60.0

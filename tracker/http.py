@@ -316,6 +316,7 @@ class Fetcher:
         self._robots_lock = threading.Lock()   # one robots.txt fetch per origin
         self._last: dict[str, float] = {}       # host -> start of its last request
         self._not_before: dict[str, float] = {}  # host -> Retry-After / backoff horizon
+        self._deferred_by: dict[str, int | None] = {}  # host -> status that set the horizon
         self._host_rate: dict[str, float] = {}  # caps from sources (NCBI)
         self._header_rate: dict[str, float] = {}  # from X-Rate-Limit-* headers
         self._crawl_delay: dict[str, float] = {}  # from robots.txt
@@ -439,6 +440,7 @@ class Fetcher:
         attempts = self.retries + 1
         problem = _Transient("it failed")
         for attempt in range(1, attempts + 1):
+            self._refuse_if_told_to_wait(url, host)
             self._wait(host, limits.rate_limit)
             if stats is not None:
                 stats.requests += 1
@@ -446,18 +448,20 @@ class Fetcher:
                 return self._once(url, method, params, data, headers, limits, truncate)
             except _Transient as exc:
                 problem = exc
-            if problem.delay is not None and problem.delay > self.max_retry_after:
-                raise HTTPStatusError(
-                    f"{redact(url)}: {problem.phrase} asking to retry after {problem.delay:.0f} s, "
-                    f"longer than the {self.max_retry_after:.0f} s tracker waits.", problem.status or 0)
+            if problem.delay is not None:
+                # Retry-After speaks for the whole host, so it outlives this URL,
+                # and a wait beyond the cap fails this and later URLs at once.
+                self._defer(host, problem.delay, problem.status)
+                if problem.delay > self.max_retry_after:
+                    raise HTTPStatusError(
+                        f"{redact(url)}: {problem.phrase} asking to retry after {problem.delay:.0f} s, "
+                        f"longer than the {self.max_retry_after:.0f} s tracker waits.", problem.status or 0)
             if attempt == attempts:
                 break
             if stats is not None:
                 stats.retries += 1
-            delay = problem.delay if problem.delay is not None else self._backoff(attempt)
-            with self._lock:  # the whole host waits, not just this URL
-                horizon = self._clock() + delay
-                self._not_before[host] = max(self._not_before.get(host, horizon), horizon)
+            if problem.delay is None:
+                self._defer(host, self._backoff(attempt), None)
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         message = f"{redact(url)}: {problem.phrase}, still failing after {tries}."
         if problem.status is not None:
@@ -545,6 +549,21 @@ class Fetcher:
                 raise FetchError(f"{redact(url)}: the body was still arriving after {budget:g} s "
                                  f"and was abandoned.")
         return b"".join(chunks)
+
+    def _defer(self, host: str, delay: float, status: int | None) -> None:
+        with self._lock:
+            horizon = self._clock() + delay
+            if horizon > self._not_before.get(host, horizon - 1):
+                self._not_before[host] = horizon
+                self._deferred_by[host] = status
+
+    def _refuse_if_told_to_wait(self, url: str, host: str) -> None:
+        with self._lock:
+            left = self._not_before.get(host, 0.0) - self._clock()
+            status = self._deferred_by.get(host)
+        if left > self.max_retry_after:
+            raise HTTPStatusError(f"{redact(url)}: {host} asked tracker to wait {left:.0f} s more, "
+                                  f"longer than the {self.max_retry_after:.0f} s tracker waits.", status or 0)
 
     def _backoff(self, attempt: int) -> float:
         # Exponential with "equal jitter": never less than half the step, so
