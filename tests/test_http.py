@@ -295,6 +295,20 @@ def test_robots_crawl_delay_slows_the_host(rsps, fetcher, fake):
     assert fake.sleeps == [5.0, 5.0]
 
 
+def test_robots_groups_match_the_product_token_only(rsps, fetcher):
+    # "example" appears in the contact address of UA but names another robot.
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: example\nDisallow: /\n")
+    rsps.add(responses.GET, f"{SITE}/a", body=b"a")
+    assert fetcher.get(f"{SITE}/a").content == b"a"
+
+
+def test_huge_robots_txt_is_read_up_to_500_kib(rsps, fetcher):
+    body = "User-agent: *\nDisallow: /private/\n" + "# filler\n" * 100_000  # ~900 KB
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body=body)
+    with pytest.raises(RobotsDisallowed):
+        fetcher.get(f"{SITE}/private/x")
+
+
 @pytest.mark.parametrize("status", [404, 410, 401, 403])
 def test_robots_4xx_allows_everything(rsps, fetcher, status):
     rsps.add(responses.GET, f"{SITE}/robots.txt", status=status)
@@ -589,8 +603,9 @@ def real_fetcher(fake: FakeTime, retries: int = 0) -> Fetcher:
 def test_trickling_body_is_abandoned_at_the_deadline(loopback, fake):
     f = real_fetcher(fake)
     started = time.monotonic()
-    with pytest.raises(FetchError, match=r"still arriving after 0\.8 s and was abandoned\.$"):
-        f.get(f"{loopback}/trickle", limits=Limits(rate_limit=0, timeout=0.2))
+    # Default deadline: 4 x timeout. Each byte comes well within the timeout.
+    with pytest.raises(FetchError, match=r"still arriving after 2 s and was abandoned\.$"):
+        f.get(f"{loopback}/trickle", limits=Limits(rate_limit=0, timeout=0.5))
     assert time.monotonic() - started < 5  # the whole body would take 20 s
     f.close()
 
