@@ -177,7 +177,7 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
     elif fmt == "csv":
         from tracker import export
 
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         export.write(rows, "csv", out)
     else:
         width = _terminal_width()
@@ -240,7 +240,7 @@ def export(st: _State, query, fmt, output, since, excel, raw):
             if not st.quiet:
                 click.echo(f"{n} records written to {output}", err=True)
         else:
-            exporting.write(records, fmt, click.get_text_stream("stdout"), excel=excel, raw=raw)
+            exporting.write(records, fmt, sys.stdout, excel=excel, raw=raw)
 
 
 # stats -------------------------------------------------------------------

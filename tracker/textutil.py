@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u2009\u200b]+")
 _BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|blockquote)\b[^>]*>")
 _TAG = re.compile(r"<[^>]{0,2000}>")
+_DROP = re.compile(r"(?is)<(script|style|noscript)\b[^>]*>.*?</\1\s*>")
 
 
 def html_to_text(value: str | None, *, keep_paragraphs: bool = False) -> str | None:
@@ -18,6 +19,7 @@ def html_to_text(value: str | None, *, keep_paragraphs: bool = False) -> str | N
         return None
     text = str(value)
     if "<" in text:
+        text = _DROP.sub(" ", text)
         text = _BLOCK.sub("\n", text)
         text = _TAG.sub("", text)
     if "&" in text:

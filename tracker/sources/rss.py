@@ -18,7 +18,7 @@ from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.textutil import html_to_text, iso_date, year_of
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
-_PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*)(\d{1,9})\b", re.I)
+_PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*|^pubmed:\s*)(\d{1,9})\b", re.I)
 _FEED_TITLE_NOISE = re.compile(
     r"\s*[-:|–—]?\s*(advance (online|access)( articles?)?|current issue|latest (issue|articles|results)|"
     r"early view|online first|ahead of print|articles? in press|table of contents|new articles|rss feed|"
@@ -136,6 +136,10 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
         if m and not art.pmid:
             art.set("pmid", m.group(1), meta)
     journal = html_to_text(entry.get("prism_publicationname"))
+    source = html_to_text(entry.get("dc_source"))
+    if not journal and source and "://" not in source:
+        # dc:source names the journal in scholarly feeds (PubMed's among them)
+        journal = source
     if journal:
         journal = _resolve_journal(journal) or journal
     is_article = bool(journal or feed_journal)

@@ -1,0 +1,165 @@
+"""Every CLI command through click's CliRunner: exit codes and exact messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+from tracker.models import RECORD_FIELDS
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "offline"
+
+RSS_ONLY = """
+index: idx
+filters:
+  include_any: [crohn, "inflammatory bowel"]
+feeds:
+  - name: jcc
+    kind: rss
+    url: data/jcc-advance.xml
+  - name: gut
+    kind: rss
+    url: data/gut-atom.xml
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    shutil.copytree(EXAMPLE / "data", tmp_path / "data")
+    (tmp_path / "feeds.yaml").write_text(RSS_ONLY, encoding="utf-8")
+    return tmp_path
+
+
+def run(workdir: Path, *args: str):
+    runner = CliRunner()
+    return runner.invoke(cli, ["--config", str(workdir / "feeds.yaml"), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def crawled(workdir):
+    result = run(workdir, "crawl")
+    assert result.exit_code == 0, result.output
+    return workdir
+
+
+def test_feeds_lists_and_checks(workdir):
+    out = run(workdir, "feeds").output.splitlines()
+    assert [line.split()[:2] for line in out] == [["jcc", "rss"], ["gut", "rss"]]
+    res = run(workdir, "feeds", "check")
+    assert (res.exit_code, res.output) == (0, "ok\n")
+
+
+def test_feeds_check_reports_misspelt_key(workdir):
+    (workdir / "feeds.yaml").write_text(RSS_ONLY + "    fetch_article: true\n")
+    res = run(workdir, "feeds", "check")
+    assert res.exit_code == 2
+    assert res.stderr == (f"error: {workdir / 'feeds.yaml'}: feed 'gut': unknown key 'fetch_article' "
+                          f"(did you mean 'fetch_articles'?).\n")
+
+
+def test_missing_config_is_one_line(tmp_path):
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "none.yaml"), "crawl"])
+    assert res.exit_code == 2
+    assert res.stderr == f"error: {tmp_path / 'none.yaml'}: no such configuration file (use --config or $TRACKER_CONFIG).\n"
+
+
+def test_search_before_any_crawl(workdir):
+    res = run(workdir, "search", "natalizumab")
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {workdir / 'idx'}: no index here yet; run 'tracker crawl' first.\n"
+
+
+def test_bad_option_is_usage_error(workdir):
+    res = run(workdir, "search", "x", "--sort", "bogus")
+    assert res.exit_code == 2 and "Invalid value for '--sort'" in res.stderr
+
+
+def test_crawl_twice_is_idempotent(workdir):
+    first = run(workdir, "crawl")
+    assert first.exit_code == 0
+    assert "jcc" in first.output and "new 3" in first.output and "filtered 1" in first.output
+    second = run(workdir, "crawl")
+    assert second.exit_code == 0
+    lines = [l for l in second.output.splitlines() if l.startswith(("jcc", "gut"))]
+    assert all(" new 0," in l for l in lines), second.output
+    assert "5 records in the index" in second.output
+
+
+def test_crawl_json_summary(workdir):
+    res = run(workdir, "crawl", "--json")
+    data = json.loads(res.output)
+    assert data["exit_code"] == 0 and data["records"] == 5
+    assert {f["name"]: f["new"] for f in data["feeds"]} == {"jcc": 3, "gut": 2}
+
+
+def test_crawl_quiet_prints_nothing_on_success(workdir):
+    res = run(workdir, "crawl", "--quiet")
+    assert (res.exit_code, res.output) == (0, "")
+
+
+def test_broken_feed_exit_1_others_saved(workdir):
+    (workdir / "data" / "gut-atom.xml").write_bytes(b"<html><body>502 Bad Gateway</body></html>")
+    res = run(workdir, "crawl")
+    assert res.exit_code == 1
+    assert "FAILED" in res.output and "HTML page" in res.output
+    assert "3 records in the index" in res.output
+
+
+def test_unknown_feed_name(workdir):
+    res = run(workdir, "crawl", "--feed", "nope")
+    assert res.exit_code == 2 and "no feed named 'nope'" in res.stderr
+
+
+def test_search_json_carries_every_record_field(crawled):
+    res = run(crawled, "search", "natalizumab", "-f", "json")
+    rows = json.loads(res.output)
+    assert rows and all(set(RECORD_FIELDS) <= set(r) for r in rows)
+    assert all("score" in r and "highlights" in r for r in rows)
+
+
+def test_show_by_id_and_bare_doi(crawled):
+    res = run(crawled, "show", "doi:10.5555/jcc.2026.0107", "-f", "json")
+    assert json.loads(res.output)["doi"] == "10.5555/jcc.2026.0107"
+    res = run(crawled, "show", "https://doi.org/10.5555/JCC.2026.0107")
+    assert res.exit_code == 0 and "id          doi:10.5555/jcc.2026.0107" in res.output
+    res = run(crawled, "show", "doi:10.5555/none")
+    assert res.exit_code == 1 and res.stderr == "error: no record with id 'doi:10.5555/none' in the index.\n"
+
+
+def test_export_csv_round_trip(crawled):
+    res = run(crawled, "export", "-f", "csv")
+    rows = list(csv.reader(io.StringIO(res.output)))
+    assert rows[0] == [f for f in RECORD_FIELDS if f != "body"]
+    assert len(rows) == 1 + 5
+
+
+def test_export_to_file_and_since(crawled):
+    out = crawled / "out.jsonl"
+    res = run(crawled, "export", "-f", "jsonl", "-o", str(out), "--since", "2000-01-01")
+    assert res.exit_code == 0
+    assert len(out.read_text().splitlines()) == 5
+    res = run(crawled, "export", "-f", "jsonl", "--since", "2999-01-01")
+    assert res.output == ""
+    res = run(crawled, "export", "--since", "last tuesday")
+    assert res.exit_code == 2 and "cannot read --since" in res.stderr
+
+
+def test_stats_by_feed(crawled):
+    res = run(crawled, "stats", "--by", "feed")
+    assert res.exit_code == 0
+    assert "jcc" in res.output and "gut" in res.output
+
+
+def test_unreadable_index_is_clear(workdir):
+    (workdir / "idx").mkdir()
+    (workdir / "idx" / "whoosh").write_text("not a directory")
+    res = run(workdir, "search", "x")
+    assert res.exit_code == 1 and res.stderr.startswith("error: ") and "Traceback" not in res.output

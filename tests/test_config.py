@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tracker import config
+from tracker.errors import ConfigError
+
+
+def load(tmp_path: Path, text: str) -> config.Config:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path)
+
+
+def errors(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, text)
+    return info.value.errors
+
+
+GOOD = """
+index: idx
+contact_email: lab@example.org
+ncbi_api_key: ${TEST_NCBI_KEY}
+defaults:
+  rate_limit: 2
+  since: 2015-01-01
+filters:
+  include_any: [crohn]
+feeds:
+  - name: pm
+    kind: pubmed
+    query: crohn AND natalizumab
+  - name: jcc
+    kind: rss
+    url: https://example.org/rss.xml
+    rate_limit: 0.5
+    filters:
+      include_any: []
+  - name: local
+    kind: rss
+    url: data/feed.xml
+"""
+
+
+def test_defaults_inherited_and_overridden(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEST_NCBI_KEY", "secret123")
+    cfg = load(tmp_path, GOOD)
+    assert cfg.index_dir == tmp_path / "idx"
+    assert cfg.ncbi_api_key == "secret123"
+    assert cfg.user_agent.endswith("(mailto:lab@example.org)")
+    pm, jcc, local = cfg.feeds
+    assert pm.rate_limit == 2.0 and pm.since == date(2015, 1, 1)
+    assert pm.base_url == "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    assert pm.filters.include_any == ("crohn",)
+    assert jcc.rate_limit == 0.5
+    assert jcc.filters.include_any == ()   # per-feed block replaces the global one
+    assert local.url == (tmp_path / "data" / "feed.xml").resolve().as_uri()
+
+
+def test_missing_env_var_leaves_optional_key_unset(tmp_path, monkeypatch):
+    monkeypatch.delenv("TEST_NCBI_KEY", raising=False)
+    assert load(tmp_path, GOOD).ncbi_api_key is None
+
+
+def test_misspelt_key_names_file_feed_and_key(tmp_path):
+    errs = errors(tmp_path, """
+feeds:
+  - name: news
+    kind: html
+    url: https://example.org/news/
+    artcle_links: a.title
+""")
+    assert len(errs) == 1 or any("artcle_links" in e for e in errs)
+    msg = next(e for e in errs if "artcle_links" in e)
+    assert "feeds.yaml" in msg and "feed 'news'" in msg
+    assert "did you mean 'article_links'" in msg
+
+
+def test_all_errors_reported_at_once(tmp_path):
+    errs = errors(tmp_path, """
+defaults:
+  rate_limit: fast
+  since: yesterday
+feeds:
+  - name: a
+    kind: rss
+  - name: a
+    kind: pubmed
+    query: crohn
+  - kind: rss
+    url: https://example.org/x
+  - name: b
+    kind: gopher
+    url: https://example.org/
+  - name: c
+    kind: rss
+    url: ftp://example.org/feed
+    timeout: -3
+""")
+    text = "\n".join(errs)
+    assert "defaults: key 'rate_limit' must be a number" in text
+    assert "defaults: key 'since' must be a date" in text
+    assert "feed 'a': missing key 'url'" in text
+    assert "feed 'a': duplicate feed name" in text
+    assert "feed #3: missing key 'name'" in text
+    assert "feed 'b': unknown kind 'gopher'" in text and "valid kinds:" in text
+    assert "feed 'c': key 'url' must be an http(s) URL or a local file path" in text
+    assert "feed 'c': key 'timeout' must be greater than 0" in text
+    assert all(e.startswith(str(tmp_path / "feeds.yaml")) for e in errs)
+
+
+def test_bad_yaml_is_one_line(tmp_path):
+    errs = errors(tmp_path, "feeds: [\n  - name: x\n")
+    assert len(errs) == 1 and "not valid YAML" in errs[0] and "line" in errs[0]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        config.load(tmp_path / "nope.yaml")
+
+
+def test_config_lookup_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    assert config.find_config(None) == Path("feeds.yaml")
+    monkeypatch.setenv("TRACKER_CONFIG", "/etc/tracker.yaml")
+    assert config.find_config(None) == Path("/etc/tracker.yaml")
+    assert config.find_config("mine.yaml") == Path("mine.yaml")
+
+
+def test_api_kinds_take_base_url(tmp_path):
+    cfg = load(tmp_path, """
+feeds:
+  - name: e
+    kind: europepmc
+    query: natalizumab
+    base_url: http://127.0.0.1:9000/rest
+""")
+    assert cfg.feeds[0].base_url == "http://127.0.0.1:9000/rest/"
+
+
+def test_top_level_unknown_key(tmp_path):
+    errs = errors(tmp_path, "feds: []\n")
+    assert "unknown top-level key 'feds' (did you mean 'feeds'?)" in errs[0]
+
+
+def test_repo_feeds_yaml_and_offline_example_are_valid():
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "feeds.yaml", root / "examples" / "offline" / "feeds.yaml"):
+        cfg = config.load(path)
+        assert cfg.feeds, path

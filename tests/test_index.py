@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from tracker.errors import IndexFailure
+from tracker.index import Index
+from tracker.models import Article
+from tracker.query import parse
+
+
+def art(**kw) -> Article:
+    a = Article(**kw)
+    for name in ("title", "abstract", "journal", "year"):
+        if kw.get(name) is not None:
+            a.provenance.setdefault(name, kw.pop("_prov", "metadata"))
+    return a
+
+
+@pytest.fixture
+def index(tmp_path):
+    ix = Index.open(tmp_path / "ix", create=True)
+    yield ix
+    ix.close()
+
+
+def test_open_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexFailure, match="no index here yet"):
+        Index.open(tmp_path / "none")
+
+
+def test_upsert_new_then_unchanged_then_updated(index):
+    a = art(doi="10.5555/a", title="Natalizumab in Crohn disease", feeds=["f"])
+    assert index.upsert([a]).outcome == {0: "new"}
+    again = art(doi="10.5555/A", title="Natalizumab in Crohn disease", feeds=["f"])
+    assert index.upsert([again]).outcome == {0: "unchanged"}
+    richer = art(doi="10.5555/a", title="Natalizumab in Crohn disease", abstract="Two cases.", feeds=["f"])
+    assert index.upsert([richer]).outcome == {0: "updated"}
+    assert index.doc_count() == 1
+    rec = index.get("doi:10.5555/a")
+    assert rec["abstract"] == "Two cases."
+
+
+def test_same_paper_from_two_feeds_is_one_record(index):
+    index.upsert([art(pmid="123", doi="10.5555/x", title="T", feeds=["pubmed"])])
+    index.upsert([art(doi="10.5555/X", url="https://j.example.org/x", title="T", feeds=["rss"])])
+    assert index.doc_count() == 1
+    assert index.get("doi:10.5555/x")["feeds"] == ["pubmed", "rss"]
+
+
+def test_page_later_found_to_have_doi_rekeys_record(index):
+    index.upsert([art(url="https://news.example.org/a", title="News", feeds=["news"])])
+    first_seen = index.get("url:https://news.example.org/a")["first_seen"]
+    index.upsert([art(url="https://news.example.org/a", doi="10.5555/n", title="News", feeds=["news"])])
+    assert index.doc_count() == 1
+    assert index.get("url:https://news.example.org/a")["id"] == "doi:10.5555/n"
+    assert index.get("doi:10.5555/n")["first_seen"] == first_seen
+
+
+def test_duplicates_within_one_batch(index):
+    res = index.upsert([art(doi="10.5555/d", title="T", feeds=["a"]),
+                        art(doi="10.5555/d", title="T", abstract="A", feeds=["b"])])
+    assert index.doc_count() == 1
+    assert res.outcome[0] == "new"
+    assert index.get("doi:10.5555/d")["feeds"] == ["a", "b"]
+
+
+def test_iterate_and_search(index):
+    index.upsert([art(doi=f"10.5555/{i}", title=f"Vedolizumab study {i}", year=2010 + i, feeds=["f"])
+                  for i in range(5)])
+    assert len(list(index.iter_records())) == 5
+    res = index.search(parse("vedolizumab year:>=2013", index.schema), limit=10)
+    assert sorted(h.record["year"] for h in res.hits) == [2013, 2014]
+
+
+def test_schema_version_mismatch_is_detected(tmp_path):
+    ix = Index.open(tmp_path / "ix", create=True)
+    ix.close()
+    (tmp_path / "ix" / "index.json").write_text('{"schema_version": 0}')
+    with pytest.raises(IndexFailure, match="tracker reindex"):
+        Index.open(tmp_path / "ix")

@@ -1,0 +1,63 @@
+"""RSS/Atom parsing on golden fixtures: each *.xml beside its *.expected.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import ParseError
+from tracker.sources.rss import parse_feed
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+CASES = sorted(FIXTURES.glob("*.xml"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_feed_fixture(path: Path):
+    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+    articles, problems = parse_feed(path.read_bytes(), "https://blog.example.org/feeds/" + path.name)
+    assert problems == []
+    got = [a.to_dict() for a in articles]
+    assert len(got) == len(expected)
+    for rec, want in zip(got, expected):
+        for key, value in want.items():
+            assert rec[key] == value, f"{path.name}: {key}"
+
+
+def test_html_in_descriptions_becomes_text():
+    articles, _ = parse_feed((FIXTURES / "rss2_cdata_entities_relative.xml").read_bytes(),
+                             "https://blog.example.org/feed")
+    first = articles[0]
+    assert "<" not in first.abstract and "alert" not in first.abstract
+    # content:encoded longer than the description becomes the searchable body
+    assert first.body and "two years of adalimumab" in first.body
+
+
+def test_feed_date_is_not_the_study_year_for_a_blog():
+    articles, _ = parse_feed((FIXTURES / "rss2_cdata_entities_relative.xml").read_bytes(), "https://b/")
+    assert articles[0].published and articles[0].year is None
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"", "empty"),
+    (b"<!DOCTYPE html><html><body>Service unavailable</body></html>", "HTML page"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a readable"),
+    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+     b"<rss><channel><title>&lol2;</title></channel></rss>", "declares XML entities"),
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+     b"<rss><channel><item><title>&xxe;</title></item></channel></rss>", "declares XML entities"),
+])
+def test_bad_bodies_raise_one_sentence(body, message):
+    with pytest.raises(ParseError) as info:
+        parse_feed(body, "https://feeds.example.org/x")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_feed_keeps_complete_items():
+    data = (FIXTURES / "rss2_cdata_entities_relative.xml").read_bytes()
+    cut = data[: data.index(b"<title>Date in an odd format")]
+    articles, _ = parse_feed(cut, "https://blog.example.org/feed")
+    assert [a.title for a in articles][:1] == ["Ustekinumab & the <ileum>: a patient\u2019s view"]
