@@ -523,10 +523,12 @@ class Fetcher:
         deadline = started + budget
         chunks: list[bytes] = []
         total = 0
-        stream = raw.raw
+        # urllib3 < 2 has no read1 (nor bounded decompression): pyproject should
+        # require urllib3 >= 2.6; until then fall back to blocking reads.
+        read = getattr(raw.raw, "read1", None) or raw.raw.read
         while True:
             try:
-                chunk = stream.read1(CHUNK, decode_content=True)
+                chunk = read(CHUNK, decode_content=True)
             except ReadTimeoutError:
                 raise _Transient(f"the body stalled for {limits.timeout:g} s (read timeout)") from None
             except ProtocolError:
