@@ -113,8 +113,10 @@ def _summary_line(result) -> str:
 @click.option("--full", is_flag=True, help="Ignore saved cursors and validators; fetch everything again.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures (for cron).")
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Append one line per feed per run to FILE.")
 @pass_state
-def crawl(st: _State, feeds, full, as_json, quiet):
+def crawl(st: _State, feeds, full, as_json, quiet, log_file):
     """Fetch new items from every (or the named) feed."""
     from tracker.pipeline import crawl as run_crawl
 
@@ -135,6 +137,8 @@ def crawl(st: _State, feeds, full, as_json, quiet):
 
     report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
                        progress=progress if tty else None, on_feed_done=done)
+    if log_file:
+        _append_log(log_file, report)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     elif not quiet:
@@ -142,6 +146,21 @@ def crawl(st: _State, feeds, full, as_json, quiet):
         click.echo(f"{len(report.feeds)} feeds, {failed} failed, {report.records} records in the index "
                    f"({report.seconds:.1f} s).")
     sys.exit(report.exit_code)
+
+
+def _append_log(path: str, report) -> None:
+    lines = []
+    for f in report.feeds:
+        s = f.stats
+        status = "failed" if f.failed else "ok"
+        error = (s.feed_error or s.first_error or "").replace("\n", " ").replace('"', "'")
+        lines.append(
+            f"{report.started} feed={f.name} status={status} fetched={s.fetched} new={s.new} "
+            f"updated={s.updated} unchanged={s.unchanged} filtered={s.filtered} "
+            f"robots_skipped={s.robots_skipped} not_modified={s.not_modified} errors={s.errors} "
+            f"seconds={f.seconds:.1f}" + (f' error="{error}"' if error else ""))
+    with open(path, "a", encoding="utf-8") as fp:
+        fp.write("\n".join(lines) + ("\n" if lines else ""))
 
 
 # search ------------------------------------------------------------------
@@ -309,6 +328,32 @@ def feeds_check(st: _State):
     """Validate feeds.yaml: prints 'ok' or every problem (exit 2)."""
     st.config()
     click.echo("ok")
+
+
+# index care ----------------------------------------------------------------
+
+@cli.command()
+@pass_state
+def check(st: _State):
+    """Verify that the index and the crawl state agree."""
+    from tracker import maintenance
+
+    report = maintenance.check(st.index_dir())
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if report.problems:
+        sys.exit(1)
+    click.echo(f"ok: {report.records} records, {report.state_items} crawl-state entries")
+
+
+@cli.command()
+@pass_state
+def reindex(st: _State):
+    """Rebuild the index from its stored records (after an upgrade); no refetching."""
+    from tracker import maintenance
+
+    n = maintenance.reindex(st.index_dir())
+    click.echo(f"rebuilt the index from {n} stored records")
 
 
 def main() -> None:

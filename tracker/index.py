@@ -16,14 +16,19 @@ from typing import Any, Iterable, Iterator
 from tracker.errors import IndexFailure
 from tracker.models import Article, merge, utcnow
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: journal_name/study_type columns, spell field, boosts moved to query time
 WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
 
-# Field boosts for ranking (BM25F): a match in the title counts most.
-BOOSTS = {"title": 3.0, "abstract": 1.5, "journal": 1.0, "authors": 1.0, "body": 0.8}
+# Field boosts for ranking (BM25F), applied at query time by tracker.query so
+# they can be tuned without a reindex (tests/test_ranking.py is the judge).
+BOOSTS = {"title": 2.5, "abstract": 1.0, "journal": 0.5, "authors": 0.7, "body": 0.5,
+          "drugs": 1.5, "conditions": 0.3}
 TEXT_FIELDS = ("title", "abstract", "body", "journal", "authors")
+# BM25 length normalisation per field: titles are short and uniform, so
+# their length says little; bodies vary a lot.
+BM25_B = {"title_B": 0.3, "journal_B": 0.0, "authors_B": 0.0}
 
 
 def _schema():
@@ -34,26 +39,30 @@ def _schema():
 
     stem = StemmingAnalyzer() | CharsetFilter(accent_map)
     plain = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
+    # Unstemmed words of 4+ letters: the vocabulary "Did you mean" draws from.
+    spell = StandardAnalyzer(minsize=4) | CharsetFilter(accent_map)
     return F.Schema(
         id=F.ID(stored=True, unique=True),
         keys=F.KEYWORD(lowercase=False),          # doi:/pmid:/url: identity keys
-        title=F.TEXT(analyzer=stem, field_boost=BOOSTS["title"], phrase=True),
-        abstract=F.TEXT(analyzer=stem, field_boost=BOOSTS["abstract"], phrase=True),
-        body=F.TEXT(analyzer=stem, field_boost=BOOSTS["body"], phrase=True),
-        journal=F.TEXT(analyzer=plain, field_boost=BOOSTS["journal"], phrase=True),
-        authors=F.TEXT(analyzer=plain, field_boost=BOOSTS["authors"], phrase=True),
+        title=F.TEXT(analyzer=stem, phrase=True),
+        abstract=F.TEXT(analyzer=stem, phrase=True),
+        body=F.TEXT(analyzer=stem, phrase=True),
+        journal=F.TEXT(analyzer=plain, phrase=True),
+        journal_name=F.ID(sortable=True),         # the full title alone, for facets
+        authors=F.TEXT(analyzer=plain, phrase=True),
         year=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         case_count=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         drugs=F.KEYWORD(lowercase=True, commas=True, scorable=True),
         conditions=F.KEYWORD(lowercase=True, commas=True, scorable=True),
         feeds=F.KEYWORD(lowercase=False, commas=True),
-        study_type=F.ID(),
+        study_type=F.ID(sortable=True),
         language=F.ID(),
         doi=F.ID(),
         pmid=F.ID(),
         pmcid=F.ID(),
         first_seen=F.ID(sortable=True),
         published=F.ID(sortable=True),
+        spell=F.TEXT(analyzer=spell, phrase=False),
         record=F.STORED(),
     )
 
@@ -98,6 +107,7 @@ def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
         "abstract": article.abstract or "",
         "body": article.body or "",
         "journal": journal,
+        "journal_name": article.journal or "",
         "authors": "; ".join(article.authors),
         "drugs": ",".join(article.drugs),
         "conditions": ",".join(article.conditions),
@@ -109,6 +119,7 @@ def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
         "pmcid": (article.pmcid or "").lower(),
         "first_seen": article.first_seen or "",
         "published": article.published or "",
+        "spell": " ".join(filter(None, (article.title, article.abstract))),
         "record": json.dumps(rec, ensure_ascii=False, separators=(",", ":")),
     }
     if article.year is not None:
@@ -286,98 +297,199 @@ class Index:
             for _, stored in reader.iter_docs():
                 yield json.loads(stored["record"])
 
+    def searcher(self):
+        """A Whoosh searcher with tracker's BM25F settings (close it after use)."""
+        from whoosh import scoring
+
+        return self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
+
     def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
                facets: Iterable[str] = (), highlight: bool = True,
                since: str | None = None) -> SearchResult:
-        """Run a parsed query (a whoosh query object from tracker.query)."""
-        from whoosh import sorting
-        from whoosh.query import TermRange
+        """Run a parsed query (a whoosh query object from tracker.query).
 
-        flt = TermRange("first_seen", since, None) if since else None
-        sortedby, reverse = _sort_spec(sort, sorting)
-        with self._ix.searcher() as s:
-            results = s.search(query, limit=limit, sortedby=sortedby, reverse=reverse,
-                               terms=highlight, filter=flt)
+        Only the `limit` hits shown are loaded and highlighted; the total and
+        the facets come from doc numbers and column/posting data, never from
+        the stored records.
+        """
+        from whoosh import sorting
+
+        flt = _since_filter(since)
+        sortedby = _sort_spec(sort, sorting)
+        with self.searcher() as s:
+            results = s.search(query, limit=limit, sortedby=sortedby, terms=highlight, filter=flt)
             hits = []
             for hit in results:
                 rec = json.loads(hit["record"])
                 hl = _highlights(hit, rec) if highlight else {}
-                hits.append(Hit(rec, round(float(hit.score or 0.0), 4), hl))
-            total = len(results) if results.has_exact_length() else results.estimated_length()
+                score = hit.score if sort == "relevance" else None
+                hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
+            facets = list(facets)
+            matched = _matched_docs(s, query, flt) if facets else None
+            if matched is not None:
+                total = len(matched)
+            else:
+                total = len(results)   # exact: whoosh counts every match
             out = SearchResult(hits, total)
             for name in facets:
-                out.facets[name] = self._facet(s, query, name, flt)
+                out.facets[name] = _facet(s, matched, name)
             return out
 
     def iter_matches(self, query, *, since: str | None = None,
                      sort: str = "relevance") -> Iterator[dict[str, Any]]:
-        """Every matching record, streamed (exports)."""
-        from whoosh.query import TermRange
+        """Every matching record, streamed (exports); index order unless sorted."""
+        from whoosh import sorting
 
-        flt = TermRange("first_seen", since, None) if since else None
-        with self._ix.searcher() as s:
-            docnums = s.docs_for_query(query, for_deletion=False)
-            if flt is not None:
-                allowed = set(s.docs_for_query(flt))
-                docnums = (d for d in docnums if d in allowed)
+        flt = _since_filter(since)
+        with self.searcher() as s:
             reader = s.reader()
+            if sort == "relevance":
+                docnums: Iterable[int] = sorted(_matched_docs(s, query, flt))
+            else:
+                results = s.search(query, limit=None, sortedby=_sort_spec(sort, sorting),
+                                   filter=flt, terms=False)
+                docnums = [docnum for _, docnum in results.top_n]
             for docnum in docnums:
                 yield json.loads(reader.stored_fields(docnum)["record"])
 
-    def _facet(self, s, query, name: str, flt) -> list[tuple[str, int]]:
-        from collections import Counter
-
-        key = {"drug": "drugs", "type": "study_type", "condition": "conditions",
-               "feed": "feeds"}.get(name, name)
-        counts: Counter = Counter()
-        reader = s.reader()
-        allowed = set(s.docs_for_query(flt)) if flt is not None else None
-        for docnum in s.docs_for_query(query):
-            if allowed is not None and docnum not in allowed:
-                continue
-            value = json.loads(reader.stored_fields(docnum)["record"]).get(key)
-            if isinstance(value, list):
-                counts.update(value or ["(none)"])
-            else:
-                counts[str(value) if value is not None else "(none)"] += 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-    def vocabulary(self, fieldname: str) -> Iterator[str]:
+    def vocabulary(self, fieldname: str = "spell") -> Iterator[str]:
         with self._ix.searcher() as s:
             for term in s.reader().lexicon(fieldname):
                 yield term.decode("utf-8") if isinstance(term, bytes) else term
 
-    def corrector_suggest(self, word: str, fieldnames=("title", "abstract", "body")) -> str | None:
+    def corrector_suggest(self, word: str, extra: Iterable[str] = (),
+                          fieldnames: Iterable[str] = ("spell", "drugs", "journal", "authors")) -> str | None:
+        """The closest known word to a misspelt `word`, or None.
+
+        Candidates come from the unstemmed index vocabulary and `extra` (the
+        drug lexicon). Fewer edits win, then the word found in more records.
+        """
+        word = word.lower()
+        extra = [w.lower() for w in extra]
+        if word in extra:
+            return None
+        best: tuple[int, int, str] | None = None
         with self._ix.searcher() as s:
+            reader = s.reader()
             for name in fieldnames:
-                for sugg in s.suggest(name, word, limit=1, maxdist=2):
-                    return sugg
-        return None
+                if name not in reader.schema or reader.doc_frequency(name, word):
+                    if name in reader.schema:
+                        return None     # the word exists: nothing to correct
+                    continue
+                for maxdist in (1, 2):
+                    cands = list(reader.terms_within(name, word, maxdist, prefix=1))
+                    if cands:
+                        break
+                for cand in cands:
+                    cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+                    key = (_edits(word, cand), -reader.doc_frequency(name, cand), cand)
+                    if best is None or key < best:
+                        best = key
+            for cand in extra:
+                if cand[:1] != word[:1] or abs(len(cand) - len(word)) > 2:
+                    continue
+                dist = _edits(word, cand)
+                if dist <= 2:
+                    key = (dist, -reader.doc_frequency("drugs", cand), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best is not None else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (short words; a plain DP table is fine)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _since_filter(since: str | None):
+    from whoosh.query import TermRange
+
+    return TermRange("first_seen", since, None) if since else None
+
+
+def _matched_docs(s, query, flt) -> set[int]:
+    docs = set(s.docs_for_query(query))
+    if flt is not None:
+        docs &= set(s.docs_for_query(flt))
+    return docs
+
+
+# facet name -> (index field, how to count): "column" reads a sortable column
+# per matched doc; "postings" intersects each term's postings with the matches
+# (multi-valued keyword fields with a small vocabulary).
+_FACETS = {
+    "year": ("year", "column"), "journal": ("journal_name", "column"),
+    "study_type": ("study_type", "column"), "type": ("study_type", "column"),
+    "drug": ("drugs", "postings"), "drugs": ("drugs", "postings"),
+    "condition": ("conditions", "postings"), "conditions": ("conditions", "postings"),
+    "feed": ("feeds", "postings"), "feeds": ("feeds", "postings"),
+}
+_NONE = "(none)"
+
+
+def _facet(s, matched: set[int], name: str) -> list[tuple[str, int]]:
+    from collections import Counter
+
+    if name not in _FACETS:
+        raise IndexFailure(f"unknown facet '{name}' ({', '.join(sorted(_FACETS))}).")
+    fieldname, how = _FACETS[name]
+    reader = s.reader()
+    counts: Counter = Counter()
+    if how == "column":
+        column = reader.column_reader(fieldname)
+        missing = column.default_value() if hasattr(column, "default_value") else None
+        for docnum in matched:
+            value = column[docnum]
+            if isinstance(value, bytes):
+                value = value.decode("utf-8")
+            counts[_NONE if value in (None, "", missing) else str(value)] += 1
+    else:
+        tagged: set[int] = set()
+        for term in reader.lexicon(fieldname):
+            hits = matched.intersection(reader.postings(fieldname, term).all_ids())
+            if hits:
+                counts[term.decode("utf-8") if isinstance(term, bytes) else term] = len(hits)
+                tagged |= hits
+        if len(matched) > len(tagged):
+            counts[_NONE] = len(matched) - len(tagged)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _sort_spec(sort: str, sorting):
+    """--sort -> a whoosh sortedby list; ties (and missing values) by relevance."""
     if sort == "relevance":
-        return None, False
-    if sort == "year":
-        return sorting.FieldFacet("year"), False
-    if sort == "-year":
-        return sorting.FieldFacet("year"), True
+        return None
+    if sort in ("year", "-year"):
+        return [sorting.FieldFacet("year", reverse=sort == "-year"), sorting.ScoreFacet()]
     if sort == "cases":
-        return sorting.FieldFacet("case_count"), True
+        return [sorting.FieldFacet("case_count", reverse=True), sorting.ScoreFacet()]
     raise IndexFailure(f"unknown sort '{sort}' (relevance, year, -year, cases).")
 
 
+# Fields a snippet may come from, best first; only the shown hits are highlighted.
+_SNIPPET_FIELDS = ("title", "abstract", "body")
+
+
 def _highlights(hit, rec: dict[str, Any]) -> dict[str, str]:
-    from whoosh.highlight import ContextFragmenter, UppercaseFormatter
+    from whoosh.highlight import ContextFragmenter
 
     out = {}
-    for name in ("title", "abstract", "body"):
+    matched = {name for name, _ in hit.matched_terms()} if hit.results.has_matched_terms() else None
+    hit.results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
+    hit.results.formatter = _Marker()
+    for name in _SNIPPET_FIELDS:
         text = rec.get(name)
-        if not text:
+        if not text or (matched is not None and name not in matched):
             continue
+        if name == "body" and "abstract" in out:
+            continue    # one long-text snippet is enough
         try:
-            hit.results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
-            hit.results.formatter = _Marker()
             frag = hit.highlights(name, text=text, top=2)
         except Exception:  # highlighting must never break a search
             frag = ""
@@ -424,3 +536,49 @@ def _read_meta(path: Path) -> int | None:
         return int(json.loads(path.read_text(encoding="utf-8")).get("schema_version"))
     except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+def rebuild(directory: str | os.PathLike) -> int:
+    """Rebuild the index from its own stored records, whatever schema wrote it.
+
+    The new index is written beside the old one and swapped in by renames,
+    so an interrupted rebuild leaves the old index in place.
+    """
+    import shutil
+
+    from whoosh import index as wix
+
+    directory = Path(directory)
+    old_dir, new_dir, gone_dir = directory / WHOOSH_DIR, directory / (WHOOSH_DIR + ".new"), \
+        directory / (WHOOSH_DIR + ".old")
+    if not old_dir.exists() or not wix.exists_in(str(old_dir), indexname=INDEX_NAME):
+        raise IndexFailure(f"{directory}: no index here to rebuild.")
+    shutil.rmtree(new_dir, ignore_errors=True)
+    new_dir.mkdir(parents=True)
+    try:
+        old = wix.open_dir(str(old_dir), indexname=INDEX_NAME)
+    except Exception as exc:  # any damage in the old files ends here, with its reason
+        raise IndexFailure(f"{directory}: the old index cannot be read ({exc}).") from None
+    new = wix.create_in(str(new_dir), _schema(), indexname=INDEX_NAME)
+    variants = _journal_variants()
+    writer = new.writer(limitmb=128)
+    n = 0
+    try:
+        with old.searcher() as s:
+            for _, stored in s.reader().iter_docs():
+                writer.add_document(**_doc(Article.from_dict(json.loads(stored["record"])), variants))
+                n += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+    finally:
+        old.close()
+        new.close()
+    shutil.rmtree(gone_dir, ignore_errors=True)
+    os.replace(old_dir, gone_dir)
+    os.replace(new_dir, old_dir)
+    _write_meta(directory / META_FILE)
+    shutil.rmtree(gone_dir, ignore_errors=True)
+    return n
