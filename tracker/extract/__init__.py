@@ -1,14 +1,108 @@
 """Metadata extraction: structured metadata first, then prose.
 
 `enrich(article)` fills the fields a source could not: drugs, conditions,
-case_count, study_type, and journal/year from prose. It never overrides a
-value of higher provenance (registry > metadata > text).
+case_count, study_type, language, and journal/year from prose. It never
+overrides a value of higher provenance (registry > metadata > text):
+every write goes through `Article.set`, except the journal-name
+normalisation, which keeps the provenance the name already had.
+
+Order of precedence, per field:
+- journal: source value (normalised to the list's full title) > prose.
+- year: source value > prose (cited study's year, never `published`).
+- study_type: publication types (registry) > title/abstract cues (text)
+  > MeSH design headings (registry); case_report/case_series by count.
+- case_count: title+abstract, then main body (references cut off);
+  narrative reviews only take explicit pooled totals.
+- drugs/conditions: union of source values and lexicon hits in the title,
+  abstract, main body and subject keywords.
 """
 
 from __future__ import annotations
 
+from tracker.extract import cases, studytype
+from tracker.extract.conditions import find_conditions
+from tracker.extract.drugs import find_drugs
+from tracker.extract.journals import resolve
+from tracker.extract.language import guess_language
+from tracker.extract.prose import journal_and_year
+from tracker.extract.textutil import join_text, strip_references
 from tracker.models import Article
+
+__all__ = ["enrich"]
 
 
 def enrich(article: Article) -> Article:
+    """Fill extracted fields in place and return the article."""
+    title = article.title or ""
+    abstract = article.abstract or ""
+    body = strip_references(article.body)
+    lead = join_text(title, abstract)
+    full = join_text(lead, body)
+
+    lang = article.language or guess_language(join_text(abstract, body[:3000]) or title)
+    if not article.language and lang:
+        article.set("language", lang, "text")
+
+    _journal_year(article, title, abstract, body)
+    _lists(article, full)
+    _type_and_count(article, title, abstract, body, lang or "en")
     return article
+
+
+def _journal_year(article: Article, title: str, abstract: str, body: str) -> None:
+    if article.journal:
+        canonical = resolve(article.journal)
+        if canonical and canonical != article.journal:
+            article.journal = canonical  # same journal, canonical spelling: provenance unchanged
+    if article.journal and article.year:
+        return
+    journal, year = journal_and_year(join_text(title, body or abstract), article.published)
+    if journal is None and year is None and body and abstract:
+        journal, year = journal_and_year(abstract, article.published)
+    article.set("journal", journal, "text")
+    article.set("year", year, "text")
+
+
+def _lists(article: Article, full: str) -> None:
+    subjects = " ; ".join(article.keywords)
+    drugs = find_drugs(full) | find_drugs(subjects)
+    conditions = find_conditions(full) | find_conditions(subjects)
+    for name, found in (("drugs", drugs), ("conditions", conditions)):
+        current = list(getattr(article, name))
+        merged = sorted(set(current) | found)
+        if merged != current:
+            setattr(article, name, merged)
+            article.provenance.setdefault(name, "text")
+
+
+def _type_and_count(article: Article, title: str, abstract: str, body: str, lang: str) -> None:
+    kind, source = studytype.from_publication_types(article.publication_types), "registry"
+    if kind is None:
+        kind, source = studytype.from_text(title, abstract or body), "text"
+    if kind is None:
+        kind, source = studytype.from_mesh(article.keywords), "registry"
+    current_kind = article.study_type
+    if current_kind and kind is None:
+        kind = current_kind
+
+    pooled_only = (current_kind or kind) == "review"
+    count = cases.case_count(join_text(title, abstract), lang, pooled_only=pooled_only)
+    if count is None and body:
+        count = cases.case_count(body, lang, pooled_only=pooled_only)
+    article.set("case_count", count, "text")
+
+    known = article.case_count
+    if kind is None and known is not None and _single_case_text(title, abstract or body, lang):
+        kind, source = "case_report", "text"
+    kind = studytype.split_case_type(kind, known)
+    article.set("study_type", kind, source)
+    # A registry "Case Reports" with a count from another source still splits by count.
+    if article.study_type in ("case_report", "case_series"):
+        split = studytype.split_case_type(article.study_type, known)
+        if split != article.study_type:
+            article.study_type = split
+
+
+def _single_case_text(title: str, text: str, lang: str) -> bool:
+    found = cases.candidates(join_text(title, text[:3000]), lang)
+    return any(c.count == 1 and c.score >= 6 for c in found)
