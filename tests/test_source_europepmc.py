@@ -269,3 +269,33 @@ def test_error_json_is_a_clean_error(tmp_path, state, today):
 def test_page_size_is_validated(tmp_path, value):
     with pytest.raises(ConfigError, match="page_size"):
         tconfig.parse(FEEDS_YAML.format(query=QUERY, extra=f"    page_size: {value}"), tmp_path / "feeds.yaml")
+
+
+# --- markup flattening shared by the registry sources --------------------------
+
+@pytest.mark.parametrize("markup, text", [
+    ("<h4>Aims</h4><p>To compare.</p><h4>Summary</h4>Done.", "Aims: To compare. Done."),
+    ("<h4>Objective:</h4>Test.", "Objective: Test."),
+    ("line one<br>line two<br/>three", "line one line two three"),
+    ("CD4<sup>+</sup> T cells &amp; IL-23 &lt;5%", "CD4+ T cells & IL-23 <5%"),
+    ("<p>kept</p><script>alert(1)</script><style>p{}</style>", "kept"),
+    ("<jats:p>unclosed <jats:italic>italic", "unclosed italic"),
+    ("<mml:math><mml:mi>x</mml:mi><mml:annotation encoding='TeX'>x</mml:annotation></mml:math> = 2", "x = 2"),
+    ("plain   text\n with  spaces", "plain text with spaces"),
+    ("", None),
+    ("<p> </p>", None),
+])
+def test_flatten_markup(markup, text):
+    from tracker.sources._text import flatten_markup
+
+    assert flatten_markup(markup) == text
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("eng", "en"), ("spa", "es"), ("por", "pt"), ("ger", "de"), ("fre", "fr"), ("chi", "zh"),
+    ("EN", "en"), ("en-GB", "en"), ("und", None), ("mul", None), ("xyz", None), ("", None), (None, None),
+])
+def test_language_codes(code, expected):
+    from tracker.sources._text import language_code
+
+    assert language_code(code) == expected

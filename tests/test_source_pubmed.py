@@ -407,3 +407,40 @@ def test_batch_size_is_validated(tmp_path, value):
     text = FEEDS_YAML.format(api_key="", query=QUERY, extra=f"    batch_size: {value}")
     with pytest.raises(ConfigError, match="batch_size"):
         tconfig.parse(text, tmp_path / "feeds.yaml")
+
+
+# --- through the crawl pipeline -------------------------------------------------
+
+@responses.activate
+def test_crawl_twice_stores_once_and_the_second_run_is_windowed(tmp_path, today):
+    from tracker import pipeline
+    from tracker.index import Index
+
+    responses.get("https://eutils.ncbi.nlm.nih.gov/robots.txt", status=404)
+    responses.get(ESEARCH, body=esearch_body(6))
+    responses.get(EFETCH, body=fixture("efetch_articles.xml"))
+    text = """
+contact_email: curator@example.org
+index: idx
+defaults: {since: 2024-01-01, rate_limit: 1000}
+filters: {include_any: [crohn]}
+feeds:
+  - {name: pm, kind: pubmed, query: crohn}
+"""
+    config = tconfig.parse(text, tmp_path / "feeds.yaml")
+    first = pipeline.crawl(config).feeds[0].stats
+    assert (first.fetched, first.new, first.errors, first.feed_error) == (5, 5, 1, None)
+
+    today["value"] = date(2024, 7, 2)
+    second = pipeline.crawl(config).feeds[0].stats
+    assert (second.new, second.unchanged) == (0, 5)
+    searches = [query_of(c) for c in responses.calls if c.request.url.startswith(ESEARCH)]
+    assert [(s["mindate"], s["maxdate"]) for s in searches] == [
+        ("2024/01/01", "2024/06/30"), ("2024/06/30", "2024/07/02")]
+    index = Index.open(tmp_path / "idx")
+    try:
+        record = index.get("doi:10.1093/ecco-jcc/jjad171")
+        assert record["pmid"] == "38012345" and record["feeds"] == ["pm"]
+        assert index.doc_count() == 5
+    finally:
+        index.close()
