@@ -444,3 +444,13 @@ feeds:
         assert index.doc_count() == 5
     finally:
         index.close()
+
+
+def test_translated_title_without_vernacular_loses_its_brackets():
+    xml = (b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>5</PMID><Article>"
+           b"<ArticleTitle>[Adalimumab in pediatric Crohn disease].</ArticleTitle>"
+           b"<Language>pol</Language></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    (art,) = parse_efetch(xml)
+    assert art.title == "Adalimumab in pediatric Crohn disease."
+    assert art.language == "pl"
+    assert art.year is None and art.published is None and art.journal is None

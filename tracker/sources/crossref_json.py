@@ -35,7 +35,7 @@ class Page:
 def parse_page(body: bytes) -> Page:
     """One /works response; ParseError when it is not a Crossref work list."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
     except (UnicodeDecodeError, ValueError):
         snippet = body[:60].decode("utf-8", "replace").strip()
         raise ParseError(f"Crossref did not return JSON (it began {snippet!r}).") from None

@@ -31,7 +31,7 @@ class Page:
 def parse_page(body: bytes) -> Page:
     """One search response; ParseError when it is not a Europe PMC result list."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
     except (UnicodeDecodeError, ValueError):
         snippet = body[:60].decode("utf-8", "replace").strip()
         raise ParseError(f"Europe PMC did not return JSON (it began {snippet!r}).") from None

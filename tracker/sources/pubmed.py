@@ -129,7 +129,7 @@ class _Run:
 def _esearch_result(body: bytes) -> dict[str, Any]:
     """esearch JSON -> {count, webenv, querykey, ids}; ParseError if unusable."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
     except (UnicodeDecodeError, ValueError):
         snippet = body[:60].decode("utf-8", "replace").strip()
         raise ParseError(f"PubMed esearch did not return JSON (it began {snippet!r}).") from None
