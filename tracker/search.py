@@ -15,39 +15,60 @@ from tracker.models import normalize_doi, normalize_pmid
 @dataclass
 class Outcome:
     result: SearchResult
-    explained: str
-    suggestion: str | None = None
+    explained: str                   # how the query was understood, several lines
+    suggestion: str | None = None    # the query with misspelt words corrected
 
 
 def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevance",
         facets: Iterable[str] = (), highlight: bool = True, since: str | None = None) -> Outcome:
     from tracker import query as q
 
-    parsed = q.parse(text, index.schema)
-    result = index.search(parsed, limit=limit, sort=sort, facets=facets, highlight=highlight, since=since)
-    suggestion = None
-    if not result.hits:
-        suggestion = _suggest(index, text)
-    return Outcome(result, str(parsed), suggestion)
+    parsed = q.compile_query(text, index.schema)
+    result = index.search(parsed.query, limit=limit, sort=sort, facets=facets, highlight=highlight,
+                          since=since)
+    suggestion = _suggest(index, text) if not result.hits else None
+    return Outcome(result, explain(parsed, sort), suggestion)
+
+
+def explain(parsed, sort: str = "relevance") -> str:
+    """The --explain text: the query as understood, each expansion, the ranking."""
+    from tracker.index import BOOSTS
+    from tracker.query import DEFAULT_FIELDS
+
+    lines = [f"query:    {parsed.shown}"]
+    lines += [f"expanded: {note}" for note in parsed.notes]
+    weights = ", ".join(f"{f} x{BOOSTS.get(f, 1.0):g}" for f in DEFAULT_FIELDS)
+    lines.append(f"fields:   bare words search {weights}; drug keyword x{BOOSTS.get('drugs', 1.0):g}")
+    lines.append(f"order:    {'BM25F relevance' if sort == 'relevance' else sort + ', then relevance'}")
+    return "\n".join(lines)
+
+
+# Words a suggestion may correct: 4+ letters, not a field name, prefix or number.
+_WORD = re.compile(r"(?<![\w*-])([A-Za-z][A-Za-z'-]{3,})(?![:\w*])")
 
 
 def _suggest(index: Index, text: str) -> str | None:
-    words = re.findall(r"(?<![:\w])([A-Za-z][A-Za-z'-]{3,})(?![:\w])", text)
-    changed, out = False, text
-    for word in words:
-        if word.upper() in ("AND", "OR", "NOT"):
+    """The query with each misspelt word replaced by the closest known word."""
+    from tracker import expand
+
+    names = expand.drug_names()
+    out, changed = text, False
+    for m in reversed(list(_WORD.finditer(text))):
+        word = m.group(1)
+        if word in ("AND", "OR", "NOT"):
             continue
-        sugg = index.corrector_suggest(word.lower())
+        sugg = index.corrector_suggest(word, extra=names)
         if sugg and sugg != word.lower():
-            out = re.sub(rf"\b{re.escape(word)}\b", sugg, out)
+            out = out[:m.start(1)] + sugg + out[m.end(1):]
             changed = True
     return out if changed else None
 
 
-def iter_matches(index: Index, text: str, *, since: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_matches(index: Index, text: str, *, since: str | None = None,
+                 sort: str = "relevance") -> Iterator[dict[str, Any]]:
     from tracker import query as q
 
-    return index.iter_matches(q.parse(text, index.schema), since=since)
+    return index.iter_matches(q.parse(text, index.schema), since=since, sort=sort)
 
 
 def lookup(index: Index, record_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,151 @@
+"""What a search term means: drug brands and classes, conditions, study types, journals.
+
+Rules are data at the top; the extraction lexicons (tracker.extract.drugs,
+tracker.extract.journals) are imported lazily and any missing piece
+degrades to "no expansion" rather than an error, so search works while
+those modules change.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable
+
+# Condition code -> what a user may type for it (lower case; phrases allowed).
+CONDITION_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "crohns_disease": ("crohn", "crohn's", "crohns", "crohn's disease", "crohns disease",
+                       "crohn disease", "regional enteritis", "regional ileitis", "morbus crohn",
+                       "granulomatous ileitis", "crohns_disease"),
+    "ulcerative_colitis": ("ulcerative colitis", "uc", "colitis ulcerosa", "ulcerative_colitis"),
+    "ibd": ("ibd", "inflammatory bowel disease", "inflammatory bowel diseases"),
+    "pouchitis": ("pouchitis",),
+    "pml": ("pml", "progressive multifocal leukoencephalopathy",
+            "progressive multifocal leucoencephalopathy", "jc virus", "jcv"),
+}
+# Bare words that expand to a condition; "uc" and "cd" are too ambiguous in prose.
+_BARE_CONDITION_SKIP = {"uc", "cd"}
+
+# Study type value -> what a user may type (separators and case ignored).
+STUDY_TYPE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "case_report": ("casereport", "casereports", "report", "reports"),
+    "case_series": ("caseseries", "series"),
+    "cohort": ("cohort", "cohortstudy", "observational", "registry", "retrospective", "prospective"),
+    "rct": ("rct", "rcts", "trial", "randomizedcontrolledtrial", "randomisedcontrolledtrial",
+            "randomizedtrial", "randomisedtrial", "clinicaltrial", "controlledtrial"),
+    "meta_analysis": ("metaanalysis", "metaanalyses", "meta", "systematicreview",
+                      "systematicreviewandmetaanalysis"),
+    "review": ("review", "reviews", "narrativereview"),
+    "other": ("other",),
+}
+# Lexicon classes that are not a meaningful search term.
+_SKIP_CLASSES = {"other"}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s\-_'\u2010\u2011\u2013]+", "", text.lower())
+
+
+@lru_cache(maxsize=1)
+def _drugs():
+    try:
+        from tracker.extract import drugs
+    except ImportError:
+        return None
+    return drugs
+
+
+def generics() -> tuple[str, ...]:
+    mod = _drugs()
+    return tuple(getattr(mod, "GENERICS", ())) if mod else ()
+
+
+def drug_generic(word: str) -> str | None:
+    """A brand, biosimilar, code or variant -> its generic; a generic -> itself."""
+    mod = _drugs()
+    if mod is None:
+        return None
+    low = word.lower().strip()
+    if low in generics():
+        return low
+    brands: dict[str, str] = getattr(mod, "BRANDS", {}) or {}
+    return brands.get(low) or brands.get(_key(low))
+
+
+def drug_class(word: str) -> tuple[str, list[str]] | None:
+    """'anti-TNF' -> ('anti-tnf', [members]); None if `word` names no class."""
+    mod = _drugs()
+    classes: dict[str, list[str]] = getattr(mod, "CLASSES", {}) if mod else {}
+    low = word.lower().strip()
+    members = classes.get(low)
+    if members is None:
+        keyed = {_key(k): k for k in classes}
+        name = keyed.get(_key(low))
+        if name is None:
+            return None
+        low, members = name, classes[name]
+    if low in _SKIP_CLASSES or not members:
+        return None
+    return low, sorted(members)
+
+
+def drug_names() -> list[str]:
+    """Every one-word generic and brand (for spelling suggestions)."""
+    mod = _drugs()
+    if mod is None:
+        return []
+    names = set(generics()) | {b for b in (getattr(mod, "BRANDS", {}) or {}) if b.isalpha()}
+    return sorted(n for n in names if " " not in n and len(n) >= 4)
+
+
+@lru_cache(maxsize=1)
+def _condition_index() -> dict[str, str]:
+    return {_key(s): code for code, syns in CONDITION_SYNONYMS.items() for s in syns}
+
+
+def condition(text: str, *, bare: bool = False) -> str | None:
+    """'regional enteritis' -> 'crohns_disease'. `bare`: an unfielded word."""
+    low = text.lower().strip()
+    if bare and low in _BARE_CONDITION_SKIP:
+        return None
+    return _condition_index().get(_key(low))
+
+
+def condition_phrases(code: str) -> list[str]:
+    """Text forms worth searching for a condition (not the code, no apostrophes)."""
+    return [s for s in CONDITION_SYNONYMS.get(code, ()) if "_" not in s and "'" not in s and len(s) > 2]
+
+
+@lru_cache(maxsize=1)
+def _study_index() -> dict[str, str]:
+    out = {}
+    for value, syns in STUDY_TYPE_SYNONYMS.items():
+        out[_key(value)] = value
+        for s in syns:
+            out[s] = value
+    return out
+
+
+def study_type(text: str) -> str | None:
+    """'case report', 'Case-Reports', 'RCT', 'meta-analysis' -> a study_type value."""
+    return _study_index().get(_key(text))
+
+
+def _journal_api() -> tuple[Callable | None, Callable | None]:
+    try:
+        from tracker.extract import journals
+    except ImportError:
+        return None, None
+    return getattr(journals, "resolve", None), getattr(journals, "variants", None)
+
+
+def journal_title(name: str) -> str | None:
+    """Full journal title for an abbreviation or variant, if the lexicon knows it."""
+    resolve, _ = _journal_api()
+    if resolve is None:
+        return None
+    try:
+        full = resolve(name)
+    except (ValueError, TypeError, KeyError):
+        return None
+    return full if isinstance(full, str) and full else None
