@@ -34,6 +34,7 @@ LIST_JOINER = "; "
 # A cell starting with one of these is run as a formula by Excel, LibreOffice
 # and Google Sheets (OWASP "CSV injection").
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SET = frozenset(_FORMULA_LEADS)
 _BOM = "\ufeff"
 
 # Keys JSONL writes after the record table, when present.
@@ -139,8 +140,11 @@ def _cell(value: Any) -> Any:
 
 
 def _safe_cell(value: Any) -> Any:
+    # The hot path of a CSV export: str first, one slice and one set lookup.
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _FORMULA_SET else value
     value = _cell(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_LEADS):
+    if isinstance(value, str) and value[:1] in _FORMULA_SET:
         return "'" + value
     return value
 
