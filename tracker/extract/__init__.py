@@ -11,7 +11,7 @@ Order of precedence, per field:
 - year: source value > prose (cited study's year, never `published`).
 - study_type: publication types (registry) > title/abstract cues (text)
   > MeSH design headings (registry); case_report/case_series by count.
-- case_count: title+abstract, then main body (references cut off);
+- case_count: title+abstract, then main body (references, menus cut off);
   narrative reviews only take explicit pooled totals.
 - drugs/conditions: union of source values and lexicon hits in the title,
   abstract, main body and subject keywords.
@@ -25,7 +25,7 @@ from tracker.extract.drugs import find_drugs
 from tracker.extract.journals import resolve
 from tracker.extract.language import guess_language
 from tracker.extract.prose import journal_and_year
-from tracker.extract.textutil import join_text, strip_references
+from tracker.extract.textutil import join_text, strip_boilerplate, strip_references
 from tracker.models import Article
 
 __all__ = ["enrich"]
@@ -35,7 +35,7 @@ def enrich(article: Article) -> Article:
     """Fill extracted fields in place and return the article."""
     title = article.title or ""
     abstract = article.abstract or ""
-    body = strip_references(article.body)
+    body = strip_boilerplate(strip_references(article.body))
     lead = join_text(title, abstract)
     full = join_text(lead, body)
 

@@ -20,7 +20,7 @@ from tracker.extract.textutil import fold, sentence_bounds
 NOUN = (r"(?:patients?|pts|cases?|subjects?|participants?|individuals?|children|adults?|adolescents?|women|men|"
         r"males?|females?|persons?|people|infants?|volunteers?|recipients?|users?|pacientes?|casos?|sujetos?|"
         r"participantes?|individuos?|ninos?|ninas?|adultos?|mujeres|hombres|varones|enfermos?|personas?|"
-        r"sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|voluntarios?)\b")
+        r"sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|voluntarios?|pregnancies|embarazos|gestacoes|gravidezes|respondents|encuestados|entrevistados)\b")
 # Up to three modifiers between number and noun ("45 consecutive adult patients"), never a unit or link word.
 _MODS = (r"(?:(?!(?:of|with|and|or|in|from|to|per|at|for|years?|months?|weeks?|days?|hours?|mg|kg|ml|times|"
          r"doses?|infusions?|studies|trials|articles|publications|reports|centers|centres|sites|hospitals|de|del|"
@@ -47,6 +47,8 @@ PATTERNS: list[tuple[int, str]] = [
     (9, r"\b<N>\s+" + _MODS + NOUN + r"(?:\s+\([^)]{0,40}\))?\s+(?:were|was|had\s+been|fueron|foram|se)\s+"
         r"(?:(?:prospectively|retrospectively|consecutively|successfully|finally|ultimately|eventually)\s+)?" + _VERB_STRONG),
     (9, r"\b<N>\s+(?:were|fueron|foram)\s+" + _VERB_STRONG),
+    (9, r"\b<N>\s+" + _MODS + NOUN + r"\s+(?:with|who|from|in|on|con|com|de)\b[^.;]{0,140}?\s(?:were|fueron|foram)\s+"
+        r"(?:(?:prospectively|retrospectively|consecutively|then|subsequently)\s+)?" + _VERB_STRONG),
     (9, r"\b(?:we|investigators|researchers|the\s+(?:study|trial|authors))?\s*" + _VERB_STRONG.replace("(?:", "(?:enroll(?:ed|s|ing)?|include[sd]?|including|randomi[sz]ing|", 1)
         + r"\s+(?:a\s+total\s+of\s+|data\s+(?:from|on)\s+)?<N>\s+" + _MODS + NOUN),
     (9, r"\b(?:se\s+(?:incluyeron|incluyo\s+a|analizaron|reclutaron|aleatorizaron|estudiaron|evaluaron)|"
@@ -55,6 +57,7 @@ PATTERNS: list[tuple[int, str]] = [
     (8, r"\b(?:series|serie|cohort|cohorte|coorte|sample|muestra|amostra|population|poblacion|populacao|group|grupo|"
         r"study|estudio|estudo|registry|registro|database|data|datos|dados)\s+(?:of|de|from|with|including|com|con)\s+"
         r"(?:the\s+|los\s+|os\s+)?<N>\s+" + _MODS + NOUN),
+    (8, r"\b(?:analizo|incluyo|evaluo|estudio|siguio|recluto|avaliou|incluiu|analisou|acompanhou|estudou|recrutou)\s+(?:a\s+)?<N>\s+" + _MODS + NOUN),
     (8, r"\b" + _VERB_MEDIUM.replace("(?:", "(?:involving|enrolling|including|following|studying|treating|", 1)
         + r"\s+(?:a\s+total\s+of\s+)?<N>\s+" + _MODS + NOUN),
     (8, r"\b<N>\s+" + _MODS + NOUN + r"(?:\s+\([^)]{0,40}\))?\s+(?:were|was|fueron|foram)\s+" + _VERB_MEDIUM),
@@ -96,7 +99,15 @@ _LITERATURE = re.compile(r"\b(?:previously\s+(?:reported|published|described)|(?
                          r"literature\s+review|review\s+of\s+the\s+literature|reported\s+cases|post-?marketing|"
                          r"en\s+la\s+literatura|na\s+literatura|descritos\s+previamente|previamente\s+(?:descritos|reportados|publicados)|"
                          r"han\s+(?:sido\s+)?(?:reportado|descrito|publicado)|foram\s+(?:descritos|relatados)\s+(?:na|em))\b", re.I)
+_NOUN_AFTER = re.compile(r"\s+" + _MODS + NOUN, re.I)
 _POOLED = frozenset({10})
+# In a review, a count is the review's own only when it speaks in the first person.
+_SELF = re.compile(r"\b(?:we|our|nosotros|nuestr[oa]s?|n[oó]s|nossa|nosso)\b", re.I)
+# "A total of 95 patients with UC and 61 with CD": the total is the sum.
+_SUM = re.compile(r"\b(?:a|1|un|um)\s+total\s+(?:of\s+|de\s+)?(?P<n>\d+)\s+" + _MODS + NOUN
+                  + r"\s+(?:with|con|com|de)\s+[^,;.\d]{3,60}?\s+(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN
+                  + r"\s+)?(?:with|con|com|de)\b", re.I)
+_ARM = re.compile(r"\b[nN]\s*=\s*\d")
 _MAX_COUNT = 5_000_000
 # Spanish/Portuguese articles must stay words: "una paciente" is not a count, "un total de" is a phrase.
 _ARTICLES = re.compile(r"\b(un|una|um|uma)\b", re.I)
@@ -109,6 +120,7 @@ class Candidate:
     count: int
     score: int
     pos: int
+    first_person: bool = False
 
 
 _NUM_BODY = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?=\s)|\d{1,3}(?:\u00a0\d{3})+|\d+"
@@ -150,8 +162,8 @@ def _excluded(text: str, m: re.Match, score: int) -> bool:
     if _SCREENED_AFTER.match(text, end):
         return True
     value = _to_int(m.group("n")) or 0
-    if 1900 <= value <= 2100 and score < 9:
-        return True  # a year, not a count
+    if 1900 <= value <= 2100 and not _NOUN_AFTER.match(text, end):
+        return True  # a year ("from 2014 to 2019 were analysed"), not a count
     s0, s1 = sentence_bounds(text, start)
     if score < 10 and _LITERATURE.search(text, s0, s1):
         return True
@@ -172,7 +184,14 @@ def candidates(text: str, lang: str = "en") -> list[Candidate]:
             value = _to_int(m.group("n"))
             if value is None or _excluded(work, m, score):
                 continue
-            found.append(Candidate(value, score, m.start("n")))
+            if score == 5:  # "n = 45": several in one sentence are arm sizes, not the total
+                s0, s1 = sentence_bounds(work, m.start())
+                if len(_ARM.findall(work, s0, s1)) > 1:
+                    score = 3
+            s0, s1 = sentence_bounds(work, m.start("n"))
+            found.append(Candidate(value, score, m.start("n"), bool(_SELF.search(work, s0, s1))))
+    for m in _SUM.finditer(work):
+        found.append(Candidate(int(m.group("n")) + int(m.group("m")), 11, m.start("n")))
     for score, pattern in _COMPILED_SINGLE:
         for m in pattern.finditer(work):
             s0, s1 = sentence_bounds(work, m.start())
@@ -189,7 +208,7 @@ def case_count(text: str | None, lang: str = "en", pooled_only: bool = False) ->
     """
     found = candidates(text or "", lang)
     if pooled_only:
-        found = [c for c in found if c.score in _POOLED]
+        found = [c for c in found if c.score >= 10 or (c.score >= 8 and c.first_person)]
     if not found:
         return None
     best = min(found, key=lambda c: (-c.score, c.pos))

@@ -1,11 +1,12 @@
 """Bytes of any encoding -> a BeautifulSoup tree, within fixed bounds.
 
 Decoding order: a byte-order mark; then strict UTF-8 when the bytes are
-valid UTF-8 (pages that declare latin-1 but are UTF-8 are common, while
-latin-1 text almost never forms valid UTF-8); then the page's own
-<meta charset> / http-equiv / XML declaration; then the caller's hint
-(the HTTP charset, which `requests` defaults to ISO-8859-1 for text/*);
-then windows-1252. Nothing here raises for bad bytes: only content that is
+valid UTF-8 (pages labelled latin-1 that are really UTF-8 are common, while
+latin-1 text almost never forms valid UTF-8); then the caller's hint (the
+fetcher's charset: HTTP header, else the document's own declaration); then
+the page's <meta charset> / http-equiv / XML declaration; then
+windows-1252. Each candidate must decode the bytes strictly, so a wrong
+label falls through to the next one. Nothing here raises for bad bytes: only content that is
 clearly another format (PDF, image, archive) gives a ParseError.
 """
 
@@ -95,7 +96,7 @@ def decode_html(data: bytes, hint: str | None = None) -> str:
     text = _strict(data, "utf-8")
     if text is not None:
         return text
-    for label in (_declared(data), hint):
+    for label in (hint, _declared(data)):
         codec = _codec(label)
         if codec and codec != "utf-8":
             text = _strict(data, codec)

@@ -145,7 +145,7 @@ ABSTRACT_HEADINGS = frozenset({"abstract", "summary", "resumen", "resumo", "rés
 # Block-level tags: each starts a new line in the main text.
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-    "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th", "caption",
+    "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "caption",
     "figure", "figcaption", "br", "hr", "address", "details", "summary", "abstract",
 })
 MAIN_SELECTORS = (

@@ -165,7 +165,8 @@ def serialise(root: "Tag") -> str:
             parts.append("\n")
         elif isinstance(item, NavigableString):
             if not isinstance(item, skip):
-                parts.append(str(item))
+                # a newline in the source is a space; only blocks break lines
+                parts.append(str(item).replace("\n", " "))
                 size += len(item)
         else:
             if item.name in BLOCK_TAGS:

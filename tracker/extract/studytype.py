@@ -28,12 +28,14 @@ MESH_DESIGNS: list[tuple[str, str]] = [
     (r"^(?:case-control|cross-sectional) studies$", "other"),
 ]
 
+_FEW_EN = r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)"
+_FEW_ES_PT = r"(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|dois|duas|tr[eê]s|quatro|sete|oito|nove|dez)"
 _META = (r"meta-?analy[sz]\w*|meta-?an[aá]lis[ie]s|metan[aá]lis[ie]s?|systematic\s+(?:literature\s+)?review|"
          r"revisi[oó]n\s+sistem[aá]tica|revis[aã]o\s+sistem[aá]tica|pooled\s+analysis|revue\s+syst[eé]matique")
 _RCT = (r"randomi[sz]ed,?\s+(?:double|single|triple|observer|assessor)[- ]blind\w*|double[- ]blind\w*,?\s+(?:randomi[sz]ed|placebo)|"
         r"placebo[- ]controlled|randomi[sz]ed\s+(?:\w+[- ]?\w*\s+){0,3}?(?:trial|study)\b|phase\s+(?:2|3|ii|iii|2b|iib)\b[^.]{0,40}\btrial\b|"
         r"ensayo\s+(?:cl[ií]nico\s+)?(?:aleatori[sz]ado|controlado|fase)|ensaio\s+(?:cl[ií]nico\s+)?(?:randomizado|aleatori[sz]ado|controlado)|"
-        r"estudio\s+aleatori[sz]ado|estudo\s+randomizado")
+        r"estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:\w+\s+){0,2}?(?:trial|study)")
 _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report)\s+(?:a|an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
              r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
              r"patients\s+were\s+randomi[sz]ed|were\s+randomly\s+assigned|were\s+randomi[sz]ed\s+(?:\(|\d|to|in)|"
@@ -41,7 +43,9 @@ _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report)\
 _SERIES = (r"case\s+series|series\s+of\s+\d+\s+(?:\w+\s+)?(?:cases|patients)|serie\s+de\s+(?:\d+\s+)?casos|s[eé]rie\s+de\s+(?:\d+\s+)?casos|"
            r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?(?:cases|patients)|"
            r"(?:presentamos|describimos|reportamos|relatamos|descrevemos|apresentamos)\s+(?:\d+|dos|tres|cuatro|cinco|dois|duas|tr[eê]s|quatro)\s+(?:casos|pacientes)|"
-           r"\b(?:report(?:ed|s)?|describe[sd]?)\s+(?:on\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:\w+\s+)?cases\b")
+           r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?cases\b|"
+           r"\b(?:describieron|reportaron|presentaron|comunicaron|describen|relataram|descreveram|apresentaram|relatam|descrevem)\s+"
+           r"(?:\d+|" + _FEW_ES_PT + r")\s+(?:\w+\s+)?(?:casos|pacientes)\b")
 _CASE = (r"case\s+report|\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:the\s+|a\s+|an\s+)(?:[\w-]+\s+){0,3}?(?:case|patient)\b(?!s)|"
          r"reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|caso\s+cl[ií]nico|informe\s+de\s+un\s+caso|"
          r"(?:presentamos|describimos|reportamos|se\s+presenta|se\s+describe|relatamos|descrevemos|apresentamos|relata-se|descreve-se)\s+"
@@ -50,17 +54,18 @@ _REVIEW_SELF = (r"\b(?:this|the\s+present|our|in\s+this)\s+(?:narrative\s+|compr
                 r"\bwe\s+(?:review|summari[sz]e|discuss|provide\s+an?\s+(?:overview|update))\b|\bhere,?\s+we\s+(?:review|summari[sz]e)|"
                 r"\b(?:esta|la\s+presente)\s+revisi[oó]n|\b(?:esta|nesta|a\s+presente)\s+revis[aã]o|\brevisamos\b")
 _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|real[- ]world|population[- ]based|chart\s+review|"
-           r"medical\s+records|cohorte|coorte|retrospectiv[oa]|prospectiv[oa]|observacional|longitudinal|multicent(?:er|re|ric)\s+study")
+           r"medical\s+records|\bdatabase\b|base\s+de\s+datos|cohorte|coorte|retrospectiv[oa]|prospectiv[oa]|observacional|longitudinal|multicent(?:er|re|ric)\s+study")
 _REVIEW = (r"\breview\b|\boverview\b|state[- ]of[- ]the[- ]art|\bupdate\s+on\b|revisi[oó]n|revis[aã]o|recent\s+advances|"
            r"current\s+(?:evidence|perspectives|concepts)|narrative")
-_OTHER = (r"case[- ]control|cross[- ]sectional|\bsurvey\b|questionnaire|caso[- ]control|transversal|editorial|"
-          r"guideline|consensus|in\s+vitro|\bmice\b|murine")
+_OTHER_DESIGN = r"case[- ]control|cross[- ]sectional|\bsurvey\b|questionnaire|caso[- ]control|transversal|in\s+vitro|\bmice\b|murine"
+# Guideline/editorial words count only in a title; in a text they usually cite other documents.
+_OTHER = _OTHER_DESIGN + r"|editorial|guideline|consensus"
 
 TITLE_CUES: list[tuple[str, str]] = [(_META, "meta_analysis"), (_RCT, "rct"), (_SERIES, "case_series"),
                                      (_CASE, "case_report"), (_COHORT, "cohort"), (_REVIEW, "review"), (_OTHER, "other")]
 TEXT_CUES: list[tuple[str, str]] = [(_META, "meta_analysis"), (_SERIES, "case_series"), (_CASE, "case_report"),
                                     (_REVIEW_SELF, "review"), (_RCT_SELF, "rct"), (_RCT, "rct"), (_COHORT, "cohort"),
-                                    (_OTHER, "other")]
+                                    (_OTHER_DESIGN, "other")]
 
 _PUB = [(re.compile(p, re.I), t) for p, t in PUBLICATION_TYPES]
 _MESH = [(re.compile(p, re.I), t) for p, t in MESH_DESIGNS]

@@ -60,6 +60,28 @@ def strip_references(text: str | None) -> str:
     return text
 
 
+# Navigation and link lines: "Home | News | Treatments", "Related: ...", "Read more: ...".
+_MENU_SEPARATORS = re.compile(r"\s[|•·»/]\s|\s>\s")
+_LINK_LINE = re.compile(r"^\s*(?:related(?:\s+(?:articles?|stories|content|reading))?|read\s+more|see\s+also|more\s+on|"
+                        r"leia\s+(?:tamb[eé]m|mais)|veja\s+tamb[eé]m|lee\s+tambi[eé]n|m[aá]s\s+informaci[oó]n|"
+                        r"te\s+puede\s+interesar|saiba\s+mais|tags?|share|compartir|compartilhar)\s*[:|>-]", re.I)
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop menu-like lines (three or more separators between short items) and link lines."""
+    if not text:
+        return ""
+    kept = []
+    for line in text.split("\n"):
+        if _LINK_LINE.match(line):
+            continue
+        parts = _MENU_SEPARATORS.split(line)
+        if len(parts) >= 4 and sum(len(p) for p in parts) / len(parts) < 30:
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def trie_pattern(terms: Iterable[str], sep: str = r"[\s\-]?", apostrophe_s: bool = False) -> str:
     """A regex alternation shaped as a trie, so each position tries few branches.
 
