@@ -105,7 +105,7 @@ _POOLED = frozenset({10})
 _SELF = re.compile(r"\b(?:we|our|nosotros|nuestr[oa]s?|n[oó]s|nossa|nosso)\b", re.I)
 # "A total of 95 patients with UC and 61 with CD": the total is the sum.
 _SUM = re.compile(r"\b(?:a|1|un|um)\s+total\s+(?:of\s+|de\s+)?(?P<n>\d+)\s+" + _MODS + NOUN
-                  + r"\s+(?:with|con|com|de)\s+[^,;.\d]{3,60}?\s+(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN
+                  + r"\s+(?:with|con|com|de)\s+[^,;.\d]{2,60}?\s+(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN
                   + r"\s+)?(?:with|con|com|de)\b", re.I)
 _ARM = re.compile(r"\b[nN]\s*=\s*\d")
 _MAX_COUNT = 5_000_000

@@ -28,7 +28,7 @@ CONDITION_PATTERNS: dict[str, list[str]] = {
         r"maladies? inflammatoires? (?:chroniques? )?de l'intestin", r"chronisch[- ]entzundliche darmerkrankung",
         r"malattie infiammatorie croniche intestinali",
     ],
-    "pouchitis": [r"pouchitis", r"reservoiritis", r"bolsite", r"pouchite", r"inflamacion del reservorio"],
+    "pouchitis": [r"pouchitis", r"reservoiritis", r"reservoritis", r"bolsite", r"pouchite", r"inflamacion del reservorio"],
     "pml": [
         r"progressive multifocal leuko-?encephalopathy", r"leucoencefalopatia multifocal progresiva",
         r"leucoencefalopatia multifocal progressiva", r"leucoencephalopathie multifocale progressive",

@@ -35,7 +35,7 @@ _META = (r"meta-?analy[sz]\w*|meta-?an[aá]lis[ie]s|metan[aá]lis[ie]s?|systemat
 _RCT = (r"randomi[sz]ed,?\s+(?:double|single|triple|observer|assessor)[- ]blind\w*|double[- ]blind\w*,?\s+(?:randomi[sz]ed|placebo)|"
         r"placebo[- ]controlled|randomi[sz]ed\s+(?:\w+[- ]?\w*\s+){0,3}?(?:trial|study)\b|phase\s+(?:2|3|ii|iii|2b|iib)\b[^.]{0,40}\btrial\b|"
         r"ensayo\s+(?:cl[ií]nico\s+)?(?:aleatori[sz]ado|controlado|fase)|ensaio\s+(?:cl[ií]nico\s+)?(?:randomizado|aleatori[sz]ado|controlado)|"
-        r"estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:\w+\s+){0,2}?(?:trial|study)")
+        r"estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
 _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report)\s+(?:a|an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
              r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
              r"patients\s+were\s+randomi[sz]ed|were\s+randomly\s+assigned|were\s+randomi[sz]ed\s+(?:\(|\d|to|in)|"
