@@ -165,20 +165,34 @@ def _append_log(path: str, report) -> None:
 
 # search ------------------------------------------------------------------
 
-@cli.command()
+_SEARCH_HELP = """Search the index, e.g. 'natalizumab cases:>=3 year:>=2015'.
+
+\b
+Bare words must all match, in title (weighted most), abstract, body,
+journal or authors. "a phrase", vedoli* (prefix), AND OR NOT in upper
+case (lower-case and/or/not are ordinary words), -word, ( ).
+Fields: drug: type: journal: author: doi: pmid: pmcid: feed: condition:
+title: abstract: body: lang: id:  Ranges: year:2015..2020 year:>=2015
+cases:>=3 cases:1..5 (also <, >, <=).
+Brands, biosimilars and drug classes expand (tysabri, anti-tnf, jak);
+--explain shows how. json/jsonl add `score` and `highlights` (matched
+words in [[ ]]); csv adds a score column and leaves highlights out.
+"""
+
+
+@cli.command(help=_SEARCH_HELP)
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, None))
 @click.option("--sort", type=click.Choice(["relevance", "year", "-year", "cases"]), default="relevance",
-              show_default=True)
+              show_default=True, help="year: oldest first; -year: newest first; cases: most patients first.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
               show_default=True)
 @click.option("--facet", "facets", multiple=True,
-              type=click.Choice(["year", "journal", "drug", "drugs", "study_type", "type", "condition", "feed"]),
+              type=click.Choice(["year", "journal", "drug", "study_type", "type", "condition", "feed"]),
               help="Print counts over the whole result set (repeatable).")
-@click.option("--explain", is_flag=True, help="Show how the query was understood and expanded.")
+@click.option("--explain", is_flag=True, help="Show how the query was understood and expanded (stderr).")
 @pass_state
 def search(st: _State, query, limit, sort, fmt, facets, explain):
-    """Search the index, e.g. 'natalizumab cases:>=3 year:>=2015'."""
     from tracker import render, search as searching
 
     text = " ".join(query)
@@ -186,33 +200,34 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
         outcome = searching.run(index, text, limit=limit, sort=sort, facets=facets,
                                 highlight=(fmt != "csv"))
     if explain:
-        click.echo(f"query: {outcome.explained}", err=True)
-    rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in outcome.result.hits]
+        click.echo(outcome.explained, err=True)
+    result = outcome.result
+    rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in result.hits]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "csv":
-        from tracker import export
-
-        out = sys.stdout
-        export.write(rows, "csv", out)
+        click.echo(render.search_csv(rows), nl=False)
     else:
-        width = _terminal_width()
         color = sys.stdout.isatty()
-        click.echo(render.table(outcome.result.hits, outcome.result.total, width=width, color=color))
-        if not outcome.result.hits and outcome.suggestion:
-            click.echo(f"Did you mean: {outcome.suggestion}?")
-    for name, counts in outcome.result.facets.items():
+        click.echo(render.table(result.hits, result.total, width=_terminal_width(), color=color))
+    if outcome.suggestion:
+        click.echo(f"Did you mean {outcome.suggestion}?", err=fmt != "table")
+    for name, counts in result.facets.items():
         click.echo(render.facet(name, counts), err=fmt != "table")
 
 
 def _terminal_width() -> int:
+    """COLUMNS wins (tests, pipes), then the terminal, then 120."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit():
+        return max(60, int(env))
     try:
         return max(60, os.get_terminal_size().columns)
     except OSError:
-        return int(os.environ.get("COLUMNS", "120") or 120)
+        return 120
 
 
 # show --------------------------------------------------------------------

@@ -354,6 +354,7 @@ class _Parser:
         if not phrase and value.lower() in ("and", "or", "not"):
             self.notes.append(f"lower-case '{value}' at position {pos} is an ordinary word "
                               f"(ignored); write {value.upper()} for the operator.")
+            return None
         text_q = self.text_query(DEFAULT_FIELDS, value, boosts)
         dq = boosts.get("drugs", 1.0)
         cls = expand.drug_class(value)
@@ -531,7 +532,8 @@ def _synonyms(subs: list):
 
 def _journal_stem(token: str) -> str:
     # "crohns" must reach "crohn" (indexed from "Crohn's"); other words stay whole
-    return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
+    keep = token.endswith(("ss", "is", "us")) or len(token) <= 4
+    return token if keep or not token.endswith("s") else token[:-1]
 
 
 def _range(fld: str, value: str, pos: int) -> _Node:
@@ -541,8 +543,8 @@ def _range(fld: str, value: str, pos: int) -> _Node:
     m = _RANGE.fullmatch(value.replace(" ", ""))
     if m is None or (m.group("lo") is None and m.group("hi") is None and m.group("op") is None
                      and m.group("a") is None and m.group("eq") is None):
-        raise QueryError(f"'{shown}:{value}' at position {pos} needs a number or a range "
-                         f"such as {shown}:2015..2020 or {shown}:>=3.")
+        example = "year:2015..2020 or year:>=2015" if fld == "year" else "cases:1..5 or cases:>=3"
+        raise QueryError(f"'{shown}:{value}' at position {pos} needs a number or a range such as {example}.")
     if m.group("op"):
         op, n = m.group("op"), int(m.group("n"))
         lo, hi, lox, hix = {">=": (n, None, False, False), ">": (n, None, True, False),

@@ -7,6 +7,17 @@ import textwrap
 from typing import Any
 
 _MARK = re.compile(r"\[\[(.+?)\]\]")
+_BOLD, _HIT, _RESET = "\x1b[1m", "\x1b[1;33m", "\x1b[0m"
+
+# Result table columns after the title: (name, preferred width, least width).
+# When the terminal is narrow they shrink, then drop in DROP_ORDER; the title
+# keeps at least TITLE_SHARE of the width.
+COLUMNS = (("journal", 22, 10), ("year", 4, 4), ("cases", 5, 5), ("drugs", 20, 10), ("type", 13, 6),
+           ("id", 26, 14))
+DROP_ORDER = ("id", "drugs", "journal", "type", "cases")
+TITLE_SHARE = 0.4
+TYPE_LABELS = {"case_report": "case report", "case_series": "case series", "rct": "RCT",
+               "meta_analysis": "meta-analysis"}
 
 
 def _cut(text: str, width: int) -> str:
@@ -14,40 +25,119 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def _snippet(hl: dict[str, str], color: bool) -> str:
-    text = hl.get("abstract") or hl.get("body") or hl.get("title") or ""
-    if color:
-        return _MARK.sub(lambda m: f"\x1b[1;33m{m.group(1)}\x1b[0m", text)
-    return _MARK.sub(lambda m: m.group(1).upper() if len(m.group(1)) < 3 else f"*{m.group(1)}*", text)
+def _layout(width: int) -> tuple[int, list[tuple[str, int]]]:
+    """Title width and the other columns' widths for a terminal `width`."""
+    cols = {name: pref for name, pref, _ in COLUMNS}
+    least = {name: low for name, _, low in COLUMNS}
+    title_min = max(20, int(width * TITLE_SHARE))
+
+    def used() -> int:
+        return sum(w + 2 for w in cols.values())
+
+    for name in DROP_ORDER:          # shrink first ...
+        while used() > width - title_min and cols[name] > least[name]:
+            cols[name] -= 1
+    for name in DROP_ORDER:          # ... then drop
+        if used() > width - title_min:
+            del cols[name]
+    order = [(n, cols[n]) for n, _, _ in COLUMNS if n in cols]
+    return max(title_min, width - used()), order
+
+
+def _segments(marked: str) -> list[tuple[str, bool]]:
+    """'a [[b]] c' -> [('a ', False), ('b', True), (' c', False)]."""
+    out, at = [], 0
+    for m in _MARK.finditer(marked):
+        if m.start() > at:
+            out.append((marked[at:m.start()], False))
+        out.append((m.group(1), True))
+        at = m.end()
+    if at < len(marked):
+        out.append((marked[at:], False))
+    return out
+
+
+def snippet(marked: str, width: int, color: bool) -> str:
+    """One line of `width` visible characters around the first match; matches bold on a tty."""
+    segs = _segments(" ".join(marked.split()))
+    plain = "".join(t for t, _ in segs)
+    first = next((sum(len(t) for t, _ in segs[:i]) for i, (_, hit) in enumerate(segs) if hit), 0)
+    start = 0
+    if len(plain) > width and first > width // 3:
+        start = plain.rfind(" ", 0, first - width // 4) + 1
+    out, pos, room = [], 0, width - (1 if start else 0)
+    for text, hit in segs:
+        lo, hi = max(start, pos), min(start + room, pos + len(text))
+        pos += len(text)
+        if lo >= hi:
+            continue
+        piece = text[lo - (pos - len(text)):hi - (pos - len(text))]
+        out.append(f"{_HIT}{piece}{_RESET}" if hit and color else piece)
+    line = ("…" if start else "") + "".join(out)
+    if start + room < len(plain):
+        line = line[:-1] + "…" if not line.endswith(_RESET) else line + "…"
+    return line
+
+
+def _cells(rec: dict[str, Any]) -> dict[str, str]:
+    return {
+        "journal": rec.get("journal") or "", "year": str(rec.get("year") or ""),
+        "cases": "" if rec.get("case_count") is None else str(rec["case_count"]),
+        "drugs": ", ".join(rec.get("drugs") or []),
+        "type": TYPE_LABELS.get(rec.get("study_type") or "", rec.get("study_type") or ""),
+        "id": rec.get("id") or "",
+    }
 
 
 def table(hits: list, total: int, *, width: int = 120, color: bool = False) -> str:
+    """Hits as a table that fits `width`, each with a one-line snippet of matched text."""
     if not hits:
         return "no results"
-    cols = [("year", 4), ("cases", 5), ("type", 12), ("drugs", 22), ("journal", 24), ("id", 28)]
-    fixed = sum(w + 2 for _, w in cols)
-    title_w = max(20, width - fixed)
+    title_w, cols = _layout(width)
     head = f"{'title':<{title_w}}  " + "  ".join(f"{n:<{w}}" for n, w in cols)
-    lines = [head.rstrip(), "-" * min(width, len(head))]
+    lines = [f"{_BOLD}{head.rstrip()}{_RESET}" if color else head.rstrip()]
+    shown_ids = any(n == "id" for n, _ in cols)
     for hit in hits:
-        r = hit.record
-        cells = {
-            "year": str(r.get("year") or ""), "cases": str(r.get("case_count") or ""),
-            "type": r.get("study_type") or "", "drugs": ", ".join(r.get("drugs") or []),
-            "journal": r.get("journal") or "", "id": r.get("id") or "",
-        }
-        row = f"{_cut(r.get('title') or '(untitled)', title_w):<{title_w}}  " + \
+        rec, cells = hit.record, _cells(hit.record)
+        row = f"{_cut(rec.get('title') or '(untitled)', title_w):<{title_w}}  " + \
             "  ".join(f"{_cut(cells[n], w):<{w}}" for n, w in cols)
         lines.append(row.rstrip())
-        snip = _snippet(hit.highlights, color)
-        if snip:
-            plain_len = len(_MARK.sub(r"\1", hit.highlights.get("abstract") or hit.highlights.get("body")
-                                      or hit.highlights.get("title") or ""))
-            if plain_len > width - 4 and not color:
-                snip = textwrap.shorten(snip, width - 4, placeholder=" …")
-            lines.append(f"    {snip}")
+        hl = hit.highlights or {}
+        marked = hl.get("abstract") or hl.get("body") or hl.get("title") or ""
+        prefix = "" if shown_ids else f"{cells['id']}  "
+        if marked or prefix:
+            lines.append(("  " + prefix + snippet(marked, max(10, width - 2 - len(prefix)), color)).rstrip())
     lines.append(f"{len(hits)} of {total} results")
     return "\n".join(lines)
+
+
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def search_csv(rows: list[dict[str, Any]]) -> str:
+    """Search hits as CSV: the export columns plus `score`; no highlights
+    (markup in a spreadsheet cell helps nobody). Same cell rules as export."""
+    import csv
+    import io
+
+    from tracker.export import CSV_COLUMNS, LIST_JOINER
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([*CSV_COLUMNS, "score"])
+    for row in rows:
+        cells = []
+        for name in CSV_COLUMNS:
+            value = row.get(name)
+            if value is None:
+                value = ""
+            elif isinstance(value, list):
+                value = LIST_JOINER.join(str(v) for v in value)
+            if isinstance(value, str) and value.startswith(_FORMULA_LEADS):
+                value = "'" + value
+            cells.append(value)
+        writer.writerow([*cells, row.get("score")])
+    return buf.getvalue()
 
 
 def facet(name: str, counts: list[tuple[str, int]], top: int = 20) -> str:

@@ -1,0 +1,200 @@
+"""The query language: syntax, fields, ranges, expansion and exact error messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.errors import QueryError
+from tracker.index import _schema
+from tracker.query import compile_query
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return _schema()
+
+
+def shown(schema, text: str) -> str:
+    return compile_query(text, schema).shown
+
+
+def notes(schema, text: str) -> list[str]:
+    return compile_query(text, schema).notes
+
+
+def error(schema, text: str) -> str:
+    with pytest.raises(QueryError) as info:
+        compile_query(text, schema)
+    return str(info.value)
+
+
+# ------------------------------------------------------------------ syntax
+
+@pytest.mark.parametrize("text,expected", [
+    ("pregnancy outcomes", "pregnancy AND outcomes"),
+    ('"trough levels" pediatric', '"trough levels" AND pediatric'),
+    ("pregnancy OR lactation", "pregnancy OR lactation"),
+    ("pregnancy NOT review", "pregnancy AND NOT review"),
+    ("pregnancy -review", "pregnancy AND NOT review"),
+    ("(pregnancy OR lactation) surgery", "(pregnancy OR lactation) AND surgery"),
+    ("pregnancy OR lactation surgery", "pregnancy OR lactation AND surgery"),
+    ("vedoli*", "vedoli*"),
+    ("", "everything"),
+    ("*", "everything"),
+])
+def test_syntax(schema, text, expected):
+    assert shown(schema, text) == expected
+
+
+def test_and_binds_tighter_than_or(schema):
+    q = compile_query("pregnancy OR lactation surgery", schema).query
+    assert type(q).__name__ == "Or"
+    assert type(q.subqueries[1]).__name__ == "And"
+
+
+def test_lowercase_operators_are_words_with_a_note(schema):
+    parsed = compile_query("pregnancy or lactation", schema)
+    assert parsed.shown == "pregnancy AND lactation"
+    assert parsed.notes == ["lower-case 'or' at position 11 is an ordinary word (ignored); "
+                            "write OR for the operator."]
+
+
+def test_not_alone_means_everything_else(schema):
+    q = compile_query("NOT review", schema).query
+    assert "Every" in repr(q)
+
+
+def test_colon_in_prose_is_not_a_field(schema):
+    assert shown(schema, "pouchitis: outcomes") == "(pouchitis OR condition:pouchitis) AND outcomes"
+
+
+# ------------------------------------------------------------------ fields
+
+@pytest.mark.parametrize("text,expected", [
+    ("drug:tysabri", "drug:natalizumab"),
+    ("drugs:Vedolizumab", "drug:vedolizumab"),
+    ("drug:vedoli*", "drug:vedoli*"),
+    ("type:case_report", "type:case_report"),
+    ('type:"case report"', "type:case_report"),
+    ("type:Case-Reports", "type:case_report"),
+    ("type:rct", "type:rct"),
+    ('type:"randomized controlled trial"', "type:rct"),
+    ("type:meta-analysis", "type:meta_analysis"),
+    ("type:series", "type:case_series"),
+    ("doi:https://doi.org/10.1093/ECCO-JCC/jjz001", "doi:10.1093/ecco-jcc/jjz001"),
+    ("doi:10.1016/S0140-6736(17)32448-0", "doi:10.1016/s0140-6736(17)32448-0"),
+    ("(doi:10.1093/abc)", "doi:10.1093/abc"),
+    ("pmid:PMID:31000001", "pmid:31000001"),
+    ("pmcid:123", "pmcid:PMC123"),
+    ("condition:crohns", "condition:crohns_disease"),
+    ('condition:"regional enteritis"', "condition:crohns_disease"),
+    ("author:Sandborn", "author:Sandborn"),
+    ('author:"Sandborn WJ"', 'author:"Sandborn WJ"'),
+    ("feed:ibd-news", "feed:ibd-news"),
+    ("year:2015..2020", "year:2015..2020"),
+    ("year:2015-2020", "year:2015..2020"),
+    ("year:>=2015", "year:>=2015"),
+    ("year:<2010", "year:<2010"),
+    ("year:2015..", "year:2015.."),
+    ("year:2019", "year:2019"),
+    ("cases:>=3", "cases:>=3"),
+    ("cases:1..5", "cases:1..5"),
+    ("cases:>3", "cases:>3"),
+    ("cases:<=10", "cases:<=10"),
+    ("drug:(infliximab OR remicade)", "drug:infliximab OR drug:infliximab"),
+])
+def test_fields(schema, text, expected):
+    assert shown(schema, text) == expected
+
+
+def test_ranges_build_numeric_queries(schema):
+    q = compile_query("cases:>3", schema).query
+    assert (q.fieldname, q.start, q.end, q.startexcl) == ("case_count", 3, None, True)
+    q = compile_query("year:..2010", schema).query
+    assert (q.fieldname, q.start, q.end) == ("year", None, 2010)
+
+
+def test_journal_abbreviation_matches_word_prefixes(schema):
+    q = compile_query('journal:"J Crohns Colitis"', schema).query
+    assert "journal:j*" in str(q) and "journal:crohn*" in str(q) and "journal:colitis*" in str(q)
+
+
+# ------------------------------------------------------------------ expansion
+
+def test_brand_expands_to_generic_text_and_keyword(schema):
+    parsed = compile_query("tysabri", schema)
+    assert parsed.shown == "tysabri OR natalizumab OR drug:natalizumab"
+    assert parsed.notes == ["tysabri -> natalizumab (brand, biosimilar or code)"]
+    assert "drugs:natalizumab" in str(parsed.query)
+
+
+@pytest.mark.parametrize("brand,generic", [
+    ("Entyvio", "vedolizumab"), ("remicade", "infliximab"), ("Inflectra", "infliximab"),
+    ("humira", "adalimumab"), ("amgevita", "adalimumab"), ("stelara", "ustekinumab"),
+    ("skyrizi", "risankizumab"), ("cimzia", "certolizumab pegol"), ("CT-P13", "infliximab"),
+])
+def test_brands_and_biosimilars(schema, brand, generic):
+    assert notes(schema, brand) == [f"{brand} -> {generic} (brand, biosimilar or code)"]
+
+
+@pytest.mark.parametrize("word,members", [
+    ("anti-tnf", "adalimumab, certolizumab pegol, golimumab, infliximab"),
+    ("anti-TNF", "adalimumab, certolizumab pegol, golimumab, infliximab"),
+    ("anti-integrin", "etrolizumab, natalizumab, vedolizumab"),
+    ("anti-il-23", "brazikumab, guselkumab, mirikizumab, risankizumab"),
+    ("jak", "filgotinib, tofacitinib, upadacitinib"),
+    ("s1p", "etrasimod, fingolimod, ozanimod"),
+])
+def test_classes_expand_to_members(schema, word, members):
+    assert notes(schema, word)[0].startswith(f"{word} -> {members} (drug class ")
+
+
+def test_multiword_class_and_condition_act_as_one_term(schema):
+    assert notes(schema, "jak inhibitor")[0].startswith('"jak inhibitor" -> filgotinib')
+    assert notes(schema, "regional enteritis")[0].startswith('"regional enteritis" -> condition:crohns_disease')
+
+
+@pytest.mark.parametrize("word", ["crohn", "crohn's", "crohns", "Crohns"])
+def test_condition_synonyms(schema, word):
+    assert notes(schema, word)[0].startswith(f"{word} -> condition:crohns_disease")
+
+
+def test_cd_alone_is_not_expanded(schema):
+    assert notes(schema, "cd") == []
+
+
+def test_generic_also_matches_drug_keyword(schema):
+    assert shown(schema, "natalizumab") == "natalizumab OR drug:natalizumab"
+
+
+# ------------------------------------------------------------------ errors
+
+@pytest.mark.parametrize("text,message", [
+    ('"natalizumab pml', "unbalanced quote: the phrase opened at position 1 is never closed."),
+    ('pml "natalizumab', "unbalanced quote: the phrase opened at position 5 is never closed."),
+    ("(natalizumab OR pml", "unbalanced parenthesis: the '(' at position 1 is never closed."),
+    ("natalizumab pml)", "unbalanced parenthesis: the ')' at position 16 has no matching '('."),
+    ("jornal:gut", "unknown field 'jornal:' at position 1; fields are abstract, author, body, cases, "
+                   "condition, doi, drug, feed, id, journal, lang, pmcid, pmid, title, type, year."),
+    ("pml year:2020..2015", "the range 'year:2020..2015' at position 5 is inverted (2020 > 2015); "
+                            "write year:2015..2020."),
+    ("cases:9..3", "the range 'cases:9..3' at position 1 is inverted (9 > 3); write cases:3..9."),
+    ("year:recent", "'year:recent' at position 1 needs a number or a range such as "
+                    "year:2015..2020 or year:>=2015."),
+    ("cases:>=many", "'cases:>=many' at position 1 needs a number or a range such as cases:1..5 or cases:>=3."),
+    ("drug:", "empty value for 'drug:' at position 1."),
+    ("pml drug: natalizumab", "empty value for 'drug:' at position 5."),
+    ('journal:""', "empty value for 'journal:' at position 1."),
+    ("pml AND", "'AND' at position 5 needs a term on each side."),
+    ("OR pml", "'OR' at position 1 needs a term on each side."),
+    ("pml OR OR vedolizumab", "'OR' at position 5 needs a term on each side."),
+    ("pml NOT", "'NOT' at position 5 needs a term after it."),
+    ("pml ()", "empty parentheses at position 5."),
+    ("type:anecdote", "unknown study type 'type:anecdote' at position 1; use case_report, case_series, "
+                      "cohort, rct, meta_analysis, review or other."),
+    ("doi:nonsense", "'doi:nonsense' at position 1 is not a DOI (expected 10.<digits>/<suffix>)."),
+    ("pmid:12ab", "'pmid:12ab' at position 1 is not a PubMed id (digits only)."),
+    ("v*", "the prefix 'v*' at position 1 needs at least two letters before '*'."),
+])
+def test_errors_name_the_problem_and_position(schema, text, message):
+    assert error(schema, text) == message
