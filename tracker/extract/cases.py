@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.textutil import fold, sentence_bounds
+from tracker.extract.textutil import Sentences, fold
 
 # Nouns that count people (folded, so "niños" is "ninos").
 NOUN = (r"(?:patients?|pts|cases?|subjects?|participants?|individuals?|children|adults?|adolescents?|women|men|"
@@ -99,6 +99,10 @@ _LITERATURE = re.compile(r"\b(?:previously\s+(?:reported|published|described)|(?
                          r"literature\s+review|review\s+of\s+the\s+literature|reported\s+cases|post-?marketing|"
                          r"en\s+la\s+literatura|na\s+literatura|descritos\s+previamente|previamente\s+(?:descritos|reportados|publicados)|"
                          r"han\s+(?:sido\s+)?(?:reportado|descrito|publicado)|foram\s+(?:descritos|relatados)\s+(?:na|em))\b", re.I)
+# A study states its size early (abstract, methods, first paragraphs of a news story);
+# deep text adds cost and numbers from other studies.
+_SCAN_CHARS = 15_000
+_SINGLE_CASE_CHARS = 6_000
 _NOUN_AFTER = re.compile(r"\s+" + _MODS + NOUN, re.I)
 _POOLED = frozenset({10})
 # In a review, a count is the review's own only when it speaks in the first person.
@@ -151,7 +155,7 @@ def _to_int(raw: str) -> int | None:
     return value if 0 < value <= _MAX_COUNT else None
 
 
-def _excluded(text: str, m: re.Match, score: int) -> bool:
+def _excluded(text: str, m: re.Match, score: int, sentences: Sentences) -> bool:
     start, end = m.span("n")
     if score < 10 and _SUBGROUP_BEFORE.search(text, max(0, start - 20), start):
         return True
@@ -164,7 +168,7 @@ def _excluded(text: str, m: re.Match, score: int) -> bool:
     value = _to_int(m.group("n")) or 0
     if 1900 <= value <= 2100 and not _NOUN_AFTER.match(text, end):
         return True  # a year ("from 2014 to 2019 were analysed"), not a count
-    s0, s1 = sentence_bounds(text, start)
+    s0, s1 = sentences.bounds(start)
     if score < 10 and _LITERATURE.search(text, s0, s1):
         return True
     return False
@@ -174,7 +178,8 @@ def candidates(text: str, lang: str = "en") -> list[Candidate]:
     """Every count the rules propose, with its score and position."""
     if not text:
         return []
-    work = _digits(fold(text), lang)
+    work = _digits(fold(text[:_SCAN_CHARS]), lang)
+    sentences = Sentences(work)
     found: list[Candidate] = []
     for score, pattern in _COMPILED:
         for m in pattern.finditer(work):
@@ -182,19 +187,19 @@ def candidates(text: str, lang: str = "en") -> list[Candidate]:
                 found.append(Candidate(2, score, m.start()))
                 continue
             value = _to_int(m.group("n"))
-            if value is None or _excluded(work, m, score):
+            if value is None or _excluded(work, m, score, sentences):
                 continue
             if score == 5:  # "n = 45": several in one sentence are arm sizes, not the total
-                s0, s1 = sentence_bounds(work, m.start())
+                s0, s1 = sentences.bounds(m.start())
                 if len(_ARM.findall(work, s0, s1)) > 1:
                     score = 3
-            s0, s1 = sentence_bounds(work, m.start("n"))
+            s0, s1 = sentences.bounds(m.start("n"))
             found.append(Candidate(value, score, m.start("n"), bool(_SELF.search(work, s0, s1))))
     for m in _SUM.finditer(work):
         found.append(Candidate(int(m.group("n")) + int(m.group("m")), 11, m.start("n")))
     for score, pattern in _COMPILED_SINGLE:
-        for m in pattern.finditer(work):
-            s0, s1 = sentence_bounds(work, m.start())
+        for m in pattern.finditer(work, 0, _SINGLE_CASE_CHARS):
+            s0, s1 = sentences.bounds(m.start())
             if not _LITERATURE.search(work, s0, s1) or score >= 8:
                 found.append(Candidate(1, score, m.start()))
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable
 
 DATA_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
@@ -30,9 +31,20 @@ _FOLD.update({ord("’"): "'", ord("‘"): "'", ord("‐"): "-", ord("‑"): "-"
               ord("—"): "-", ord("\u00a0"): " ", ord("\u202f"): " ", ord("“"): '"', ord("”"): '"'})
 
 
+_FOLD_STR = {chr(k): v for k, v in _FOLD.items()}
+_FOLDABLE = re.compile("[" + "".join(re.escape(c) for c in _FOLD_STR) + "]")
+
+
+@lru_cache(maxsize=8)
 def fold(text: str) -> str:
-    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid)."""
-    return text.translate(_FOLD)
+    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid).
+
+    Cached: each extractor folds the same page text; a regex over the few
+    non-ASCII characters is much faster than str.translate with a dict.
+    """
+    if text.isascii():
+        return text
+    return _FOLDABLE.sub(lambda m: _FOLD_STR[m.group()], text)
 
 
 _NAME_PUNCT = re.compile(r"[^\w\s&]")
@@ -141,6 +153,22 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
             end = m.end()
             break
     return start, end
+
+
+class Sentences:
+    """Sentence boundaries of one text, found once; `bounds(pos)` by bisection."""
+
+    def __init__(self, text: str) -> None:
+        from bisect import bisect_right
+        self._bisect = bisect_right
+        self._len = len(text)
+        self._ends = [m.end() for m in _SENT_END.finditer(text) if _is_boundary(text, m)]
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        i = self._bisect(self._ends, pos)
+        start = self._ends[i - 1] if i else 0
+        end = self._ends[i] if i < len(self._ends) else self._len
+        return start, end
 
 
 def join_text(*parts: str | None) -> str:
