@@ -19,20 +19,22 @@ Order of precedence, per field:
 
 from __future__ import annotations
 
-from tracker.extract import cases, studytype
-from tracker.extract.conditions import find_conditions
-from tracker.extract.drugs import find_drugs
-from tracker.extract.journals import resolve
-from tracker.extract.language import guess_language
-from tracker.extract.prose import journal_and_year
-from tracker.extract.textutil import join_text, strip_boilerplate, strip_references
-from tracker.models import Article
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.models import Article
+
+# Submodules are imported inside enrich(): search code imports
+# tracker.extract.drugs for BRANDS/CLASSES and must not pay for the rest.
 
 __all__ = ["enrich"]
 
 
 def enrich(article: Article) -> Article:
     """Fill extracted fields in place and return the article."""
+    from tracker.extract.language import guess_language
+    from tracker.extract.textutil import join_text, strip_boilerplate, strip_references
+
     title = article.title or ""
     abstract = article.abstract or ""
     body = strip_boilerplate(strip_references(article.body))
@@ -50,6 +52,10 @@ def enrich(article: Article) -> Article:
 
 
 def _journal_year(article: Article, title: str, abstract: str, body: str) -> None:
+    from tracker.extract.journals import resolve
+    from tracker.extract.prose import journal_and_year
+    from tracker.extract.textutil import join_text
+
     if article.journal:
         canonical = resolve(article.journal)
         if canonical and canonical != article.journal:
@@ -64,6 +70,9 @@ def _journal_year(article: Article, title: str, abstract: str, body: str) -> Non
 
 
 def _lists(article: Article, full: str) -> None:
+    from tracker.extract.conditions import find_conditions
+    from tracker.extract.drugs import find_drugs
+
     subjects = " ; ".join(article.keywords)
     drugs = find_drugs(full) | find_drugs(subjects)
     conditions = find_conditions(full) | find_conditions(subjects)
@@ -76,6 +85,9 @@ def _lists(article: Article, full: str) -> None:
 
 
 def _type_and_count(article: Article, title: str, abstract: str, body: str, lang: str) -> None:
+    from tracker.extract import cases, studytype
+    from tracker.extract.textutil import join_text
+
     kind, source = studytype.from_publication_types(article.publication_types), "registry"
     if kind is None:
         kind, source = studytype.from_text(title, abstract or body), "text"
@@ -104,5 +116,8 @@ def _type_and_count(article: Article, title: str, abstract: str, body: str, lang
 
 
 def _single_case_text(title: str, text: str, lang: str) -> bool:
+    from tracker.extract import cases
+    from tracker.extract.textutil import join_text
+
     found = cases.candidates(join_text(title, text[:3000]), lang)
     return any(c.count == 1 and c.score >= 6 for c in found)
