@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tracker.errors import ParseError
-from tracker.extract.page_rules import MAX_HTML_BYTES, NOT_HTML_MAGIC
+from tracker.extract.page_rules import MAX_ATTRIBUTE_CHARS, MAX_HTML_BYTES, MAX_RAW_BYTES, NOT_HTML_MAGIC
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -33,6 +33,10 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-
 # trips on NUL in particular.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # HTML5 treats these labels as windows-1252 (a superset of latin-1's printable range).
+# Quoted attribute values past the bound (base64 images, serialized state):
+# linear to scan, since each match attempt stops at the next quote.
+_HUGE_ATTRIBUTE = re.compile(
+    '=\\s*(?:"[^"]{%d,}"|\'[^\']{%d,}\')' % (MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTE_CHARS))
 _AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii",
               "windows-1252", "cp1252", "iso_8859-1", "8859-1"}
 
@@ -115,16 +119,18 @@ def to_text(content: bytes | str, encoding: str | None = None) -> str:
     Raises ParseError only when the content is clearly not HTML.
     """
     if isinstance(content, (bytes, bytearray, memoryview)):
-        data = bytes(content[:MAX_HTML_BYTES])
+        data = bytes(content[:MAX_RAW_BYTES])
         kind = sniff_not_html(data)
         if kind:
             raise ParseError(f"The content is {kind}, not an HTML page.")
         text = decode_html(data, encoding)
     else:
-        text = str(content)[:MAX_HTML_BYTES]
+        text = str(content)[:MAX_RAW_BYTES]
         if text.lstrip().startswith("%PDF-"):
             raise ParseError("The content is a PDF document, not an HTML page.")
-    return _CONTROL.sub("", text)
+    if len(text) > MAX_ATTRIBUTE_CHARS:
+        text = _HUGE_ATTRIBUTE.sub('=""', text)
+    return _CONTROL.sub("", text[:MAX_HTML_BYTES])
 
 
 def parse_html(content: bytes | str, encoding: str | None = None) -> "BeautifulSoup":

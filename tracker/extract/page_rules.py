@@ -11,7 +11,9 @@ date is its `published` date, never the study's year.
 from __future__ import annotations
 
 # Bounds that keep any page to bounded time and memory.
-MAX_HTML_BYTES = 5_000_000      # bytes (or characters) of HTML parsed
+MAX_HTML_BYTES = 5_000_000      # characters of HTML parsed
+MAX_RAW_BYTES = 20_000_000      # bytes decoded (oversized attributes are dropped before the cut)
+MAX_ATTRIBUTE_CHARS = 100_000   # a longer attribute value (inline data blob) is emptied
 MAX_META_CHARS = 20_000         # one meta value; longer values are cut
 MAX_JSONLD_CHARS = 1_000_000    # one JSON-LD script
 MAX_JSONLD_NODES = 2_000        # nodes visited across all JSON-LD scripts

@@ -52,17 +52,15 @@ def _is_boilerplate(ident: str) -> bool:
     return bool(tokens & BOILERPLATE_TOKENS)
 
 
-def _main_candidates(soup: "BeautifulSoup", limit: int = 20) -> list["Tag"]:
-    found: list["Tag"] = []
-    for selector in MAIN_SELECTORS:
-        found.extend(soup.select(selector, limit=limit))
-    return found[:limit * 2]
+def _main_candidates(soup: "BeautifulSoup", limit: int = 40) -> list["Tag"]:
+    """Main-content candidates in document order (one pass over the tree)."""
+    return soup.select(", ".join(MAIN_SELECTORS), limit=limit)
 
 
-def _protected(soup: "BeautifulSoup") -> set[int]:
+def _protected(candidates: list["Tag"]) -> set[int]:
     """ids of the main candidates and all their ancestors."""
     keep: set[int] = set()
-    for tag in _main_candidates(soup):
+    for tag in candidates:
         node = tag
         while node is not None and id(node) not in keep:
             keep.add(id(node))
@@ -86,10 +84,10 @@ def _drop(tag: "Tag", keep: set[int]) -> bool:
     return id(tag) not in keep and name not in _PROTECTED_NAMES and _is_boilerplate(ident)
 
 
-def strip_boilerplate(soup: "BeautifulSoup") -> None:
+def strip_boilerplate(soup: "BeautifulSoup", candidates: list["Tag"]) -> None:
     from bs4 import Tag
 
-    keep = _protected(soup)
+    keep = _protected(candidates)
     stack: list[Tag] = [soup]
     while stack:
         node = stack.pop()
@@ -101,22 +99,30 @@ def strip_boilerplate(soup: "BeautifulSoup") -> None:
                     stack.append(child)
 
 
-def _short_text(tag: "Tag", limit: int = 60, steps: int = 200) -> str | None:
-    """The text of a small element, or None when it is long or deep."""
+def _short_text(tag: "Tag", limit: int = 60, steps: int = 40) -> str | None:
+    """The text of a small element, or None when it is long or deep.
+
+    Walks by hand: bs4's .descendants first seeks the subtree's last node,
+    which is linear in the subtree and quadratic over nested candidates.
+    """
     from bs4 import NavigableString
 
-    out = []
+    out: list[str] = []
     size = 0
-    for i, node in enumerate(tag.descendants):
-        if i > steps:
-            return None
+    stack: list[object] = list(reversed(tag.contents))
+    for _ in range(steps):
+        if not stack:
+            text = " ".join("".join(out).split())
+            return text if len(text) <= limit else None
+        node = stack.pop()
         if isinstance(node, NavigableString):
             size += len(node)
             if size > limit * 3:
                 return None
             out.append(str(node))
-    text = " ".join("".join(out).split())
-    return text if len(text) <= limit else None
+        else:
+            stack.extend(reversed(node.contents))
+    return None
 
 
 def _has_text(tag: object) -> bool:
@@ -131,9 +137,16 @@ def _has_text(tag: object) -> bool:
 
 def cut_reference_sections(soup: "BeautifulSoup") -> None:
     """Remove each "References" heading and what follows it."""
+    from bs4 import NavigableString
+
     for heading in soup.find_all(_HEADING_TAGS):
-        if heading.parent is None or (heading.name not in _HEADING_TAGS[:6] and len(heading.contents) > 2):
+        if heading.parent is None:
             continue
+        if heading.name not in _HEADING_TAGS[:6] and (
+                len(heading.contents) > 2
+                or not any(isinstance(c, NavigableString) and c.strip() for c in heading.contents)
+                and not (len(heading.contents) == 1 and getattr(heading.contents[0], "name", "") in ("b", "strong"))):
+            continue  # a pseudo-heading is a short element with its own text (or one <b>)
         text = _short_text(heading)
         if not text or text.lower().rstrip(":. ") not in REFERENCE_HEADINGS:
             continue
@@ -179,15 +192,22 @@ def serialise(root: "Tag") -> str:
     return "\n".join(line for line in lines if line)[:MAX_BODY_CHARS]
 
 
+def _attached(tag: "Tag", soup: "BeautifulSoup") -> bool:
+    node = tag
+    while node.parent is not None:
+        node = node.parent
+    return node is soup
+
+
 def _text_len(tag: "Tag") -> int:
     return sum(len(s.strip()) for s in tag.find_all(string=True, limit=20000))
 
 
-def main_container(soup: "BeautifulSoup") -> "Tag":
+def main_container(soup: "BeautifulSoup", candidates: list["Tag"]) -> "Tag":
     best, best_len = None, 0
-    for tag in _main_candidates(soup):
-        if tag.parent is None and tag is not soup:
-            continue
+    for tag in candidates:
+        if not _attached(tag, soup):
+            continue  # inside a block removed as boilerplate
         size = _text_len(tag)
         if size > best_len:
             best, best_len = tag, size
@@ -209,22 +229,22 @@ def main_container(soup: "BeautifulSoup") -> "Tag":
 
 def main_text(soup: "BeautifulSoup") -> str:
     """Clean the soup in place and return the main text."""
-    strip_boilerplate(soup)
+    candidates = _main_candidates(soup)
+    strip_boilerplate(soup, candidates)
     cut_reference_sections(soup)
-    return serialise(main_container(soup))
+    return serialise(main_container(soup, candidates))
 
 
 def abstract_section(soup: "BeautifulSoup") -> str | None:
     """The first paragraph(s) of an abstract block in the HTML, if any."""
-    for selector in ABSTRACT_SELECTORS:
-        for tag in soup.select(selector, limit=5):
-            if tag.find_parent(["nav", "aside", "footer"]):
-                continue
-            paras = [serialise(p) for p in tag.find_all("p", limit=40)] or [serialise(tag)]
-            lines = [line for para in paras for line in para.split("\n")]
-            while lines and lines[0].lower().rstrip(":. ") in ABSTRACT_HEADINGS:
-                lines.pop(0)
-            text = " ".join(lines)[:MAX_ABSTRACT_CHARS].strip()
-            if len(text) >= 40:
-                return text
+    for tag in soup.select(", ".join(ABSTRACT_SELECTORS), limit=10):
+        if tag.find_parent(["nav", "aside", "footer"]):
+            continue
+        paras = [serialise(p) for p in tag.find_all("p", limit=40)] or [serialise(tag)]
+        lines = [line for para in paras for line in para.split("\n")]
+        while lines and lines[0].lower().rstrip(":. ") in ABSTRACT_HEADINGS:
+            lines.pop(0)
+        text = " ".join(lines)[:MAX_ABSTRACT_CHARS].strip()
+        if len(text) >= 40:
+            return text
     return None
