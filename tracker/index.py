@@ -443,7 +443,7 @@ def _facet(s, matched: set[int], name: str) -> list[tuple[str, int]]:
     counts: Counter = Counter()
     if how == "column":
         column = reader.column_reader(fieldname)
-        missing = column.default_value() if hasattr(column, "default_value") else None
+        missing = _MISSING_NUMBER if fieldname == "year" else None
         for docnum in matched:
             value = column[docnum]
             if isinstance(value, bytes):
@@ -461,14 +461,25 @@ def _facet(s, matched: set[int], name: str) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+_MISSING_NUMBER = 2 ** 31 - 1    # what a 32-bit signed sortable NUMERIC column holds for "no value"
+
+
+def _descending_missing_last(key):
+    # sort keys are the column's unsigned encoding: "missing" is the all-ones value
+    return 2 ** 40 if key == 2 ** 32 - 1 else -key
+
+
 def _sort_spec(sort: str, sorting):
     """--sort -> a whoosh sortedby list; ties (and missing values) by relevance."""
     if sort == "relevance":
         return None
-    if sort in ("year", "-year"):
-        return [sorting.FieldFacet("year", reverse=sort == "-year"), sorting.ScoreFacet()]
-    if sort == "cases":
-        return [sorting.FieldFacet("case_count", reverse=True), sorting.ScoreFacet()]
+    if sort == "year":       # a missing year reads as the largest number: last
+        return [sorting.FieldFacet("year"), sorting.ScoreFacet()]
+    if sort in ("-year", "cases"):
+        name = "year" if sort == "-year" else "case_count"
+        # descending by hand: -value ascending, and "missing" after every real value
+        return [sorting.TranslateFacet(_descending_missing_last, sorting.FieldFacet(name)),
+                sorting.ScoreFacet()]
     raise IndexFailure(f"unknown sort '{sort}' (relevance, year, -year, cases).")
 
 
