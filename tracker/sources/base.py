@@ -6,6 +6,11 @@ A source turns a feed's configuration into Articles. It fetches through
 counts what it skips in `ctx.stats`. Per-item problems are counted with
 `ctx.item_error(...)` and the crawl goes on; a problem that stops the whole
 feed is raised as a TrackerError.
+
+Registry APIs (pubmed, europepmc, crossref) fetch with robots=False:
+robots.txt governs crawlers of web pages (RFC 9309), while these services
+publish usage policies for programs — rate limits, tool/email/mailto —
+which those sources follow instead. Pages and feeds always obey robots.txt.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class EuropePMCSource(Source):
         cursor, read = "*", 0
         while True:
             resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor),
-                                limits=limits, stats=ctx.stats)
+                                limits=limits, stats=ctx.stats, robots=False)
             page = parse_page(resp.content)
             for rec in page.results:
                 item = parse_result(rec)
