@@ -123,6 +123,13 @@ def test_citation_date_formats() -> None:
     assert (article.year, article.published) == (2015, "2015-07")
 
 
+def test_malformed_date_yields_to_the_next_date_tag() -> None:
+    head = ('<meta name="citation_doi" content="10.1000/x.1"><meta name="citation_publication_date" content="n/a">'
+            '<meta name="citation_online_date" content="2018/11/02">')
+    article = extract_page(_page("", head), "https://x.example/")
+    assert (article.year, article.published) == (2018, "2018-11-02")
+
+
 def test_old_citation_authors_list_is_split() -> None:
     head = '<meta name="citation_authors" content="Baert, Filip; Rutgeerts, Paul J.">'
     assert extract_page(_page("", head), "https://x.example/").authors == ["Baert F", "Rutgeerts PJ"]

@@ -16,7 +16,7 @@ to the prose extractor. Every value set here has provenance "metadata".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 from tracker.extract.page_html import parse_html
@@ -49,13 +49,20 @@ def collect_meta(soup: "BeautifulSoup") -> Meta:
     return meta
 
 
-def _first(meta: Meta, names: tuple[str, ...]) -> str | None:
+def _first(meta: Meta, names: tuple[str, ...], valid: Callable[[str], Any] = bool) -> str | None:
+    """The first value, in name order, that is non-empty and passes `valid`
+    (dates: a malformed citation_publication_date yields to citation_online_date)."""
     for name in names:
         for value in meta.get(name, ()):
             text = plain(value)
-            if text:
+            if text and valid(text):
                 return text
     return None
+
+
+def _layer(meta: Meta, rules: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
+    return {field: _first(meta, names, year_of if field in ("date", "published") else bool)
+            for field, names in rules.items()}
 
 
 def _all(meta: Meta, names: tuple[str, ...]) -> list[str]:
@@ -153,10 +160,7 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
     """Field values by the cascade in the module docstring (before the soup
     is cleaned for the main text)."""
     meta = collect_meta(soup)
-    hw = {f: _first(meta, names) for f, names in HIGHWIRE.items()}
-    dc = {f: _first(meta, names) for f, names in DUBLIN_CORE.items()}
-    pr = {f: _first(meta, names) for f, names in PRISM.items()}
-    so = {f: _first(meta, names) for f, names in SOCIAL.items()}
+    hw, dc, pr, so = (_layer(meta, rules) for rules in (HIGHWIRE, DUBLIN_CORE, PRISM, SOCIAL))
     ld = read_jsonld(soup)
     dc_doi, dc_pmid = _identifiers(meta)
     dc_journal = None if _is_url(dc["journal"]) else dc["journal"]
