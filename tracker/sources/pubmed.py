@@ -58,7 +58,9 @@ class _Run:
         if api_key:
             self.common["api_key"] = api_key
         host = urlsplit(self.base).hostname or ""
-        ctx.http.set_host_rate(host, 10 if api_key else 3)  # NCBI's published limits
+        if host == "ncbi.nlm.nih.gov" or host.endswith(".ncbi.nlm.nih.gov"):
+            # NCBI's published limits; a mirror or proxy keeps the feed's rate_limit
+            ctx.http.set_host_rate(host, 10 if api_key else 3)
 
     def records(self) -> Iterator[Article]:
         start, end = _window.window(self.ctx, _window.today())
