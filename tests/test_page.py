@@ -375,3 +375,17 @@ def test_next_page_by_selector_and_by_rel_next() -> None:
 def test_next_page_pointing_at_itself_is_none() -> None:
     html = '<a class="next" href="/news/">Next</a>'
     assert next_page_link(html, "https://x.example/news/", "a.next") is None
+
+
+def test_theme_wrapper_named_sidebar_keeps_the_content() -> None:
+    body = (f'<div id="content-sidebar-wrap"><div id="content"><h1>Post</h1><p>{LOREM * 3}</p>'
+            f'<p>{LOREM}</p></div><div id="sidebar"><p>Golimumab archive</p></div></div>')
+    text = extract_page(_page(body), "https://x.example/").body
+    assert "Vedolizumab" in text and "Golimumab" not in text
+
+
+def test_comments_stay_out_even_when_longer_than_the_post() -> None:
+    body = (f'<div class="post"><p>{LOREM * 2}</p></div>'
+            f'<div id="comments"><p>{"Tofacitinib worked for me. " * 60}</p></div>')
+    text = extract_page(_page(body), "https://x.example/").body
+    assert "Vedolizumab" in text and "Tofacitinib" not in text

@@ -121,6 +121,12 @@ BOILERPLATE_SUBSTRINGS = (
     "more-stories", "most-read", "mostread", "most-popular", "read-more", "readmore",
     "paywall", "signup", "sign-up", "onetrust", "cmp-", "skip-link",
 )
+# Layout words that themes also put on wrappers of the content itself
+# ("content-sidebar-wrap", "has-sidebar", "no-header"): the block holding
+# the most paragraph text and its ancestors are not removed for these alone.
+LAYOUT_TOKENS = frozenset({
+    "sidebar", "header", "footer", "nav", "navbar", "menu", "masthead", "widget", "banner",
+})
 # Containers whose id/class marks a reference list.
 REFERENCE_MARKERS = (
     "references", "reference-list", "ref-list", "reflist", "bibliography", "citation-list",

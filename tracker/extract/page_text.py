@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tracker.extract.page_rules import (
     ABSTRACT_HEADINGS, ABSTRACT_SELECTORS, BLOCK_TAGS, BOILERPLATE_SUBSTRINGS,
-    BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
+    BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, LAYOUT_TOKENS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
     MAX_BODY_CHARS, MIN_MAIN_CHARS, REFERENCE_HEADINGS, REFERENCE_MARKERS,
 )
 
@@ -42,14 +42,18 @@ def _ident(tag: "Tag") -> str:
     return f"{str(tag.get('id') or '')[:200]} {cls[:300]}".strip()
 
 
-def _is_boilerplate(ident: str) -> bool:
+def _boilerplate(ident: str) -> str | None:
+    """'layout' when only layout words match, 'strong' for any other
+    boilerplate word, None when the id/class says nothing."""
     if not ident:
-        return False
+        return None
     lowered = ident.lower()
-    if any(s in lowered for s in BOILERPLATE_SUBSTRINGS):
-        return True
-    tokens = set(_NON_WORD.split(_CAMEL.sub(" ", ident).lower()))
-    return bool(tokens & BOILERPLATE_TOKENS)
+    hits = {s for s in BOILERPLATE_SUBSTRINGS if s in lowered}
+    tokens = set(_NON_WORD.split(_CAMEL.sub(" ", ident).lower())) & BOILERPLATE_TOKENS
+    hits |= tokens
+    if not hits:
+        return None
+    return "layout" if hits <= LAYOUT_TOKENS else "strong"
 
 
 def _main_candidates(soup: "BeautifulSoup", limit: int = 40) -> list["Tag"]:
@@ -57,10 +61,10 @@ def _main_candidates(soup: "BeautifulSoup", limit: int = 40) -> list["Tag"]:
     return soup.select(", ".join(MAIN_SELECTORS), limit=limit)
 
 
-def _protected(candidates: list["Tag"]) -> set[int]:
-    """ids of the main candidates and all their ancestors."""
+def _with_ancestors(tags: list["Tag"]) -> set[int]:
+    """ids of the tags and all their ancestors (each node visited once)."""
     keep: set[int] = set()
-    for tag in candidates:
+    for tag in tags:
         node = tag
         while node is not None and id(node) not in keep:
             keep.add(id(node))
@@ -68,11 +72,28 @@ def _protected(candidates: list["Tag"]) -> set[int]:
     return keep
 
 
-def _drop(tag: "Tag", keep: set[int]) -> bool:
+def _densest(soup: "BeautifulSoup") -> "Tag | None":
+    """The element whose own <p> children hold the most text."""
+    scores: dict[int, tuple[int, "Tag"]] = {}
+    for p in soup.find_all("p", limit=5000):
+        parent = p.parent
+        if parent is not None:
+            total = scores.get(id(parent), (0, parent))[0] + len(p.get_text()[:5000].strip())
+            scores[id(parent)] = (total, parent)
+    if not scores:
+        return None
+    total, parent = max(scores.values(), key=lambda pair: pair[0])
+    return parent if total >= MIN_MAIN_CHARS else None
+
+
+def _drop(tag: "Tag", keep: set[int], soft: set[int]) -> bool:
+    """keep: main candidates and ancestors, never removed for layout or
+    id/class reasons; soft: the densest block and ancestors, spared from
+    layout words only."""
     name = tag.name
     if name in DROP_TAGS:
         # a <header> wrapping the whole page must not take the article with it
-        return name not in ("header", "footer") or id(tag) not in keep
+        return name not in ("header", "footer") or (id(tag) not in keep and id(tag) not in soft)
     if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
         return id(tag) not in keep
     role = str(tag.get("role") or "").lower()[:40]
@@ -81,19 +102,24 @@ def _drop(tag: "Tag", keep: set[int]) -> bool:
     ident = _ident(tag)
     if ident and _REFERENCE.search(ident.lower()):
         return True
-    return id(tag) not in keep and name not in _PROTECTED_NAMES and _is_boilerplate(ident)
+    if id(tag) in keep or name in _PROTECTED_NAMES:
+        return False
+    kind = _boilerplate(ident)
+    return kind == "strong" or (kind == "layout" and id(tag) not in soft)
 
 
 def strip_boilerplate(soup: "BeautifulSoup", candidates: list["Tag"]) -> None:
     from bs4 import Tag
 
-    keep = _protected(candidates)
+    keep = _with_ancestors(candidates)
+    dense = _densest(soup)
+    soft = _with_ancestors([dense]) if dense is not None else set()
     stack: list[Tag] = [soup]
     while stack:
         node = stack.pop()
         for child in list(node.contents):
             if isinstance(child, Tag):
-                if _drop(child, keep):
+                if _drop(child, keep, soft):
                     child.extract()
                 else:
                     stack.append(child)
@@ -213,17 +239,9 @@ def main_container(soup: "BeautifulSoup", candidates: list["Tag"]) -> "Tag":
             best, best_len = tag, size
     if best is not None and best_len >= MIN_MAIN_CHARS:
         return best
-    # densest block: the element whose own paragraphs hold the most text
-    scores: dict[int, tuple[int, "Tag"]] = {}
-    for p in soup.find_all("p", limit=5000):
-        parent = p.parent
-        if parent is not None:
-            total = scores.get(id(parent), (0, parent))[0] + len(p.get_text()[:5000].strip())
-            scores[id(parent)] = (total, parent)
-    if scores:
-        total, parent = max(scores.values(), key=lambda pair: pair[0])
-        if total >= MIN_MAIN_CHARS:
-            return parent
+    dense = _densest(soup)
+    if dense is not None:
+        return dense
     return soup.body or soup
 
 
