@@ -255,7 +255,10 @@ class Index:
                             _comparable(orig) == _comparable(art.to_dict()):
                         art.fetched_at = orig.get("fetched_at")
                         continue
-                    writer.update_document(**_doc(art, variants))
+                    if rid in stored_ids:
+                        writer.update_document(**_doc(art, variants))
+                    else:  # nothing to replace: skip update_document's delete
+                        writer.add_document(**_doc(art, variants))
                     dirty = True
             if dirty:
                 writer.commit()

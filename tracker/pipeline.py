@@ -24,7 +24,7 @@ from tracker.sources.base import FeedStats, FetchContext
 
 log = logging.getLogger("tracker.crawl")
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 STATE_FILE = "state.sqlite"
 LOCK_FILE = "crawl.lock"
 LOCK_INFO = "crawl.lock.json"

@@ -36,6 +36,8 @@ def html_to_text(value: str | None, *, keep_paragraphs: bool = False) -> str | N
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Enfermedad de Crohn' == 'enfermedad de crohn'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -1,0 +1,102 @@
+"""Ingest benchmark: `tracker crawl` end to end against a loopback server.
+
+N synthetic items are served through the pubmed, europepmc, rss and html
+kinds (40/20/30/10 %). The script times the first crawl (articles/s, peak
+RSS of the crawl process), a re-crawl of the unchanged corpus, and the same
+documents added to a fresh index by a bare Whoosh writer loop: the floor.
+
+    python bench/ingest/run.py 10000 [100000 ...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "examples" / "offline"))
+sys.path.insert(0, str(ROOT))
+
+from sample_server import Corpus, SampleServer  # noqa: E402
+
+PER_FEED = 500
+
+
+def corpus_for(n: int) -> Corpus:
+    n_rss = int(n * 0.3)
+    return Corpus(n_pubmed=int(n * 0.4), n_epmc=int(n * 0.2), n_crossref=0,
+                  n_rss_feeds=max(1, n_rss // PER_FEED), per_feed=min(PER_FEED, n_rss),
+                  n_html=int(n * 0.1), words=220)
+
+
+def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict]:
+    """Wall seconds, peak RSS (KiB) of the crawl process, and its JSON report."""
+    cmd = [sys.executable, "-m", "tracker", "--config", str(config), "crawl", "--json", *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"crawl failed with exit code {proc.returncode}")
+    return seconds, usage.ru_maxrss, json.loads(out)
+
+
+def bare_writer(index_dir: Path, target: Path) -> tuple[float, int]:
+    """Every stored record of `index_dir` written by a plain Whoosh writer loop."""
+    from tracker.index import Index, _doc, _schema
+    from tracker.models import Article
+    from whoosh import index as wix
+
+    with Index.open(index_dir) as ix:
+        docs = [_doc(Article.from_dict(r)) for r in ix.iter_records()]
+    target.mkdir(parents=True)
+    fresh = wix.create_in(str(target), _schema(), indexname="bare")
+    t0 = time.perf_counter()
+    writer = fresh.writer()
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return time.perf_counter() - t0, len(docs)
+
+
+def bench(n: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="tracker-ingest-") as tmp, SampleServer(corpus_for(n)) as srv:
+        home = Path(tmp)
+        config = home / "feeds.yaml"
+        config.write_text(srv.feeds_yaml(rate_limit=100000), encoding="utf-8")
+        first_s, first_rss, report = timed_crawl(config)
+        fetched = sum(f["fetched"] for f in report["feeds"])
+        stored = report["records"]
+        errors = sum(f["errors"] for f in report["feeds"])
+        again_s, again_rss, again = timed_crawl(config)
+        bare_s, bare_n = bare_writer(home / "index", home / "bare")
+        return {
+            "n": n, "fetched": fetched, "stored": stored, "errors": errors,
+            "first_s": round(first_s, 1), "first_per_s": round(fetched / first_s, 1),
+            "first_peak_rss_mb": round(first_rss / 1024, 1),
+            "recrawl_s": round(again_s, 1), "recrawl_ratio": round(again_s / first_s, 3),
+            "recrawl_new": sum(f["new"] for f in again["feeds"]),
+            "bare_s": round(bare_s, 1), "bare_per_s": round(bare_n / bare_s, 1),
+            "e2e_vs_bare": round((fetched / first_s) / (bare_n / bare_s), 2),
+        }
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [10000]
+    print(f"# {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d')}")
+    for n in sizes:
+        print(json.dumps(bench(n)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
