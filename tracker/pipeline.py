@@ -132,7 +132,12 @@ def _read_holder(path: Path) -> str:
 
 def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | None = None,
           full: bool = False, progress: Callable[[str], None] | None = None,
-          on_feed_done: Callable[[FeedResult], None] | None = None) -> CrawlReport:
+          on_feed_done: Callable[[FeedResult], None] | None = None,
+          fetcher_options: dict | None = None) -> CrawlReport:
+    """Crawl the selected feeds into the index; one feed's failure never stops the others.
+
+    fetcher_options go to tracker.http.Fetcher (tests pass a recording sleep).
+    """
     from tracker import extract
     from tracker.http import Fetcher
     from tracker.index import Index
@@ -146,7 +151,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
     with CrawlLock(directory):
         index = Index.open(directory, create=True)
         state = State(directory / STATE_FILE)
-        fetcher = Fetcher(config.user_agent, validators=state.validators)
+        fetcher = Fetcher(config.user_agent, validators=state.validators, **(fetcher_options or {}))
         try:
             for feed in selected:
                 stats = FeedStats()
