@@ -9,6 +9,7 @@ that batch is committed, so a killed crawl repeats at most one batch.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from tracker.config import Config, FeedConfig, Filters
-from tracker.errors import ConfigError, LockedError, TrackerError
+from tracker.errors import ConfigError, IndexFailure, LockedError, TrackerError
 from tracker.models import Article, utcnow
 from tracker.sources.base import FeedStats, FetchContext
 
@@ -100,17 +101,23 @@ class CrawlLock:
     def __enter__(self) -> "CrawlLock":
         from filelock import FileLock, Timeout
 
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(str(self.directory / LOCK_FILE))
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.directory / LOCK_FILE))
             self._lock.acquire(timeout=0)
         except Timeout:
             holder = _read_holder(self.directory / LOCK_INFO)
             raise LockedError(f"another crawl is running on {self.directory}{holder}; try again later.") from None
+        except OSError as exc:
+            raise IndexFailure(f"{self.directory}: cannot lock the index for writing "
+                               f"({exc.strerror or exc}); is the directory writable?") from None
         info = {"pid": os.getpid(), "started": utcnow()}
         tmp = self.directory / (LOCK_INFO + ".tmp")
-        tmp.write_text(json.dumps(info), encoding="utf-8")
-        os.replace(tmp, self.directory / LOCK_INFO)
+        try:
+            tmp.write_text(json.dumps(info), encoding="utf-8")
+            os.replace(tmp, self.directory / LOCK_INFO)
+        except OSError:
+            pass  # the lock itself is held; the holder note is a courtesy
         return self
 
     def __exit__(self, *exc) -> None:
@@ -163,6 +170,8 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 runner = _FeedRun(ctx, index, state, extract.enrich)
                 try:
                     runner.run(get_source(feed.kind)())
+                except IndexFailure:
+                    raise  # the index or state cannot be written: no feed can go on
                 except TrackerError as exc:
                     stats.feed_error = str(exc)
                     stats.error(str(exc))
@@ -242,10 +251,21 @@ class _FeedRun:
         """Index commit first, then the state that describes it."""
         stats = self.ctx.stats
         if self.batch:
-            result = self.index.upsert([a for a, _, _ in self.batch])
+            try:
+                result = self.index.upsert([a for a, _, _ in self.batch])
+            except OSError as exc:
+                self.batch = []
+                self.state.rollback()
+                raise IndexFailure(
+                    f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); "
+                    f"the batch in flight was not saved, everything committed before it is intact.") from None
             for pos, (art, key, digest) in enumerate(self.batch):
                 outcome = result.outcome.get(pos, "unchanged")
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
                 self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
             self.batch = []
-        self.state.commit()
+        try:
+            self.state.commit()
+        except sqlite3.Error as exc:
+            raise IndexFailure(f"{self.state.path}: cannot save the crawl state ({exc}); the index is "
+                               f"intact and the next crawl repeats this batch.") from None

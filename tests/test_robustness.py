@@ -1,0 +1,130 @@
+"""Bad environments never end in a traceback and never lose stored records."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = """
+index: idx
+feeds:
+  - name: jcc
+    kind: rss
+    url: data/jcc-advance.xml
+  - name: gut
+    kind: rss
+    url: data/gut-atom.xml
+"""
+
+
+@pytest.fixture
+def home(tmp_path):
+    shutil.copytree(ROOT / "examples" / "offline" / "data", tmp_path / "data")
+    (tmp_path / "feeds.yaml").write_text(CONFIG, encoding="utf-8")
+    return tmp_path
+
+
+def run(home: Path, *args: str):
+    return CliRunner().invoke(cli, ["--config", str(home / "feeds.yaml"), *args])
+
+
+def stored_ids(home: Path) -> list[str]:
+    res = run(home, "export", "-f", "jsonl")
+    assert res.exit_code == 0, res.output
+    return sorted(json.loads(line)["id"] for line in res.output.splitlines())
+
+
+def assert_one_line_error(res, code: int = 1) -> None:
+    assert res.exit_code == code, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_corrupt_state_database(home):
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+    (home / "idx" / "state.sqlite").write_bytes(b"this is not a database" * 100)
+    res = run(home, "crawl")
+    assert_one_line_error(res)
+    assert "crawl state database is unreadable" in res.stderr and "--full" in res.stderr
+    assert stored_ids(home) == before          # searches and exports still work
+
+
+def test_full_disk_during_index_commit(home, monkeypatch):
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+    from whoosh.filedb import structfile
+
+    def no_space(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(structfile.StructFile, "write", no_space)
+    res = run(home, "crawl", "--feed", "gut")
+    assert_one_line_error(res)
+    assert "cannot write the index (No space left on device)" in res.stderr
+    monkeypatch.undo()
+    assert stored_ids(home) == before
+    # with space again, the next crawl picks the lost batch up
+    assert run(home, "crawl").exit_code == 0
+    assert len(stored_ids(home)) == len(before) + 2
+
+
+def test_unwritable_index_directory(home, monkeypatch):
+    import filelock
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(filelock.BaseFileLock, "acquire", denied)
+    res = run(home, "crawl")
+    assert_one_line_error(res)
+    assert "cannot lock the index for writing (Permission denied)" in res.stderr
+
+
+def test_index_directory_is_a_file(home):
+    (home / "idx").write_text("oops")
+    res = run(home, "crawl")
+    assert_one_line_error(res)
+
+
+def test_unreadable_config_is_one_line(home):
+    (home / "feeds.yaml").write_bytes(b"\xff\xfe\x00bad")
+    res = run(home, "feeds")
+    assert_one_line_error(res, 2)
+    assert "not UTF-8" in res.stderr
+
+
+def test_reindex_rebuilds_from_stored_records(home):
+    assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    meta = home / "idx" / "index.json"
+    meta.write_text('{"schema_version": 0}')
+    res = run(home, "search", "crohn")
+    assert_one_line_error(res)
+    assert "tracker reindex" in res.stderr
+    res = run(home, "reindex")
+    assert res.exit_code == 0 and f"from {len(before)} stored records" in res.output
+    assert stored_ids(home) == before
+    res = run(home, "check")
+    assert res.exit_code == 0 and res.output.startswith(f"ok: {len(before)} records")
+
+
+def test_check_reports_state_pointing_at_missing_records(home):
+    import sqlite3
+
+    assert run(home, "crawl").exit_code == 0
+    db = sqlite3.connect(home / "idx" / "state.sqlite")
+    db.execute("INSERT INTO items VALUES ('jcc', 'doi:10.5555/ghost', 'h', 'doi:10.5555/ghost')")
+    db.commit()
+    db.close()
+    res = run(home, "check")
+    assert res.exit_code == 1
+    assert "1 crawl-state entries point at records missing from the index" in res.stderr
