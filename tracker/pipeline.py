@@ -64,9 +64,9 @@ class CrawlReport:
 
 
 def _fold(text: str) -> str:
-    from tracker.textutil import fold
+    from tracker.extract.textutil import fold
 
-    return fold(text)
+    return fold(text).lower()
 
 
 def relevant(article: Article, filters: Filters) -> bool:

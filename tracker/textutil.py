@@ -1,4 +1,4 @@
-"""Small text helpers shared by sources: markup to plain text, dates."""
+"""Small text helpers for feed sources: markup to plain text, dates."""
 
 from __future__ import annotations
 
@@ -32,14 +32,6 @@ def html_to_text(value: str | None, *, keep_paragraphs: bool = False) -> str | N
         text = re.sub(r"\s+", " ", text)
     text = unicodedata.normalize("NFC", text).strip()
     return text or None
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Enfermedad de Crohn' == 'enfermedad de crohn'."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def iso_date(value) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from tracker.config import check_bool
 from tracker.errors import FetchError, ParseError
 from tracker.models import Article, normalize_doi
+from tracker.sources._text import language_code
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.textutil import html_to_text, iso_date, year_of
 
@@ -47,7 +48,7 @@ def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Arti
         raise ParseError(f"{url}: not a readable RSS or Atom feed{detail}.")
     feed = parsed.feed
     journal = _journal_from_feed_title(feed.get("title"))
-    language = _lang(feed.get("language"))
+    language = language_code(feed.get("language"))
     problems: list[str] = []
     articles: list[Article] = []
     for i, entry in enumerate(parsed.entries, 1):
@@ -61,13 +62,6 @@ def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Arti
             continue
         articles.append(art)
     return articles, problems
-
-
-def _lang(value: Any) -> str | None:
-    if not value:
-        return None
-    code = str(value).strip().lower()[:2]
-    return code if code.isalpha() and len(code) == 2 else None
 
 
 def _journal_from_feed_title(title: str | None) -> str | None:
@@ -153,7 +147,7 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
     if year is None and is_article:
         year = year_of(published)
     art.set("year", year, meta)
-    art.set("language", _lang(entry.get("language") or entry.get("dc_language")) or feed_language, meta)
+    art.set("language", language_code(entry.get("language") or entry.get("dc_language")) or feed_language, meta)
     tags = [t.get("term") for t in entry.get("tags") or [] if isinstance(t, dict) and t.get("term")]
     art.keywords = [html_to_text(t) for t in tags if html_to_text(t)]
     art.__post_init__()
