@@ -149,7 +149,7 @@ def test_export_to_file_and_since(crawled):
     res = run(crawled, "export", "-f", "jsonl", "--since", "2999-01-01")
     assert res.output == ""
     res = run(crawled, "export", "--since", "last tuesday")
-    assert res.exit_code == 2 and "cannot read --since" in res.stderr
+    assert res.exit_code == 2 and "Cannot read --since 'last tuesday'" in res.stderr
 
 
 def test_stats_by_feed(crawled):

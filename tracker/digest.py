@@ -38,7 +38,8 @@ STUDY_LABELS = {
 _TYPE_ORDER = {t: i for i, t in enumerate((*STUDY_TYPES, None))}
 
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.I)
+_DAYS_PER = {"m": 30, "y": 365}  # months and years, as spans of days
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$", re.I)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 
 # Inline styles only: mail clients drop <style> blocks and never run scripts.
@@ -79,13 +80,15 @@ def resolve_since(value: str, now: str | None = None) -> str:
     ref = _parse_time(now) if now else datetime.now(timezone.utc)
     m = _RELATIVE.match(value or "")
     if m:
-        when = ref - timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+        unit, n = m.group(2).lower(), int(m.group(1))
+        span = timedelta(days=n * _DAYS_PER[unit]) if unit in _DAYS_PER else timedelta(**{_UNITS[unit]: n})
+        when = ref - span
     else:
         try:
             when = _parse_time(value)
         except ValueError:
             raise TrackerError(
-                f"Cannot read --since {value!r}; use a date (2026-11-01) or a span such as 7d, 2w or 12h."
+                f"Cannot read --since {value!r}; use a date (2026-11-01) or a span such as 7d, 2w, 3m or 12h."
             ) from None
     return when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 

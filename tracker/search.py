@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
 from tracker.errors import QueryError
@@ -93,24 +92,11 @@ def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
 
 
 def parse_since(text: str) -> str:
-    """'7d', '2w', '12h', '3m' or an ISO date -> ISO 8601 UTC timestamp."""
-    value = text.strip()
-    m = re.fullmatch(r"(\d+)\s*([hdwmy])", value, re.I)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    if m:
-        n, unit = int(m.group(1)), m.group(2).lower()
-        days = {"h": n / 24, "d": n, "w": 7 * n, "m": 30 * n, "y": 365 * n}[unit]
-        start = now - timedelta(days=days)
-    else:
-        try:
-            if "T" in value:
-                start = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                if start.tzinfo is None:
-                    start = start.replace(tzinfo=timezone.utc)
-                start = start.astimezone(timezone.utc)
-            else:
-                d = date.fromisoformat(value)
-                start = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
-        except ValueError:
-            raise QueryError(f"cannot read --since '{text}': use a date like 2026-01-31 or 7d, 2w, 3m.") from None
-    return start.replace(tzinfo=None).isoformat() + "Z"
+    """'7d', '2w', '3m', '12h' or an ISO date -> ISO 8601 UTC; a bad value is a usage error."""
+    from tracker.digest import resolve_since
+    from tracker.errors import TrackerError
+
+    try:
+        return resolve_since(text)
+    except TrackerError as exc:
+        raise QueryError(str(exc)) from None
