@@ -129,7 +129,8 @@ class Candidate:
 
 _NUM_BODY = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?=\s)|\d{1,3}(?:\u00a0\d{3})+|\d+"
 _NUM_GROUP = r"(?<![\w.,/\-])(?P<n>" + _NUM_BODY + r")(?![\w]|[.,]\d|\s*%)"
-_COMPILED = [(s, re.compile(p.replace("<N>", _NUM_GROUP), re.I | re.M)) for s, p in PATTERNS]
+_COMPILED = [(s, re.compile(p.replace("<N>", _NUM_GROUP), re.I | re.M), "<N>" in p) for s, p in PATTERNS]
+_DIGIT = re.compile(r"\d")
 _COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M)) for s, p in SINGLE_CASE]
 
 
@@ -174,6 +175,23 @@ def _excluded(text: str, m: re.Match, score: int, sentences: Sentences) -> bool:
     return False
 
 
+def _numbered_spans(text: str, sentences: Sentences) -> list[tuple[int, int]]:
+    """Runs of sentences that hold a digit: the only places a counted pattern can match.
+
+    Scanning only these is the main saving on long texts. Each span starts a
+    few characters early so a pattern anchored on the previous sentence's
+    full stop still matches.
+    """
+    spans: list[tuple[int, int]] = []
+    for s0, s1 in sentences.spans():
+        if _DIGIT.search(text, s0, s1):
+            if spans and spans[-1][1] >= s0 - 3:
+                spans[-1] = (spans[-1][0], s1)
+            else:
+                spans.append((max(0, s0 - 3), s1))
+    return spans
+
+
 def candidates(text: str, lang: str = "en") -> list[Candidate]:
     """Every count the rules propose, with its score and position."""
     if not text:
@@ -181,8 +199,11 @@ def candidates(text: str, lang: str = "en") -> list[Candidate]:
     work = _digits(fold(text[:_SCAN_CHARS]), lang)
     sentences = Sentences(work)
     found: list[Candidate] = []
-    for score, pattern in _COMPILED:
-        for m in pattern.finditer(work):
+    numbered = _numbered_spans(work, sentences)
+    whole = [(0, len(work))]
+    for score, pattern, needs_number in _COMPILED:
+        for m in (m for s0, s1 in (numbered if needs_number else whole)
+                  for m in pattern.finditer(work, s0, s1)):
             if m.groupdict().get("both"):
                 found.append(Candidate(2, score, m.start()))
                 continue

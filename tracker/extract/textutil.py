@@ -164,6 +164,12 @@ class Sentences:
         self._len = len(text)
         self._ends = [m.end() for m in _SENT_END.finditer(text) if _is_boundary(text, m)]
 
+    def spans(self) -> list[tuple[int, int]]:
+        """(start, end) of every sentence, in order."""
+        starts = [0, *self._ends]
+        ends = [*self._ends, self._len]
+        return [(a, b) for a, b in zip(starts, ends) if b > a]
+
     def bounds(self, pos: int) -> tuple[int, int]:
         i = self._bisect(self._ends, pos)
         start = self._ends[i - 1] if i else 0
