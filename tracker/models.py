@@ -29,7 +29,7 @@ _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", 
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|yclid|"
-    r"ref_?src|cmpid|source|rss|af)$", re.I)
+    r"ref_?src|cmpid|source|rss|af|dgcid)$", re.I)
 _WS = re.compile(r"\s+")
 
 
