@@ -132,3 +132,26 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path, server):
     assert json.loads((tmp_path / "idx" / "crawl.lock.json").read_text())["pid"] == holder.pid
     res = subprocess.run(crawl_cmd(cfg), env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
+
+
+def test_searches_keep_working_while_a_crawl_writes(tmp_path, server):
+    from tracker.query import parse
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    cfg = write_config(tmp_path, server.url)
+    # a first small crawl so an index exists, then a full one running beside the searches
+    subprocess.run(crawl_cmd(cfg) + ["--feed", "feed0"], check=True, env=env, timeout=300)
+    proc = subprocess.Popen(crawl_cmd(cfg) + ["--full"], env=env, stderr=subprocess.PIPE)
+    searches, counts = 0, []
+    try:
+        while proc.poll() is None and searches < 500:
+            with Index.open(tmp_path / "idx") as ix:
+                res = ix.search(parse("crohn", ix.schema), limit=5)
+                counts.append(res.total)
+            searches += 1
+    finally:
+        proc.wait(timeout=300)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert searches >= 3
+    assert counts == sorted(counts)         # readers see whole commits only, never fewer records
+    assert counts[0] >= N_ITEMS * 0.6
