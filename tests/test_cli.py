@@ -163,3 +163,9 @@ def test_unreadable_index_is_clear(workdir):
     (workdir / "idx" / "whoosh").write_text("not a directory")
     res = run(workdir, "search", "x")
     assert res.exit_code == 1 and res.stderr.startswith("error: ") and "Traceback" not in res.output
+
+
+def test_export_to_missing_directory_is_one_line(crawled):
+    res = run(crawled, "export", "-o", str(crawled / "no" / "such" / "x.csv"))
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {crawled / 'no' / 'such' / 'x.csv'}: cannot write here (No such file or directory).\n"

@@ -80,8 +80,11 @@ def atomic_output(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
     """
     target = Path(path)
     mode = _default_mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise TrackerError(f"{target}: cannot write here ({exc.strerror or exc}).") from None
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             os.fchmod(fh.fileno(), mode)
