@@ -269,3 +269,27 @@ def test_http_errors_and_html_pages_are_clean_errors(tmp_path, state, today):
 def test_keys_are_validated(tmp_path, line):
     with pytest.raises(ConfigError, match="rows|filter"):
         tconfig.parse(FEEDS_YAML.format(query=QUERY, extra=line), tmp_path / "feeds.yaml")
+
+
+@responses.activate
+def test_max_records_caps_a_run_of_a_fuzzy_query(tmp_path, state):
+    """Crossref's query matches millions of works: a run reads the best ones and stops."""
+    import json as _json
+
+    from tracker.sources.crossref import CrossrefSource
+
+    def page_of(n, start):
+        return {"status": "ok", "message": {"total-results": 5_000_000, "next-cursor": f"c{start + n}",
+                                            "items": [{"DOI": f"10.5555/cap.{start + i}", "title": ["Crohn"]}
+                                                      for i in range(n)]}}
+
+    calls = []
+
+    def reply(request):
+        calls.append(request.url)
+        return (200, {"Content-Type": "application/json"}, _json.dumps(page_of(2, 2 * (len(calls) - 1))))
+
+    responses.add_callback(responses.GET, "https://api.crossref.org/works", callback=reply)
+    ctx = make_ctx(tmp_path, state, extra="    max_records: 5\n    rows: 2")
+    items = list(CrossrefSource().items(ctx))
+    assert len(calls) == 3 and len(items) == 6

@@ -20,6 +20,10 @@ from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.crossref_json import parse_item, parse_page
 
 MAX_ROWS = 1000  # Crossref's largest page
+# Crossref's `query` is a relevance-ranked bag of words, not a boolean search:
+# "crohn disease biologic therapy" matches millions of works. Results come
+# best first, so a run reads the most relevant ones and stops.
+DEFAULT_MAX_RECORDS = 2000
 # Only what the mapping reads: a work with its reference list can weigh tens
 # of kilobytes, so a full 1,000-row page would brush against max_bytes.
 # ("language" cannot be selected; the mapping reads it when present.)
@@ -41,12 +45,15 @@ class CrossrefSource(Source):
     keys = {
         "rows": KeySpec(check_rows, f"works per request (1-{MAX_ROWS}, default {MAX_ROWS})"),
         "filter": KeySpec(check_text, "extra Crossref filters, e.g. 'type:journal-article,has-abstract:true'"),
+        "max_records": KeySpec(check_positive_int,
+                               f"most relevant works to read per run (default {DEFAULT_MAX_RECORDS})"),
     }
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
         base = ctx.feed.base_url or "https://api.crossref.org/"
         limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
-        rows = int(ctx.feed.option("rows", MAX_ROWS))
+        cap = int(ctx.feed.option("max_records", DEFAULT_MAX_RECORDS))
+        rows = min(int(ctx.feed.option("rows", MAX_ROWS)), cap)
         extra = ctx.feed.option("filter")
         run_date = _window.today()
         filters = [f"from-pub-date:{ctx.feed.since.isoformat()}"]
@@ -74,6 +81,10 @@ class CrossrefSource(Source):
             if ctx.progress is not None and page.total is not None:
                 ctx.progress(f"{ctx.feed.name}: {read} of {page.total} works")
             if len(page.items) < rows or not page.next_cursor:
+                break
+            if read >= cap:
+                if ctx.progress is not None:
+                    ctx.progress(f"{ctx.feed.name}: stopped at max_records={cap} of {page.total} works")
                 break
             cursor = page.next_cursor
         _window.stage(ctx, run_date, filter=extra)
