@@ -1,0 +1,340 @@
+"""Index: open, upsert a batch, search, iterate; rebuild from stored records."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from tracker.errors import IndexFailure
+from tracker.models import Article, merge, utcnow
+from tracker.index.results import Hit, SearchResult, UpsertResult
+from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
+                                  _doc, _journal_variants, _read_meta, _schema, _write_meta)
+from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highlights, _matched_docs,
+                                     _since_filter, _sort_spec, _top)
+
+
+class Index:
+    """An index directory: Whoosh files, schema version, crawl state beside it."""
+
+    def __init__(self, directory: Path, ix):
+        self.directory = Path(directory)
+        self._ix = ix
+
+    # opening -----------------------------------------------------------
+    @classmethod
+    def open(cls, directory: str | os.PathLike, *, create: bool = False) -> "Index":
+        from whoosh import index as wix
+        from whoosh.index import EmptyIndexError
+
+        directory = Path(directory)
+        wdir = directory / WHOOSH_DIR
+        meta = directory / META_FILE
+        if not wdir.exists() or not wix.exists_in(str(wdir), indexname=INDEX_NAME):
+            if not create:
+                raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
+            try:
+                wdir.mkdir(parents=True, exist_ok=True)
+                ix = wix.create_in(str(wdir), _schema(), indexname=INDEX_NAME)
+                _write_meta(meta)
+            except OSError as exc:
+                raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
+            return cls(directory, ix)
+        version = _read_meta(meta)
+        if version != SCHEMA_VERSION:
+            raise IndexFailure(
+                f"{directory}: the index was written with schema version {version}, this tracker "
+                f"uses {SCHEMA_VERSION}; run 'tracker reindex' to rebuild it from the stored records.")
+        try:
+            ix = wix.open_dir(str(wdir), indexname=INDEX_NAME)
+        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+            raise IndexFailure(f"{directory}: the index cannot be opened ({exc}).") from None
+        return cls(directory, ix)
+
+    def close(self) -> None:
+        self._ix.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema(self):
+        return self._ix.schema
+
+    def doc_count(self) -> int:
+        return self._ix.doc_count()
+
+    # writing -----------------------------------------------------------
+    def upsert(self, articles: list[Article]) -> UpsertResult:
+        """Merge each article into the index by identity and commit once.
+
+        Identity is DOI, then PMID, then canonical URL: a record is matched
+        by any of its keys, so a page later found to carry a DOI joins the
+        registry record of that DOI.
+        """
+        result = UpsertResult()
+        if not articles:
+            return result
+        variants = _journal_variants()
+        now = utcnow()
+        writer = self._ix.writer(timeout=60.0)
+        try:
+            with writer.searcher() as searcher:
+                staged: dict[str, Article] = {}            # id -> merged record to write
+                origins: dict[str, dict | None] = {}       # id -> stored record it replaces
+                alias: dict[str, str] = {}                 # identity key -> staged id
+                loaded: set[str] = set()                   # stored ids already read
+                stored_ids: set[str] = set()
+                for pos, art in enumerate(articles):
+                    if art.id is None:
+                        continue
+                    parts: list[Article] = []
+                    origin: dict | None = None
+                    for key in art.identity_keys():
+                        sid = alias.get(key)
+                        if sid is not None and sid in staged:
+                            parts.append(staged.pop(sid))
+                            origin = origin or origins.pop(sid, None)
+                            continue
+                        for stored in searcher.documents(keys=key):
+                            if stored["id"] in loaded:
+                                continue
+                            loaded.add(stored["id"])
+                            stored_ids.add(stored["id"])
+                            rec = json.loads(stored["record"])
+                            parts.append(Article.from_dict(rec))
+                            origin = origin or rec
+                    art.first_seen = art.first_seen or now
+                    art.fetched_at = now
+                    merged = art
+                    for part in reversed(parts):
+                        merged = merge(part, merged)
+                    staged[merged.id] = merged
+                    origins[merged.id] = origin
+                    for part in (*parts, merged):
+                        for key in part.identity_keys():
+                            alias[key] = merged.id
+                    if origin is None:
+                        result.outcome[pos] = "updated" if parts else "new"
+                    elif _comparable(origin) == _comparable(merged.to_dict()):
+                        result.outcome[pos] = "unchanged"
+                    else:
+                        result.outcome[pos] = "updated"
+                dirty = bool(stored_ids - staged.keys())
+                for sid in stored_ids - staged.keys():
+                    writer.delete_by_term("id", sid)
+                for rid, art in staged.items():
+                    orig = origins.get(rid)
+                    if orig is not None and orig.get("id") == rid and \
+                            _comparable(orig) == _comparable(art.to_dict()):
+                        art.fetched_at = orig.get("fetched_at")
+                        continue
+                    if rid in stored_ids:
+                        writer.update_document(**_doc(art, variants))
+                    else:  # nothing to replace: skip update_document's delete
+                        writer.add_document(**_doc(art, variants))
+                    dirty = True
+            if dirty:
+                writer.commit()
+            else:
+                writer.cancel()
+        except BaseException:
+            writer.cancel()
+            raise
+        for pos, outcome in result.outcome.items():
+            getattr(result, outcome).append(articles[pos].id)
+        return result
+
+    def replace_all(self, records: Iterable[dict[str, Any]]) -> int:
+        """Rewrite every document from stored records (reindex)."""
+        variants = _journal_variants()
+        writer = self._ix.writer(timeout=60.0)
+        n = 0
+        try:
+            for rec in records:
+                writer.update_document(**_doc(Article.from_dict(rec), variants))
+                n += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return n
+
+    # reading -----------------------------------------------------------
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        with self._ix.searcher() as s:
+            doc = s.document(id=record_id)
+            if doc is None:
+                doc = next(iter(s.documents(keys=record_id)), None)
+            return json.loads(doc["record"]) if doc else None
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        with self._ix.searcher() as s:
+            reader = s.reader()
+            for _, stored in reader.iter_docs():
+                yield json.loads(stored["record"])
+
+    def searcher(self):
+        """A Whoosh searcher with tracker's BM25F settings (close it after use).
+
+        Reads go through a second handle on the same directory with mmap off:
+        with mmap, whoosh copies every compound segment's postings and terms
+        into memory on each open (BufferFile -> BytesIO), ~200 ms at 100k records.
+        """
+        from whoosh import scoring
+        from whoosh.filedb.filestore import FileStorage
+
+        reader_ix = getattr(self, "_reader_ix", None)
+        if reader_ix is None:
+            storage = FileStorage(str(self.directory / WHOOSH_DIR), supports_mmap=False)
+            reader_ix = self._reader_ix = storage.open_index(INDEX_NAME)
+        return reader_ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
+
+    def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
+               facets: Iterable[str] = (), highlight: bool = True,
+               since: str | None = None) -> SearchResult:
+        """Run a parsed query (a whoosh query object from tracker.query).
+
+        Only the `limit` hits shown are loaded and highlighted; the total and
+        the facets come from doc numbers and column/posting data, never from
+        the stored records.
+        """
+        from whoosh import sorting
+
+        flt = _since_filter(since)
+        sortedby = _sort_spec(sort, sorting)
+        with self.searcher() as s:
+            fast = _evaluate(s, query, flt) if sortedby is None else None
+            if fast is not None:
+                ev, ids, scores = fast
+                results, counted = _top(s, query, ev, ids, scores, limit, highlight), len(ids)
+            else:
+                results, counted = _collect(s, query, limit, sortedby, highlight, flt)
+            hits = []
+            for hit in results:
+                rec = json.loads(hit["record"])
+                hl = _highlights(hit, rec) if highlight else {}
+                score = hit.score if sort == "relevance" else None
+                hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
+            facets = list(facets)
+            matched = None
+            if facets:
+                matched = set(fast[1].tolist()) if fast is not None else _matched_docs(s, query, flt)
+            total = len(matched) if matched is not None else counted
+            out = SearchResult(hits, total)
+            for name in facets:
+                out.facets[name] = _facet(s, matched, name)
+            return out
+
+    def iter_matches(self, query, *, since: str | None = None,
+                     sort: str = "relevance") -> Iterator[dict[str, Any]]:
+        """Every matching record, streamed (exports); index order unless sorted."""
+        from whoosh import sorting
+
+        flt = _since_filter(since)
+        with self.searcher() as s:
+            reader = s.reader()
+            if sort == "relevance":
+                fast = _evaluate(s, query, flt)
+                docnums: Iterable[int] = fast[1].tolist() if fast is not None else \
+                    sorted(_matched_docs(s, query, flt))
+            else:
+                results = s.search(query, limit=None, sortedby=_sort_spec(sort, sorting),
+                                   filter=flt, terms=False)
+                docnums = [docnum for _, docnum in results.top_n]
+            for docnum in docnums:
+                yield json.loads(reader.stored_fields(docnum)["record"])
+
+    def vocabulary(self, fieldname: str = "spell") -> Iterator[str]:
+        with self.searcher() as s:
+            for term in s.reader().lexicon(fieldname):
+                yield term.decode("utf-8") if isinstance(term, bytes) else term
+
+    def corrector_suggest(self, word: str, extra: Iterable[str] = (),
+                          fieldnames: Iterable[str] = ("spell", "drugs", "journal", "authors")) -> str | None:
+        """The closest known word to a misspelt `word`, or None.
+
+        Candidates come from the unstemmed index vocabulary and `extra` (the
+        drug lexicon). Fewer edits win, then the word found in more records.
+        """
+        word = word.lower()
+        extra = [w.lower() for w in extra]
+        if word in extra:
+            return None
+        best: tuple[int, int, str] | None = None
+        with self.searcher() as s:
+            reader = s.reader()
+            for name in fieldnames:
+                if name not in reader.schema or reader.doc_frequency(name, word):
+                    if name in reader.schema:
+                        return None     # the word exists: nothing to correct
+                    continue
+                for maxdist in (1, 2):
+                    cands = list(reader.terms_within(name, word, maxdist, prefix=1))
+                    if cands:
+                        break
+                for cand in cands:
+                    cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+                    key = (_edits(word, cand), -reader.doc_frequency(name, cand), cand)
+                    if best is None or key < best:
+                        best = key
+            for cand in extra:
+                if cand[:1] != word[:1] or abs(len(cand) - len(word)) > 2:
+                    continue
+                dist = _edits(word, cand)
+                if dist <= 2:
+                    key = (dist, -reader.doc_frequency("drugs", cand), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best is not None else None
+
+
+def rebuild(directory: str | os.PathLike) -> int:
+    """Rebuild the index from its own stored records, whatever schema wrote it.
+
+    The new index is written beside the old one and swapped in by renames,
+    so an interrupted rebuild leaves the old index in place.
+    """
+    import shutil
+
+    from whoosh import index as wix
+
+    directory = Path(directory)
+    old_dir, new_dir, gone_dir = directory / WHOOSH_DIR, directory / (WHOOSH_DIR + ".new"), \
+        directory / (WHOOSH_DIR + ".old")
+    if not old_dir.exists() or not wix.exists_in(str(old_dir), indexname=INDEX_NAME):
+        raise IndexFailure(f"{directory}: no index here to rebuild.")
+    shutil.rmtree(new_dir, ignore_errors=True)
+    new_dir.mkdir(parents=True)
+    try:
+        old = wix.open_dir(str(old_dir), indexname=INDEX_NAME)
+    except Exception as exc:  # any damage in the old files ends here, with its reason
+        raise IndexFailure(f"{directory}: the old index cannot be read ({exc}).") from None
+    new = wix.create_in(str(new_dir), _schema(), indexname=INDEX_NAME)
+    variants = _journal_variants()
+    writer = new.writer(limitmb=128)
+    n = 0
+    try:
+        with old.searcher() as s:
+            for _, stored in s.reader().iter_docs():
+                writer.add_document(**_doc(Article.from_dict(json.loads(stored["record"])), variants))
+                n += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+    finally:
+        old.close()
+        new.close()
+    shutil.rmtree(gone_dir, ignore_errors=True)
+    os.replace(old_dir, gone_dir)
+    os.replace(new_dir, old_dir)
+    _write_meta(directory / META_FILE)
+    shutil.rmtree(gone_dir, ignore_errors=True)
+    return n

@@ -1,0 +1,125 @@
+"""The Whoosh schema, the record -> document mapping and the schema version file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tracker.models import Article
+
+
+SCHEMA_VERSION = 2  # 2: journal_name/study_type columns, spell field, boosts moved to query time
+WHOOSH_DIR = "whoosh"
+META_FILE = "index.json"
+INDEX_NAME = "records"
+
+# Field boosts for ranking (BM25F), applied at query time by tracker.query so
+# they can be tuned without a reindex (tests/test_ranking.py is the judge).
+BOOSTS = {"title": 2.5, "abstract": 1.0, "journal": 0.5, "authors": 0.7, "body": 0.5,
+          "drugs": 1.5, "conditions": 0.3}
+TEXT_FIELDS = ("title", "abstract", "body", "journal", "authors")
+# BM25 length normalisation per field: titles are short and uniform, so
+# their length says little; bodies vary a lot.
+BM25_B = {"title_B": 0.3, "journal_B": 0.0, "authors_B": 0.0}
+
+
+def _schema():
+    from whoosh import fields as F
+    from whoosh.analysis import StemmingAnalyzer, StandardAnalyzer
+    from whoosh.analysis import CharsetFilter
+    from whoosh.support.charset import accent_map
+
+    stem = StemmingAnalyzer() | CharsetFilter(accent_map)
+    plain = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
+    # Unstemmed words of 4+ letters: the vocabulary "Did you mean" draws from.
+    spell = StandardAnalyzer(minsize=4) | CharsetFilter(accent_map)
+    return F.Schema(
+        id=F.ID(stored=True, unique=True),
+        keys=F.KEYWORD(lowercase=False),          # doi:/pmid:/url: identity keys
+        title=F.TEXT(analyzer=stem, phrase=True),
+        abstract=F.TEXT(analyzer=stem, phrase=True),
+        body=F.TEXT(analyzer=stem, phrase=True),
+        journal=F.TEXT(analyzer=plain, phrase=True),
+        journal_name=F.ID(sortable=True),         # the full title alone, for facets
+        authors=F.TEXT(analyzer=plain, phrase=True),
+        year=F.NUMERIC(int, bits=32, signed=True, sortable=True),
+        case_count=F.NUMERIC(int, bits=32, signed=True, sortable=True),
+        drugs=F.KEYWORD(lowercase=True, commas=True, scorable=True),
+        conditions=F.KEYWORD(lowercase=True, commas=True, scorable=True),
+        feeds=F.KEYWORD(lowercase=False, commas=True),
+        study_type=F.ID(sortable=True),
+        language=F.ID(),
+        doi=F.ID(),
+        pmid=F.ID(),
+        pmcid=F.ID(),
+        first_seen=F.ID(sortable=True),
+        published=F.ID(sortable=True),
+        spell=F.TEXT(analyzer=spell, phrase=False),
+        record=F.STORED(),
+    )
+
+
+def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("fetched_at",)}
+
+
+def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
+    rec = article.to_dict()
+    journal = article.journal or ""
+    if journal and journal_variants is not None:
+        extra = journal_variants(journal)
+        if extra:
+            journal = " | ".join([journal, *extra])
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "keys": " ".join(article.identity_keys()),
+        "title": article.title or "",
+        "abstract": article.abstract or "",
+        "body": article.body or "",
+        "journal": journal,
+        "journal_name": article.journal or "",
+        "authors": "; ".join(article.authors),
+        "drugs": ",".join(article.drugs),
+        "conditions": ",".join(article.conditions),
+        "feeds": ",".join(article.feeds),
+        "study_type": article.study_type or "",
+        "language": article.language or "",
+        "doi": article.doi or "",
+        "pmid": article.pmid or "",
+        "pmcid": (article.pmcid or "").lower(),
+        "first_seen": article.first_seen or "",
+        "published": article.published or "",
+        "spell": " ".join(filter(None, (article.title, article.abstract))),
+        "record": json.dumps(rec, ensure_ascii=False, separators=(",", ":")),
+    }
+    if article.year is not None:
+        doc["year"] = article.year
+    if article.case_count is not None:
+        doc["case_count"] = article.case_count
+    return doc
+
+
+def _journal_variants():
+    try:
+        from tracker.extract.journals import variants
+    except ImportError:
+        return None
+    return variants
+
+
+def _write_meta(path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_meta(path: Path) -> int | None:
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8")).get("schema_version"))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+_MISSING_NUMBER = 2 ** 31 - 1    # what a 32-bit signed sortable NUMERIC column holds for "no value"

@@ -1,0 +1,258 @@
+"""Query execution helpers: collect, count, facet, sort, highlight, spell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.errors import IndexFailure
+from tracker.index.fastscore import _Eval, _Unsupported
+from tracker.index.schema import _MISSING_NUMBER
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (short words; a plain DP table is fine)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _evaluate(s, query, flt):
+    """(evaluator, doc ids, scores) of every match through _Eval, or None if it cannot."""
+    try:
+        import numpy as np
+
+        ev = _Eval(s)
+        ids, scores = ev.run(query)
+    except (ImportError, _Unsupported):
+        return None
+    if flt is not None and len(ids):
+        allowed = np.fromiter(s.docs_for_query(flt), dtype=np.int64)
+        keep = np.isin(ids, allowed)
+        ids, scores = ids[keep], scores[keep]
+    return ev, ids, scores
+
+
+def _top(s, query, ev, ids, scores, limit, terms: bool):
+    """whoosh Results for the best `limit` matches (score descending, then doc number,
+    as whoosh's TopCollector orders them), with matched terms recorded for highlights."""
+    import numpy as np
+    from whoosh.searching import Results
+
+    if limit is not None and len(ids) > limit:
+        cut = np.argpartition(-scores, limit - 1)[:limit]
+        # every doc tying the last kept score competes on doc number
+        edge = scores[cut].min()
+        cut = np.flatnonzero(scores >= edge)
+    else:
+        cut = np.arange(len(ids))
+    order = cut[np.lexsort((ids[cut], -scores[cut]))][:limit]
+    top_n = [(float(scores[i]), int(ids[i])) for i in order]
+    results = Results(s, query, top_n)
+    if terms:
+        docs = np.array([d for _, d in top_n], dtype=np.int64)
+        docterms: dict[int, list] = {d: [] for _, d in top_n}
+        termdocs: dict[tuple, set] = {}
+        for term in _query_terms(s, query):
+            posted = ev.postings.get(term)
+            if posted is None:
+                posted = ev.postings[term] = ev.term_ids(*term)
+            hit = docs[np.isin(docs, posted)].tolist()
+            if hit:
+                termdocs[term] = set(hit)
+                for d in hit:
+                    docterms[d].append(term)
+        results.docterms, results.termdocs = docterms, termdocs
+    return results
+
+
+def _query_terms(s, query) -> list[tuple[str, bytes]]:
+    """(field, term bytes) of every positive leaf: words of phrases, expansions of prefixes."""
+    from whoosh import query as Q
+
+    out: list[tuple[str, bytes]] = []
+
+    def walk(q):
+        if isinstance(q, Q.Not):
+            return
+        if isinstance(q, Q.NumericRange):
+            return
+        if isinstance(q, (Q.And, Q.Or)):
+            for sub in q.subqueries:
+                walk(sub)
+            return
+        try:
+            out.extend(q.existing_terms(s.reader(), phrases=True, expand=True))
+        except Exception:   # highlighting is best effort
+            pass
+
+    walk(query)
+    return list(dict.fromkeys(out))
+
+
+def _collect(s, query, limit, sortedby, terms: bool, flt):
+    """Top hits and the exact number of matches in one pass.
+
+    whoosh's own exact count (len(results)) runs the query a second time;
+    here every match goes through a counting collector instead (block-max
+    skipping is off, which the count would defeat anyway).
+    """
+    from whoosh import collectors
+
+    if sortedby is None:
+        top = collectors.TopCollector(limit, usequality=False, replace=0)   # no pruning: count all
+    else:
+        top = collectors.SortingCollector(sortedby, limit=limit)
+    counter = _Counting(top)
+    outer = counter
+    if flt is not None:
+        outer = collectors.FilterCollector(outer, allow=flt)
+    if terms:
+        outer = collectors.TermsCollector(outer)
+    s.search_with_collector(query, outer)
+    return outer.results(), counter.n
+
+
+class _Counting:
+    """Wraps a collector and counts every document it is handed."""
+
+    def __new__(cls, child):
+        from whoosh.collectors import WrappingCollector
+
+        class Counting(WrappingCollector):
+            n = 0
+
+            def collect(self, sub_docnum):
+                self.n += 1
+                return self.child.collect(sub_docnum)
+
+        return Counting(child)
+
+
+def _since_filter(since: str | None):
+    from whoosh.query import TermRange
+
+    return TermRange("first_seen", since, None) if since else None
+
+
+def _matched_docs(s, query, flt) -> set[int]:
+    docs = set(s.docs_for_query(query))
+    if flt is not None:
+        docs &= set(s.docs_for_query(flt))
+    return docs
+
+
+# facet name -> (index field, how to count): "column" reads a sortable column
+# per matched doc; "postings" intersects each term's postings with the matches
+# (multi-valued keyword fields with a small vocabulary).
+_FACETS = {
+    "year": ("year", "column"), "journal": ("journal_name", "column"),
+    "study_type": ("study_type", "column"), "type": ("study_type", "column"),
+    "drug": ("drugs", "postings"), "drugs": ("drugs", "postings"),
+    "condition": ("conditions", "postings"), "conditions": ("conditions", "postings"),
+    "feed": ("feeds", "postings"), "feeds": ("feeds", "postings"),
+}
+_NONE = "(none)"
+
+
+def _facet(s, matched: set[int], name: str) -> list[tuple[str, int]]:
+    from collections import Counter
+
+    if name not in _FACETS:
+        raise IndexFailure(f"unknown facet '{name}' ({', '.join(sorted(_FACETS))}).")
+    fieldname, how = _FACETS[name]
+    reader = s.reader()
+    counts: Counter = Counter()
+    if how == "column":
+        column = reader.column_reader(fieldname)
+        missing = _MISSING_NUMBER if fieldname == "year" else None
+        for docnum in matched:
+            value = column[docnum]
+            if isinstance(value, bytes):
+                value = value.decode("utf-8")
+            counts[_NONE if value in (None, "", missing) else str(value)] += 1
+    else:
+        tagged: set[int] = set()
+        for term in reader.lexicon(fieldname):
+            hits = matched.intersection(reader.postings(fieldname, term).all_ids())
+            if hits:
+                counts[term.decode("utf-8") if isinstance(term, bytes) else term] = len(hits)
+                tagged |= hits
+        if len(matched) > len(tagged):
+            counts[_NONE] = len(matched) - len(tagged)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _descending_missing_last(key):
+    # sort keys are the column's unsigned encoding: "missing" is the all-ones value
+    return 2 ** 40 if key == 2 ** 32 - 1 else -key
+
+
+def _sort_spec(sort: str, sorting):
+    """--sort -> a whoosh sortedby list; ties (and missing values) by relevance."""
+    if sort == "relevance":
+        return None
+    if sort == "year":       # a missing year reads as the largest number: last
+        return [sorting.FieldFacet("year"), sorting.ScoreFacet()]
+    if sort in ("-year", "cases"):
+        name = "year" if sort == "-year" else "case_count"
+        # descending by hand: -value ascending, and "missing" after every real value
+        return [sorting.TranslateFacet(_descending_missing_last, sorting.FieldFacet(name)),
+                sorting.ScoreFacet()]
+    raise IndexFailure(f"unknown sort '{sort}' (relevance, year, -year, cases).")
+
+
+# Fields a snippet may come from, best first; only the shown hits are highlighted.
+_SNIPPET_FIELDS = ("title", "abstract", "body")
+
+
+def _highlights(hit, rec: dict[str, Any]) -> dict[str, str]:
+    from whoosh.highlight import ContextFragmenter
+
+    out = {}
+    matched = {name for name, _ in hit.matched_terms()} if hit.results.has_matched_terms() else None
+    hit.results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
+    hit.results.formatter = _Marker()
+    for name in _SNIPPET_FIELDS:
+        text = rec.get(name)
+        if not text or (matched is not None and name not in matched):
+            continue
+        if name == "body" and "abstract" in out:
+            continue    # one long-text snippet is enough
+        try:
+            frag = hit.highlights(name, text=text, top=2)
+        except Exception:  # highlighting must never break a search
+            frag = ""
+        if frag:
+            out[name] = frag
+    return out
+
+
+class _Marker:
+    """Wrap matched terms in [[ ]] so each renderer can style them."""
+
+    between = " … "
+
+    def __call__(self, text, fragments):
+        return self.format(fragments)
+
+    def format_token(self, text, token, replace=False):
+        return f"[[{text[token.startchar:token.endchar]}]]"
+
+    def format_fragment(self, fragment, replace=False):
+        text = fragment.text
+        out, index = [], fragment.startchar
+        for t in fragment.matches:
+            if t.startchar is None or t.startchar < index:
+                continue
+            out.append(text[index:t.startchar])
+            out.append(self.format_token(text, t, replace))
+            index = t.endchar
+        out.append(text[index:fragment.endchar])
+        return "".join(out).strip()
+
+    def format(self, fragments, replace=False):
+        return self.between.join(self.format_fragment(f, replace) for f in fragments)
