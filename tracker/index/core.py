@@ -37,7 +37,7 @@ class Index:
                 raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
             try:
                 wdir.mkdir(parents=True, exist_ok=True)
-                ix = wix.create_in(str(wdir), _schema(), indexname=INDEX_NAME)
+                ix = _storage(wdir).create_index(_schema(), indexname=INDEX_NAME)
                 _write_meta(meta)
             except OSError as exc:
                 raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
@@ -48,7 +48,7 @@ class Index:
                 f"{directory}: the index was written with schema version {version}, this tracker "
                 f"uses {SCHEMA_VERSION}; run 'tracker reindex' to rebuild it from the stored records.")
         try:
-            ix = wix.open_dir(str(wdir), indexname=INDEX_NAME)
+            ix = _storage(wdir).open_index(INDEX_NAME)
         except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
             raise IndexFailure(f"{directory}: the index cannot be opened ({exc}).") from None
         return cls(directory, ix)
@@ -180,20 +180,10 @@ class Index:
                 yield json.loads(stored["record"])
 
     def searcher(self):
-        """A Whoosh searcher with tracker's BM25F settings (close it after use).
-
-        Reads go through a second handle on the same directory with mmap off:
-        with mmap, whoosh copies every compound segment's postings and terms
-        into memory on each open (BufferFile -> BytesIO), ~200 ms at 100k records.
-        """
+        """A Whoosh searcher with tracker's BM25F settings (close it after use)."""
         from whoosh import scoring
-        from whoosh.filedb.filestore import FileStorage
 
-        reader_ix = getattr(self, "_reader_ix", None)
-        if reader_ix is None:
-            storage = FileStorage(str(self.directory / WHOOSH_DIR), supports_mmap=False)
-            reader_ix = self._reader_ix = storage.open_index(INDEX_NAME)
-        return reader_ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
+        return self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
 
     def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
                facets: Iterable[str] = (), highlight: bool = True,
@@ -312,10 +302,10 @@ def rebuild(directory: str | os.PathLike) -> int:
     shutil.rmtree(new_dir, ignore_errors=True)
     new_dir.mkdir(parents=True)
     try:
-        old = wix.open_dir(str(old_dir), indexname=INDEX_NAME)
+        old = _storage(old_dir).open_index(INDEX_NAME)
     except Exception as exc:  # any damage in the old files ends here, with its reason
         raise IndexFailure(f"{directory}: the old index cannot be read ({exc}).") from None
-    new = wix.create_in(str(new_dir), _schema(), indexname=INDEX_NAME)
+    new = _storage(new_dir).create_index(_schema(), indexname=INDEX_NAME)
     variants = _journal_variants()
     writer = new.writer(limitmb=128)
     n = 0
@@ -338,3 +328,16 @@ def rebuild(directory: str | os.PathLike) -> int:
     _write_meta(directory / META_FILE)
     shutil.rmtree(gone_dir, ignore_errors=True)
     return n
+
+
+def _storage(wdir: Path):
+    """Whoosh file storage with mmap off, for readers and writers alike.
+
+    With mmap, Whoosh copies every compound segment's postings and terms into
+    memory each time a reader opens (BufferFile -> BytesIO): ~200 ms per
+    search at 100k records, and a crawl's memory growing with the index, since
+    every upsert batch opens a searcher to find existing records.
+    """
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(wdir), supports_mmap=False)
