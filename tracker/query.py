@@ -363,6 +363,8 @@ class _Parser:
             subs = [text_q] if text_q is not None else []
             for m in members:
                 subs.append(Term("drugs", m, boost=dq))
+                if " " in m:
+                    continue  # "certolizumab pegol": drugs:<generic> matches it; a phrase would be slow
                 mq = self.text_query(DEFAULT_FIELDS, m, _scaled(boosts, EXPANSION_WEIGHT))
                 if mq is not None:
                     subs.append(mq)
@@ -389,6 +391,11 @@ class _Parser:
                 form = tuple(t for t, _ in self.analyse("title", p))
                 if form in seen or any(set(f) <= set(form) for f in seen if f):
                     continue    # "crohns" stems like "crohn"; "crohns disease" adds nothing
+                if len(form) > 1:
+                    # A phrase in five fields is the slowest query there is, and
+                    # conditions:<code> already matches every record whose text
+                    # names the condition in any of its forms.
+                    continue
                 seen.add(form)
                 pq = self.text_query(DEFAULT_FIELDS, p, _scaled(boosts, EXPANSION_WEIGHT))
                 if pq is not None:
