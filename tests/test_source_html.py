@@ -320,3 +320,23 @@ def test_web_listing_never_reads_local_files(tmp_path, state, rsps):
     ctx = make_ctx(tmp_path, state)
     assert list(HtmlSource().items(ctx)) == []
     assert len(rsps.calls) == 1
+
+
+def test_a_failed_article_makes_the_next_run_read_the_listing_in_full(tmp_path, state, rsps):
+    """Behind an unchanged listing (304) a failed article would never be retried."""
+    rsps.add(responses.GET, LISTING, body=page("listing.html"), content_type=HTML,
+             headers={"ETag": '"v1"'})
+    rsps.add(responses.GET, NATALIZUMAB, status=404)
+    rsps.add(responses.GET, VEDOLIZUMAB, body=page("blog_boilerplate.html"), content_type=HTML)
+    rsps.add(responses.GET, EXTERNAL, body=page("journal_highwire.html"), content_type=HTML)
+    ctx = make_ctx(tmp_path, state)
+    list(HtmlSource().items(ctx))
+    assert ctx.stats.errors == 1
+    state.commit()
+    assert state.validators.get(LISTING) == (None, None)
+
+    ctx = make_ctx(tmp_path, state)
+    rsps.calls.reset()
+    list(HtmlSource().items(ctx))
+    listing_call = next(c for c in rsps.calls if c.request.url == LISTING)
+    assert "If-None-Match" not in listing_call.request.headers

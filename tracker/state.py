@@ -35,6 +35,7 @@ class State:
         self._cursors: dict[tuple[str, str], Any] = {}
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._items: dict[tuple[str, str], tuple[str, str]] = {}
+        self._forget: set[str] = set()
         self.validators = Validators(self)
 
     def close(self) -> None:
@@ -80,18 +81,21 @@ class State:
             self.db.executemany(
                 "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
                 [(u, e, m) for u, (e, m) in self._validators.items()])
+            self.db.executemany("DELETE FROM validators WHERE url=?", [(u,) for u in self._forget])
             self.db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?,?,?,?)",
                 [(f, k, h, r) for (f, k), (h, r) in self._items.items()])
         self._cursors.clear()
         self._validators.clear()
         self._items.clear()
+        self._forget.clear()
 
     def rollback(self) -> None:
         self.db.rollback()
         self._cursors.clear()
         self._validators.clear()
         self._items.clear()
+        self._forget.clear()
 
 
 class Validators:
@@ -110,6 +114,11 @@ class Validators:
     def stage(self, url: str, etag: str | None, last_modified: str | None) -> None:
         if etag or last_modified:
             self.state._validators[url] = (etag, last_modified)
+
+    def forget(self, url: str) -> None:
+        """Fetch `url` in full next time (e.g. a listing whose articles failed)."""
+        self.state._validators.pop(url, None)
+        self.state._forget.add(url)
 
 
 class FeedState:

@@ -46,6 +46,7 @@ class HtmlSource(Source):
         local = (feed.url or "").lower().startswith("file:")
         listing_pages: set[str] = set()
         seen: set[str] = set()
+        errors_before = ctx.stats.errors
         for links in self._listings(ctx, limits, local, listing_pages):
             for link in links:
                 if link in seen or link in listing_pages:
@@ -54,6 +55,11 @@ class HtmlSource(Source):
                 article = self._article(ctx, link, limits, local)
                 if article is not None:
                     yield article
+        if ctx.stats.errors > errors_before and ctx.http.validators is not None:
+            # An article failed: read the listing in full next run so it is tried
+            # again, rather than skipping it behind an unchanged listing (304).
+            for url in listing_pages:
+                ctx.http.validators.forget(url)
 
     def _listings(self, ctx: FetchContext, limits: "Limits", local: bool,
                   visited: set[str]) -> Iterator[list[str]]:
