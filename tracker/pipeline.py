@@ -25,7 +25,13 @@ from tracker.sources.base import FeedStats, FetchContext
 
 log = logging.getLogger("tracker.crawl")
 
-BATCH_SIZE = 2000
+# A batch is committed when any bound is reached. Each Whoosh commit merges
+# segments, so few large commits index fastest (20k items: 205/s with 2,000
+# per batch, 281/s with 5,000); the byte and time bounds cap memory for big
+# page bodies and what a killed crawl has to repeat.
+BATCH_SIZE = 5000
+BATCH_BYTES = 64_000_000
+BATCH_SECONDS = 120.0
 STATE_FILE = "state.sqlite"
 LOCK_FILE = "crawl.lock"
 LOCK_INFO = "crawl.lock.json"
@@ -212,6 +218,8 @@ class _FeedRun:
         self.state = state
         self.enrich = enrich
         self.batch: list[tuple[Article, str, str]] = []
+        self.batch_bytes = 0
+        self.batch_started = time.monotonic()
 
     def run(self, source) -> None:
         ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
@@ -243,7 +251,9 @@ class _FeedRun:
                 self.state.stage_item(name, key, digest, "")
                 continue
             self.batch.append((art, key, digest))
-            if len(self.batch) >= BATCH_SIZE:
+            self.batch_bytes += sum(len(t) for t in (art.title, art.abstract, art.body) if t)
+            if (len(self.batch) >= BATCH_SIZE or self.batch_bytes >= BATCH_BYTES
+                    or time.monotonic() - self.batch_started >= BATCH_SECONDS):
                 self.flush()
         self.flush()
 
@@ -264,6 +274,8 @@ class _FeedRun:
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
                 self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
             self.batch = []
+        self.batch_bytes = 0
+        self.batch_started = time.monotonic()
         try:
             self.state.commit()
         except sqlite3.Error as exc:
