@@ -65,10 +65,12 @@ def test_table_has_header_rows_snippets_and_count(index_dir):
     assert "\x1b[" not in res.stdout                                  # no colour off a terminal
 
 
-def test_table_on_a_wide_terminal_shows_the_id_column(index_dir):
+def test_table_shows_each_id_whole_for_tracker_show(index_dir):
     res = run(index_dir, "natalizumab", env={"COLUMNS": "160"})
-    assert res.stdout.splitlines()[0].split() == ["title", "journal", "year", "cases", "drugs", "type", "id"]
-    assert all(len(line) <= 160 for line in res.stdout.splitlines())
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["title", "journal", "year", "cases", "drugs", "type"]
+    assert {lines[2].split()[0], lines[4].split()[0]} == {"doi:10.1093/ecco-jcc/jjz001", "pmid:31000002"}
+    assert all(len(line) <= 160 for line in lines)
 
 
 def test_title_gets_most_of_a_narrow_terminal(index_dir):

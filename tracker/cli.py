@@ -209,7 +209,9 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(render.search_csv(rows), nl=False)
+        from tracker import export
+
+        export.write_csv(rows, sys.stdout, extra=("score",))
     else:
         color = sys.stdout.isatty()
         click.echo(render.table(result.hits, result.total, width=_terminal_width(), color=color))

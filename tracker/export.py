@@ -111,7 +111,8 @@ def _default_mode(target: Path) -> int:
 
 # ---------------------------------------------------------------- CSV
 
-def write_csv(records: Iterable[dict], out: TextIO, *, excel: bool = False, raw: bool = False) -> int:
+def write_csv(records: Iterable[dict], out: TextIO, *, excel: bool = False, raw: bool = False,
+              extra: tuple[str, ...] = ()) -> int:
     """CSV: one header row (CSV_COLUMNS), RFC 4180 quoting, CRLF line ends.
 
     Lists are joined with "; ", None is an empty cell. Unless `raw`, a text
@@ -120,16 +121,18 @@ def write_csv(records: Iterable[dict], out: TextIO, *, excel: bool = False, raw:
     by type: year and case_count are written from ints, which are never
     negative in our records and cannot be formulas, so numbers stay
     numbers; every text cell is checked, even one like "-5", because in a
-    text column it is text and "-2+3" or "-cmd|..." would run.
+    text column it is text and "-2+3" or "-cmd|..." would run. `extra`
+    columns follow the record's (search adds `score`).
     """
     if excel:
         out.write(_BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    columns = CSV_COLUMNS + tuple(extra)
+    writer.writerow(columns)
     cell = _cell if raw else _safe_cell
     n = 0
     for record in records:
-        writer.writerow([cell(record.get(name)) for name in CSV_COLUMNS])
+        writer.writerow([cell(record.get(name)) for name in columns])
         n += 1
     return n
 

@@ -12,9 +12,10 @@ _BOLD, _HIT, _RESET = "\x1b[1m", "\x1b[1;33m", "\x1b[0m"
 # Result table columns after the title: (name, preferred width, least width).
 # When the terminal is narrow they shrink, then drop in DROP_ORDER; the title
 # keeps at least TITLE_SHARE of the width.
-COLUMNS = (("journal", 22, 10), ("year", 4, 4), ("cases", 5, 5), ("drugs", 20, 10), ("type", 13, 6),
-           ("id", 26, 14))
-DROP_ORDER = ("id", "drugs", "journal", "type", "cases")
+# The id is not a column: it starts each snippet line, whole, since `tracker
+# show ID` needs all of it.
+COLUMNS = (("journal", 22, 10), ("year", 4, 4), ("cases", 5, 5), ("drugs", 20, 10), ("type", 13, 6))
+DROP_ORDER = ("drugs", "journal", "type", "cases")
 TITLE_SHARE = 0.4
 TYPE_LABELS = {"case_report": "case report", "case_series": "case series", "rct": "RCT",
                "meta_analysis": "meta-analysis"}
@@ -96,7 +97,6 @@ def table(hits: list, total: int, *, width: int = 120, color: bool = False) -> s
     title_w, cols = _layout(width)
     head = f"{'title':<{title_w}}  " + "  ".join(f"{n:<{w}}" for n, w in cols)
     lines = [f"{_BOLD}{head.rstrip()}{_RESET}" if color else head.rstrip()]
-    shown_ids = any(n == "id" for n, _ in cols)
     for hit in hits:
         rec, cells = hit.record, _cells(hit.record)
         row = f"{_cut(rec.get('title') or '(untitled)', title_w):<{title_w}}  " + \
@@ -104,40 +104,11 @@ def table(hits: list, total: int, *, width: int = 120, color: bool = False) -> s
         lines.append(row.rstrip())
         hl = hit.highlights or {}
         marked = hl.get("abstract") or hl.get("body") or hl.get("title") or ""
-        prefix = "" if shown_ids else f"{cells['id']}  "
+        prefix = f"{cells['id']}  "
         if marked or prefix:
             lines.append(("  " + prefix + snippet(marked, max(10, width - 2 - len(prefix)), color)).rstrip())
     lines.append(f"{len(hits)} of {total} results")
     return "\n".join(lines)
-
-
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def search_csv(rows: list[dict[str, Any]]) -> str:
-    """Search hits as CSV: the export columns plus `score`; no highlights
-    (markup in a spreadsheet cell helps nobody). Same cell rules as export."""
-    import csv
-    import io
-
-    from tracker.export import CSV_COLUMNS, LIST_JOINER
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([*CSV_COLUMNS, "score"])
-    for row in rows:
-        cells = []
-        for name in CSV_COLUMNS:
-            value = row.get(name)
-            if value is None:
-                value = ""
-            elif isinstance(value, list):
-                value = LIST_JOINER.join(str(v) for v in value)
-            if isinstance(value, str) and value.startswith(_FORMULA_LEADS):
-                value = "'" + value
-            cells.append(value)
-        writer.writerow([*cells, row.get("score")])
-    return buf.getvalue()
 
 
 def facet(name: str, counts: list[tuple[str, int]], top: int = 20) -> str:
