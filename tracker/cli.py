@@ -135,6 +135,10 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
         if result.failed or (not quiet):
             click.echo(_summary_line(result), err=result.failed and quiet)
 
+    if not quiet and not as_json and config.contact_email is None and \
+            any(f.kind in ("pubmed", "europepmc", "crossref") for f in config.feeds):
+        click.echo("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
+                   "for a contact address.", err=True)
     report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
                        progress=progress if tty else None, on_feed_done=done)
     if log_file:
