@@ -13,8 +13,8 @@ Order of precedence, per field:
   > MeSH design headings (registry); case_report/case_series by count.
 - case_count: title+abstract, then main body (references, menus cut off);
   narrative reviews only take explicit pooled totals.
-- drugs/conditions: union of source values and lexicon hits in the title,
-  abstract, main body and subject keywords.
+- drugs: union of source values and lexicon hits in the title, abstract and
+  main body; conditions: the same plus subject keywords (MeSH).
 """
 
 from __future__ import annotations
@@ -73,8 +73,11 @@ def _lists(article: Article, full: str) -> None:
     from tracker.extract.conditions import find_conditions
     from tracker.extract.drugs import find_drugs
 
+    # Drugs are those the text names (DESIGN: title, abstract, main text);
+    # registry chemical lists also name drugs only discussed in the full text.
+    # Conditions also come from subject headings ("Crohn Disease" [MeSH]).
     subjects = " ; ".join(article.keywords)
-    drugs = find_drugs(full) | find_drugs(subjects)
+    drugs = find_drugs(full)
     conditions = find_conditions(full) | find_conditions(subjects)
     for name, found in (("drugs", drugs), ("conditions", conditions)):
         current = list(getattr(article, name))
