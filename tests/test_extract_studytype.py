@@ -46,3 +46,14 @@ def test_split_by_count():
 ])
 def test_language(text, lang):
     assert guess_language(text) == lang
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Natalizumab-associated PML in Crohn's disease: two cases and a review", "case_series"),
+    ("Vedolizumab and pregnancy: three new cases and review of the literature", "case_series"),
+    ("Tres casos de leucoencefalopatía multifocal progresiva asociada a natalizumab", "case_series"),
+    ("Outcomes in 500 cases of ileal resection: a retrospective cohort", "cohort"),
+    ("Ustekinumab in Crohn's disease: a narrative review", "review"),
+])
+def test_a_title_naming_a_few_cases_is_a_case_series(title, expected):
+    assert studytype.from_text(title, "") == expected

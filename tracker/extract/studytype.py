@@ -61,7 +61,12 @@ _OTHER_DESIGN = r"case[- ]control|cross[- ]sectional|\bsurvey\b|questionnaire|ca
 # Guideline/editorial words count only in a title; in a text they usually cite other documents.
 _OTHER = _OTHER_DESIGN + r"|editorial|guideline|consensus"
 
+# "Two cases and a review of the literature": a title naming a few cases is a
+# case series, whatever else it names (the review is of earlier reports).
+_TITLE_FEW_CASES = (r"\b(?:[2-9]|1\d|20|" + _FEW_EN + "|" + _FEW_ES_PT + r")\s+(?:new\s+|consecutive\s+|"
+                    r"(?:p(?:a)?ediatric|adult|fatal|unusual|nuevos|novos)\s+)?(?:cases|casos)\b")
 TITLE_CUES: list[tuple[str, str]] = [(_META, "meta_analysis"), (_RCT, "rct"), (_SERIES, "case_series"),
+                                     (_TITLE_FEW_CASES, "case_series"),
                                      (_CASE, "case_report"), (_COHORT, "cohort"), (_REVIEW, "review"), (_OTHER, "other")]
 TEXT_CUES: list[tuple[str, str]] = [(_META, "meta_analysis"), (_SERIES, "case_series"), (_CASE, "case_report"),
                                     (_REVIEW_SELF, "review"), (_RCT_SELF, "rct"), (_RCT, "rct"), (_COHORT, "cohort"),
