@@ -9,7 +9,6 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -139,7 +138,7 @@ def report(tmp_path_factory):
     probe.close()
     home = tmp_path_factory.mktemp("faults")
     base = f"http://127.0.0.1:{server.port}"
-    lines = [f"index: idx\ndefaults:\n  rate_limit: 1000\n  timeout: 1\n  max_bytes: 1000000\nfeeds:"]
+    lines = ["index: idx\ndefaults:\n  rate_limit: 1000\n  timeout: 1\n  max_bytes: 1000000\nfeeds:"]
     lines += [f"  - name: {n}\n    kind: rss\n    url: {base}/{n}.xml" for n in FEEDS]
     lines[-2:] = [line + "\n    timeout: 0.25" for line in lines[-2:]]   # reset, trickle: keep the suite fast
     lines.append(f"  - name: refused\n    kind: rss\n    url: http://127.0.0.1:{dead_port}/feed.xml")

@@ -344,7 +344,7 @@ class _Parser:
         return subs[0] if len(subs) == 1 else Or(subs)
 
     def bare(self, value: str, phrase: bool, pos: int) -> _Node | None:
-        from whoosh.query import Or, Term
+        from whoosh.query import Term
 
         boosts = _boosts()
         shown = f'"{value}"' if phrase else value

@@ -19,5 +19,8 @@ from tracker.index.schema import (BM25_B, BOOSTS, INDEX_NAME, META_FILE, SCHEMA_
                                   WHOOSH_DIR, _doc, _journal_variants, _schema)
 from tracker.index.fastscore import _Eval, _Unsupported
 
+# The underscored names are for the benchmarks and tests that build documents
+# or compare scores exactly as the index does.
 __all__ = ["Index", "rebuild", "Hit", "SearchResult", "UpsertResult", "BM25_B", "BOOSTS", "INDEX_NAME",
-           "META_FILE", "SCHEMA_VERSION", "TEXT_FIELDS", "WHOOSH_DIR"]
+           "META_FILE", "SCHEMA_VERSION", "TEXT_FIELDS", "WHOOSH_DIR", "_doc", "_journal_variants",
+           "_schema", "_Eval", "_Unsupported"]
