@@ -114,9 +114,15 @@ def test_ranges_build_numeric_queries(schema):
     assert (q.fieldname, q.start, q.end) == ("year", None, 2010)
 
 
-def test_journal_abbreviation_matches_word_prefixes(schema):
-    q = compile_query('journal:"J Crohns Colitis"', schema).query
-    assert "journal:j*" in str(q) and "journal:crohn*" in str(q) and "journal:colitis*" in str(q)
+def test_unknown_journal_abbreviation_matches_word_prefixes(schema):
+    q = compile_query('journal:"Rev Xyzian Gastroenterol"', schema).query
+    assert "journal:rev*" in str(q) and "journal:xyzian*" in str(q) and "journal:gastroenterol*" in str(q)
+
+
+def test_known_journal_abbreviation_is_one_exact_term(schema):
+    parsed = compile_query('journal:"J Crohns Colitis"', schema)
+    assert str(parsed.query) == "journal_name:Journal of Crohn's and Colitis"
+    assert parsed.notes == ["journal:\"J Crohns Colitis\" -> Journal of Crohn's and Colitis"]
 
 
 # ------------------------------------------------------------------ expansion

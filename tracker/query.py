@@ -455,21 +455,26 @@ class _Parser:
         "J Crohns Colitis" also matches as prefixes in any order (j* crohn*
         colitis*), which is how ISO abbreviations are formed.
         """
-        from whoosh.query import And, NullQuery, Or, Prefix
+        from whoosh.query import And, NullQuery, Or, Prefix, Term
 
         shown = f"journal:{_quote(value)}"
         if not phrase and value.endswith("*"):
             return _Node(self.prefix_query(("journal",), value, pos), shown)
+        full = expand.journal_title(value)
+        if full:
+            # A journal of the bundled list: records carry its full title
+            # (extraction normalises names), so one exact term finds them all.
+            if full.lower() != value.lower():
+                self.notes.append(f"journal:{_quote(value)} -> {full}")
+            term = Term("journal_name", full)
+            word = self.text_query(("journal",), value) if " " not in value.strip() else None
+            # one word ("gastroenterology") also matches every title holding it
+            return _Node(Or([term, word]) if word is not None else term, shown)
         subs = []
         exact = self.text_query(("journal",), value)
         if exact is not None:
             subs.append(exact)
-        full = expand.journal_title(value)
-        if full and full.lower() != value.lower():
-            fq = self.text_query(("journal",), full)
-            if fq is not None:
-                subs.append(fq)
-                self.notes.append(f"journal:{_quote(value)} -> {full}")
+        # Unknown journals: abbreviations word by word, as prefixes.
         words = re.sub(r"'s\b", "", value.lower())
         stems = [_journal_stem(t) for t, _ in self.analyse("journal", words)]
         if stems:
