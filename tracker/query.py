@@ -316,9 +316,15 @@ class _Parser:
             self._analysed[key] = [(t.text, t.pos) for t in ana(text, positions=True, mode="query")]
         return self._analysed[key]
 
-    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None):
-        """One word or phrase over `fields` (each analysed its own way); None if all stop words."""
-        from whoosh.query import Or, Phrase, Term
+    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None,
+                   *, words: bool = False):
+        """One word or phrase over `fields` (each analysed its own way); None if all stop words.
+
+        words=True asks for all the words rather than the phrase: for a name
+        the lexicon knows ("anti-TNF", "regional enteritis"), whose keyword
+        field already does the exact matching and phrases are slow.
+        """
+        from whoosh.query import And, Or, Phrase, Term
 
         subs = []
         for fld in fields:
@@ -326,6 +332,8 @@ class _Parser:
             toks = self.analyse(fld, text)
             if len(toks) == 1:
                 subs.append(Term(fld, toks[0][0], boost=boost))
+            elif toks and words:
+                subs.append(And([Term(fld, t, boost=boost) for t, _ in toks]))
             elif toks:
                 # stop words leave gaps in positions: allow for them
                 slop = 1 + (toks[-1][1] - toks[0][1]) - (len(toks) - 1)
@@ -355,7 +363,11 @@ class _Parser:
             self.notes.append(f"lower-case '{value}' at position {pos} is an ordinary word "
                               f"(ignored); write {value.upper()} for the operator.")
             return None
-        text_q = self.text_query(DEFAULT_FIELDS, value, boosts)
+        # A name the lexicon knows, quoted or grouped from bare words: its keyword
+        # field matches exactly, so the text part needs only the words.
+        known = bool(expand.drug_class(value) or expand.drug_generic(value)
+                     or expand.condition(value, bare=True))
+        text_q = self.text_query(DEFAULT_FIELDS, value, boosts, words=known)
         dq = boosts.get("drugs", 1.0)
         cls = expand.drug_class(value)
         if cls is not None:
