@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from datetime import date
 
 import pytest
 
@@ -25,3 +26,23 @@ def _guarded_connect(self, address):
 def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     yield
+
+
+@pytest.fixture
+def state(tmp_path):
+    """Crawl state in a fresh sqlite file."""
+    from tracker.state import State
+
+    st = State(tmp_path / "state.sqlite")
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Pin the registry sources' idea of today (mutable: tests move it on)."""
+    from tracker.sources import _window
+
+    day = {"value": date(2024, 6, 30)}
+    monkeypatch.setattr(_window, "today", lambda: day["value"])
+    return day

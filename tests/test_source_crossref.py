@@ -12,14 +12,15 @@ import responses
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, FetchError, ParseError
-from tracker.http import Fetcher
 from tracker.models import Article
 from tracker.sources import _window
 from tracker.sources._record import RecordError
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.sources.base import FetchContext
 from tracker.sources.crossref import SELECT, CrossrefSource
 from tracker.sources.crossref_json import parse_item, parse_page
 from tracker.state import State
+
+from sourcetest import fetch_context
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossref"
 WORKS = "https://api.crossref.org/works"
@@ -133,24 +134,9 @@ feeds:
 
 def make_ctx(tmp_path: Path, state: State, *, extra: str = "", query: str = QUERY,
              full: bool = False) -> FetchContext:
-    config = tconfig.parse(FEEDS_YAML.format(query=query, extra=extra), tmp_path / "feeds.yaml")
-    feed = config.feeds[0]
-    fetcher = Fetcher(config.user_agent, sleep=lambda s: None, obey_robots=False)
-    return FetchContext(config, feed, fetcher, state.feed(feed.name), FeedStats(), full=full)
+    return fetch_context(tmp_path, state, FEEDS_YAML.format(query=query, extra=extra), full=full, robots=False)
 
 
-@pytest.fixture
-def state(tmp_path):
-    st = State(tmp_path / "state.sqlite")
-    yield st
-    st.close()
-
-
-@pytest.fixture
-def today(monkeypatch):
-    day = {"value": date(2024, 6, 30)}
-    monkeypatch.setattr(_window, "today", lambda: day["value"])
-    return day
 
 
 def params_of(call) -> dict[str, str]:

@@ -11,10 +11,11 @@ from responses import matchers
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, FetchError
-from tracker.http import Fetcher
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.sources.base import FetchContext
 from tracker.sources.html import HtmlSource
 from tracker.state import State
+
+from sourcetest import fetch_context
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SITE = "https://ibdwatch.example"
@@ -43,18 +44,8 @@ def page(name: str) -> bytes:
 
 def make_ctx(tmp_path: Path, state: State, *, url: str = LISTING, extra: str = "",
              robots: bool = False, full: bool = False) -> FetchContext:
-    config = tconfig.parse(FEEDS_YAML.format(url=url, extra=extra), tmp_path / "feeds.yaml")
-    feed = config.feeds[0]
-    fetcher = Fetcher(config.user_agent, validators=state.validators, sleep=lambda s: None,
-                      obey_robots=robots)
-    return FetchContext(config, feed, fetcher, state.feed(feed.name), FeedStats(), full=full)
+    return fetch_context(tmp_path, state, FEEDS_YAML.format(url=url, extra=extra), full=full, robots=robots)
 
-
-@pytest.fixture
-def state(tmp_path):
-    st = State(tmp_path / "state.sqlite")
-    yield st
-    st.close()
 
 
 @pytest.fixture

@@ -12,14 +12,15 @@ import responses
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, ParseError
-from tracker.http import Fetcher
 from tracker.models import Article
 from tracker.sources import _window
 from tracker.sources._record import RecordError
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.sources.base import FetchContext
 from tracker.sources.pubmed import PubMedSource
 from tracker.sources.pubmed_xml import parse_efetch
 from tracker.state import State
+
+from sourcetest import fetch_context
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pubmed"
 EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -177,24 +178,9 @@ feeds:
 def make_ctx(tmp_path: Path, state: State, *, extra: str = "", api_key: str | None = None,
              query: str = QUERY, full: bool = False) -> FetchContext:
     text = FEEDS_YAML.format(api_key=f"ncbi_api_key: {api_key}" if api_key else "", query=query, extra=extra)
-    config = tconfig.parse(text, tmp_path / "feeds.yaml")
-    feed = config.feeds[0]
-    fetcher = Fetcher(config.user_agent, sleep=lambda s: None, obey_robots=False)
-    return FetchContext(config, feed, fetcher, state.feed(feed.name), FeedStats(), full=full)
+    return fetch_context(tmp_path, state, text, full=full, robots=False)
 
 
-@pytest.fixture
-def state(tmp_path):
-    st = State(tmp_path / "state.sqlite")
-    yield st
-    st.close()
-
-
-@pytest.fixture
-def today(monkeypatch):
-    day = {"value": date(2024, 6, 30)}
-    monkeypatch.setattr(_window, "today", lambda: day["value"])
-    return day
 
 
 def query_of(call) -> dict[str, str]:
