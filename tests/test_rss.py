@@ -61,3 +61,24 @@ def test_truncated_feed_keeps_complete_items():
     cut = data[: data.index(b"<title>Date in an odd format")]
     articles, _ = parse_feed(cut, "https://blog.example.org/feed")
     assert [a.title for a in articles][:1] == ["Ustekinumab & the <ileum>: a patient\u2019s view"]
+
+
+def test_failed_article_page_makes_the_next_run_read_the_feed_in_full(tmp_path, state):
+    import responses
+
+    from sourcetest import fetch_context
+    from tracker.sources.rss import RssSource
+
+    feed_url = "https://journal.example.org/rss.xml"
+    yaml_text = f"feeds:\n  - name: j\n    kind: rss\n    url: {feed_url}\n    fetch_articles: true\n"
+    body = (FIXTURES / "rss1_rdf_dc_prism.xml").read_bytes()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, feed_url, body=body, headers={"ETag": '"f1"'},
+                 content_type="application/rss+xml")
+        rsps.add(responses.GET, "https://journal.example.org/doi/10.5555/ibd.2026.77", status=503)
+        ctx = fetch_context(tmp_path, state, yaml_text)
+        items = list(RssSource().items(ctx))
+    assert len(items) == 1 and items[0].doi == "10.5555/ibd.2026.77"   # the feed data still stands
+    assert ctx.stats.errors == 1
+    state.commit()
+    assert state.validators.get(feed_url) == (None, None)

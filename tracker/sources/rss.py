@@ -200,6 +200,7 @@ class RssSource(Source):
         for message in problems:
             ctx.item_error(message)
         follow = bool(feed.option("fetch_articles", False))
+        page_failed = False
         for art in articles:
             if follow and art.url:
                 try:
@@ -208,7 +209,12 @@ class RssSource(Source):
                     pass  # counted by the fetcher; the feed item still stands
                 except (FetchError, ParseError) as exc:
                     ctx.item_error(str(exc))
+                    page_failed = True
             yield art
+        if page_failed and ctx.http.validators is not None:
+            # read the feed in full next run, so the failed pages are tried again
+            # rather than skipped behind an unchanged feed (304)
+            ctx.http.validators.forget(feed.url)
 
     @staticmethod
     def _with_page(ctx: FetchContext, art: Article, limits, local: bool) -> Article:
