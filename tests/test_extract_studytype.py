@@ -57,3 +57,8 @@ def test_language(text, lang):
 ])
 def test_a_title_naming_a_few_cases_is_a_case_series(title, expected):
     assert studytype.from_text(title, "") == expected
+
+
+def test_a_few_patients_described_is_a_case_series():
+    text = "Doctors in Chile have described three patients who developed a rare brain infection."
+    assert studytype.from_text("Rare brain infection linked to Crohn's drug", text) == "case_series"

@@ -44,6 +44,8 @@ _SERIES = (r"case\s+series|series\s+of\s+\d+\s+(?:\w+\s+)?(?:cases|patients)|ser
            r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?(?:cases|patients)|"
            r"(?:presentamos|describimos|reportamos|relatamos|descrevemos|apresentamos)\s+(?:\d+|dos|tres|cuatro|cinco|dois|duas|tr[eê]s|quatro)\s+(?:casos|pacientes)|"
            r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?cases\b|"
+           # "doctors have described three patients": a few patients described is a series
+           r"\b(?:reported|described|describe[sd]?|present(?:ed|s)?)\s+(?:[2-9]|1\d|" + _FEW_EN + r")\s+(?:\w+\s+)?patients\b|"
            r"\b(?:describieron|reportaron|presentaron|comunicaron|describen|relataram|descreveram|apresentaram|relatam|descrevem)\s+"
            r"(?:\d+|" + _FEW_ES_PT + r")\s+(?:\w+\s+)?(?:casos|pacientes)\b")
 _CASE = (r"case\s+report|\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:the\s+|a\s+|an\s+)(?:[\w-]+\s+){0,3}?(?:case|patient)\b(?!s)|"
