@@ -32,13 +32,10 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-
 # C0 controls other than tab/newline/CR are not allowed in HTML text; lxml
 # trips on NUL in particular.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# HTML5 treats these labels as windows-1252 (a superset of latin-1's printable range).
 # Quoted attribute values past the bound (base64 images, serialized state):
 # linear to scan, since each match attempt stops at the next quote.
 _HUGE_ATTRIBUTE = re.compile(
     '=\\s*(?:"[^"]{%d,}"|\'[^\']{%d,}\')' % (MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTE_CHARS))
-_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii",
-              "windows-1252", "cp1252", "iso_8859-1", "8859-1"}
 
 
 def sniff_not_html(data: bytes) -> str | None:
@@ -55,17 +52,11 @@ def sniff_not_html(data: bytes) -> str | None:
 
 
 def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    if label in _AS_CP1252:
-        return "cp1252"
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
+    from tracker.charset import normalize_charset
+
+    name = normalize_charset(label)
     # a page cannot really be UTF-16 without a BOM; a declaration saying so lies
-    return None if name.startswith(("utf-16", "utf-32")) else name
+    return None if name and name.startswith(("utf-16", "utf-32")) else name
 
 
 def _declared(data: bytes) -> str | None:
