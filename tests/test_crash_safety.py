@@ -155,3 +155,20 @@ def test_searches_keep_working_while_a_crawl_writes(tmp_path, server):
     assert searches >= 3
     assert counts == sorted(counts)         # readers see whole commits only, never fewer records
     assert counts[0] >= N_ITEMS * 0.6
+
+
+def test_log_file_records_a_crawl_that_found_the_lock_held(tmp_path, server):
+    from tracker.pipeline import CrawlLock
+
+    cfg = write_config(tmp_path, server.url)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    log = tmp_path / "crawl.log"
+    with CrawlLock(tmp_path / "idx"):
+        res = subprocess.run(crawl_cmd(cfg) + ["--log-file", str(log)], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert res.returncode == 75
+    line = log.read_text().splitlines()[-1]
+    assert "crawl status=not-run exit=75" in line and "another crawl is running" in line
+    res = subprocess.run(crawl_cmd(cfg) + ["--log-file", str(log)], env=env, timeout=300)
+    assert res.returncode == 0
+    assert sum("feed=feed0 status=ok" in l for l in log.read_text().splitlines()) == 1

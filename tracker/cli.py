@@ -139,8 +139,17 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
             any(f.kind in ("pubmed", "europepmc", "crossref") for f in config.feeds):
         click.echo("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
                    "for a contact address.", err=True)
-    report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
-                       progress=progress if tty else None, on_feed_done=done)
+    try:
+        report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
+                           progress=progress if tty else None, on_feed_done=done)
+    except TrackerError as exc:
+        if log_file:  # a crawl that could not run at all still leaves its line
+            from tracker.models import utcnow
+
+            message = str(exc).replace("\n", " ").replace('"', "'")
+            with open(log_file, "a", encoding="utf-8") as fp:
+                fp.write(f'{utcnow()} crawl status=not-run exit={exc.exit_code} error="{message}"\n')
+        raise
     if log_file:
         _append_log(log_file, report)
     if as_json:
