@@ -385,6 +385,16 @@ def check_positive_int(value: Any) -> int:
     return value
 
 
+def check_int_at_most(limit: int, why: str):
+    """A checker for a whole number from 1 to `limit` (`why` names the limit's source)."""
+    def check(value: Any) -> int:
+        n = check_positive_int(value)
+        if n > limit:
+            raise ValueError(f"must be at most {limit} ({why})")
+        return n
+    return check
+
+
 def check_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty text")

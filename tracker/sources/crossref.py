@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from tracker.config import check_positive_int, check_text
+from tracker.config import check_int_at_most, check_positive_int, check_text
 from tracker.http import Limits
 from tracker.models import Article
 from tracker.sources import _window
@@ -31,11 +31,7 @@ SELECT = ("DOI,URL,title,subtitle,container-title,short-container-title,author,t
           "issued,published,published-print,published-online,posted")
 
 
-def check_rows(value: Any) -> int:
-    n = check_positive_int(value)
-    if n > MAX_ROWS:
-        raise ValueError(f"must be at most {MAX_ROWS} (Crossref's largest page)")
-    return n
+check_rows = check_int_at_most(MAX_ROWS, "Crossref's largest page")
 
 
 @register

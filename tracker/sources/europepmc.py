@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterator
 
-from tracker.config import check_positive_int
+from tracker.config import check_int_at_most
 from tracker.http import Limits
 from tracker.models import Article
 from tracker.sources import _window
@@ -23,11 +23,7 @@ from tracker.sources.europepmc_json import parse_page, parse_result
 MAX_PAGE = 1000  # Europe PMC's largest pageSize
 
 
-def check_page_size(value: Any) -> int:
-    n = check_positive_int(value)
-    if n > MAX_PAGE:
-        raise ValueError(f"must be at most {MAX_PAGE} (Europe PMC's largest page)")
-    return n
+check_page_size = check_int_at_most(MAX_PAGE, "Europe PMC's largest page")
 
 
 def windowed_query(query: str, start: date, end: date) -> str:

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from tracker.config import check_positive_int
+from tracker.config import check_int_at_most
 from tracker.errors import ParseError
 from tracker.http import Limits
 from tracker.models import Article
@@ -28,11 +28,7 @@ MAX_BATCH = 200         # NCBI's advice for efetch batches
 TOOL = "tracker"
 
 
-def check_batch_size(value: Any) -> int:
-    n = check_positive_int(value)
-    if n > MAX_BATCH:
-        raise ValueError(f"must be at most {MAX_BATCH} (NCBI's efetch batch limit)")
-    return n
+check_batch_size = check_int_at_most(MAX_BATCH, "NCBI's efetch batch limit")
 
 
 @register
