@@ -119,7 +119,10 @@ class _Eval:
         field = self.schema[fieldname]
         m = reader._terms.matcher(fieldname, btext, field.format, scorer=None)
         ids, weights = [], []
-        while m.is_active():
+        raw = _raw_blocks(np, m)
+        if raw is not None:
+            ids, weights = raw
+        while raw is None and m.is_active():
             m._read_ids()
             m._read_weights()
             ids.append(np.asarray(m._ids, dtype=np.int64))
@@ -227,6 +230,49 @@ class _Eval:
             uniq, inv = np.unique(ids, return_inverse=True)
             return uniq, np.bincount(inv, weights=scores, minlength=len(uniq))
         return ids, scores
+
+
+def _raw_blocks(np, m):
+    """([ids], [weights]) of a whole on-disk posting list, parsed block by block
+    from one read of its bytes; None if it is not whoosh 3's block format.
+
+    The matcher API re-reads and re-seeks per block and decodes ids through a
+    generator; here each block costs one decompress, one unpickle and numpy.
+    """
+    import io
+    import pickle
+    import zlib
+
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if type(m) is not W3LeafMatcher or m._byteids:
+        return None
+    length = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh stores a 1-tuple
+    buf = io.BytesIO(m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset))
+    view = buf.getbuffer()
+    ids, weights = [], []
+    last = False
+    while not last:
+        start = buf.tell()
+        length = int.from_bytes(view[start:start + 4], "big", signed=True)
+        last = length < 0
+        end = start + 4 + abs(length)
+        buf.seek(start + 4)
+        count, _maxid, _maxweight, compression, _mn, _mx = pickle.load(buf)
+        data = bytes(view[buf.tell():end])
+        if compression:
+            data = zlib.decompress(data)
+        block_ids, block_weights, _values = pickle.loads(data)
+        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+        if block_weights is None:
+            weights.append(np.ones(count, dtype=np.float64))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(count, block_weights, dtype=np.float64))
+        else:
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        buf.seek(end)
+    del view
+    return ids, weights
 
 
 def _raw_column(np, col, n: int):
