@@ -128,3 +128,18 @@ def test_check_reports_state_pointing_at_missing_records(home):
     res = run(home, "check")
     assert res.exit_code == 1
     assert "1 crawl-state entries point at records missing from the index" in res.stderr
+
+
+def test_crawl_upgrades_an_index_of_an_older_schema_itself(home):
+    """After an upgrade the nightly crawl must not fail until someone runs reindex."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+    (home / "idx" / "index.json").write_text('{"schema_version": 2}')
+    log = home / "crawl.log"
+    res = run(home, "crawl", "--log-file", str(log))
+    assert res.exit_code == 0, res.output
+    assert f"the index was rebuilt for this version of tracker ({len(before)} records)" in res.stderr
+    assert f"index status=rebuilt records={len(before)}" in log.read_text()
+    assert set(before) <= set(stored_ids(home))
+    assert run(home, "check").exit_code == 0
+    assert not (home / "idx" / "whoosh.new").exists() and not (home / "idx" / "whoosh.old").exists()

@@ -152,6 +152,9 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
         raise
     if log_file:
         _append_log(log_file, report)
+    if report.upgraded is not None and not (as_json or quiet):
+        click.echo(f"note: the index was rebuilt for this version of tracker ({report.upgraded} records).",
+                   err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     elif not quiet:
@@ -163,6 +166,8 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
 
 def _append_log(path: str, report) -> None:
     lines = []
+    if report.upgraded is not None:
+        lines.append(f"{report.started} index status=rebuilt records={report.upgraded}")
     for f in report.feeds:
         s = f.stats
         status = "failed" if f.failed else "ok"

@@ -31,6 +31,11 @@ class IndexFailure(TrackerError):
     exit_code = 1
 
 
+class OutdatedIndex(IndexFailure):
+    """The index was written by another schema version; a rebuild from its
+    stored records brings it up to date."""
+
+
 class LockedError(TrackerError):
     """Another live crawl holds the index lock."""
 

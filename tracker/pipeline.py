@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from tracker.config import Config, FeedConfig, Filters
-from tracker.errors import ConfigError, IndexFailure, LockedError, TrackerError
+from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
 from tracker.models import Article, utcnow
 from tracker.sources.base import FeedStats, FetchContext
 
@@ -55,6 +55,7 @@ class CrawlReport:
     started: str = ""
     seconds: float = 0.0
     records: int = 0
+    upgraded: int | None = None      # records rebuilt into a new index schema first
 
     @property
     def exit_code(self) -> int:
@@ -63,7 +64,7 @@ class CrawlReport:
     def as_dict(self) -> dict:
         return {
             "started": self.started, "seconds": round(self.seconds, 3), "records": self.records,
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code, "upgraded": self.upgraded,
             "feeds": [{"name": f.name, "kind": f.kind, "seconds": round(f.seconds, 3), **f.stats.as_dict()}
                       for f in self.feeds],
         }
@@ -153,7 +154,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
     """
     from tracker import extract
     from tracker.http import Fetcher
-    from tracker.index import Index
+    from tracker.index import Index, rebuild
     from tracker.sources import get as get_source
     from tracker.state import State
 
@@ -162,7 +163,13 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
     report = CrawlReport(started=utcnow())
     t0 = time.monotonic()
     with CrawlLock(directory):
-        index = Index.open(directory, create=True)
+        try:
+            index = Index.open(directory, create=True)
+        except OutdatedIndex:
+            # a new tracker version: the nightly crawl upgrades the index itself
+            # (written beside the old one, swapped in only when complete)
+            report.upgraded = rebuild(directory)
+            index = Index.open(directory)
         state = State(directory / STATE_FILE)
         fetcher = Fetcher(config.user_agent, validators=state.validators, **(fetcher_options or {}))
         try:

@@ -316,14 +316,8 @@ class _Parser:
             self._analysed[key] = [(t.text, t.pos) for t in ana(text, positions=True, mode="query")]
         return self._analysed[key]
 
-    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None,
-                   *, words: bool = False):
-        """One word or phrase over `fields` (each analysed its own way); None if all stop words.
-
-        words=True asks for all the words rather than the phrase: for a name
-        the lexicon knows ("anti-TNF", "regional enteritis"), whose keyword
-        field already does the exact matching and phrases are slow.
-        """
+    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None):
+        """One word or phrase over `fields` (each analysed its own way); None if all stop words."""
         from whoosh.query import And, Or, Phrase, Term
 
         subs = []
@@ -332,12 +326,12 @@ class _Parser:
             toks = self.analyse(fld, text)
             if len(toks) == 1:
                 subs.append(Term(fld, toks[0][0], boost=boost))
-            elif toks and words:
-                subs.append(And([Term(fld, t, boost=boost) for t, _ in toks]))
-            elif toks:
+            elif toks and self.schema[fld].format.supports("positions"):
                 # stop words leave gaps in positions: allow for them
                 slop = 1 + (toks[-1][1] - toks[0][1]) - (len(toks) - 1)
                 subs.append(Phrase(fld, [t for t, _ in toks], slop=slop, boost=boost))
+            elif toks:
+                subs.append(And([Term(fld, t, boost=boost) for t, _ in toks]))
         if not subs:
             return None
         return subs[0] if len(subs) == 1 else Or(subs)
@@ -363,11 +357,7 @@ class _Parser:
             self.notes.append(f"lower-case '{value}' at position {pos} is an ordinary word "
                               f"(ignored); write {value.upper()} for the operator.")
             return None
-        # A name the lexicon knows, quoted or grouped from bare words: its keyword
-        # field matches exactly, so the text part needs only the words.
-        known = bool(expand.drug_class(value) or expand.drug_generic(value)
-                     or expand.condition(value, bare=True))
-        text_q = self.text_query(DEFAULT_FIELDS, value, boosts, words=known)
+        text_q = self.text_query(DEFAULT_FIELDS, value, boosts)
         dq = boosts.get("drugs", 1.0)
         cls = expand.drug_class(value)
         if cls is not None:
@@ -376,7 +366,7 @@ class _Parser:
             for m in members:
                 subs.append(Term("drugs", m, boost=dq))
                 if " " in m:
-                    continue  # "certolizumab pegol": drugs:<generic> matches it; a phrase would be slow
+                    continue  # "certolizumab pegol": drugs:<generic> already matches it
                 mq = self.text_query(DEFAULT_FIELDS, m, _scaled(boosts, EXPANSION_WEIGHT))
                 if mq is not None:
                     subs.append(mq)
@@ -404,9 +394,9 @@ class _Parser:
                 if form in seen or any(set(f) <= set(form) for f in seen if f):
                     continue    # "crohns" stems like "crohn"; "crohns disease" adds nothing
                 if len(form) > 1:
-                    # A phrase in five fields is the slowest query there is, and
                     # conditions:<code> already matches every record whose text
-                    # names the condition in any of its forms.
+                    # names the condition in any of its forms; a phrase would
+                    # only add five more posting lists to read.
                     continue
                 seen.add(form)
                 pq = self.text_query(DEFAULT_FIELDS, p, _scaled(boosts, EXPANSION_WEIGHT))

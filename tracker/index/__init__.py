@@ -5,6 +5,7 @@ tracker never sees Whoosh and another backend can replace it. Every record
 is stored whole (JSON) so output needs no second lookup.
 
     schema     the Whoosh schema, record -> document mapping, schema version
+    formats    the word-position layout phrases are checked with
     core       Index (open, upsert, search, iterate) and rebuild
     searching  collecting, counting, facets, sorting, highlights, spelling
     fastscore  numpy evaluation of the common query shapes with Whoosh's BM25F

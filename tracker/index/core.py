@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from tracker.errors import IndexFailure
+from tracker.errors import IndexFailure, OutdatedIndex
 from tracker.models import Article, merge, utcnow
 from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
@@ -44,7 +44,7 @@ class Index:
             return cls(directory, ix)
         version = _read_meta(meta)
         if version != SCHEMA_VERSION:
-            raise IndexFailure(
+            raise OutdatedIndex(
                 f"{directory}: the index was written with schema version {version}, this tracker "
                 f"uses {SCHEMA_VERSION}; run 'tracker reindex' to rebuild it from the stored records.")
         try:

@@ -45,6 +45,10 @@ class _Eval:
         kind = type(q)
         if kind is Q.Term:
             return self.term(q)
+        if kind is Q.Prefix:
+            return self.prefix(q)
+        if kind is Q.Phrase:
+            return self.phrase(q)
         if kind in (Q.Or, Q.And) and getattr(q, "scale", None) is None and q.boost == 1.0:
             subs = list(q.subqueries)
             if not subs:
@@ -63,9 +67,7 @@ class _Eval:
             neg = [sub for sub in subs if isinstance(sub, Q.Not)]
             if not pos or any(n.boost != 1.0 for n in neg):
                 raise _Unsupported
-            if any(type(sub) not in (Q.Term, Q.Or, Q.And, Q.NumericRange) for sub in pos):
-                # prefixes inside an intersection (journal abbreviations) score
-                # differently from the same subtree run alone: whoosh runs it all
+            if any(type(sub) not in (Q.Term, Q.Or, Q.And, Q.NumericRange, Q.Prefix, Q.Phrase) for sub in pos):
                 raise _Unsupported
             parts = sorted((self.run(sub) for sub in pos), key=lambda p: len(p[0]))
             ids, scores = parts[0]
@@ -113,28 +115,30 @@ class _Eval:
             arr = _SEGMENT_CACHE[key] = table[raw]
         return arr
 
-    def _read(self, reader, fieldname, btext):
-        """(local ids, weights) of one term in one segment, deletions removed."""
+    def _read(self, reader, fieldname, btext, values: bool = False):
+        """(local ids, weights, values or None) of one term in one segment, deletions removed."""
         np = self.np
         field = self.schema[fieldname]
         m = reader._terms.matcher(fieldname, btext, field.format, scorer=None)
-        ids, weights = [], []
-        raw = _raw_blocks(np, m)
+        raw = _raw_blocks(np, m, values)
         if raw is not None:
-            ids, weights = raw
-        while raw is None and m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int64))
-            weights.append(np.asarray(m._weights, dtype=np.float64))
-            m._next_block()
-        ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        weights = np.concatenate(weights) if weights else np.zeros(0, dtype=np.float64)
+            ids, weights, vals = raw
+        else:   # any other matcher, through the public API
+            ids, weights, vals = [], [], [] if values else None
+            while m.is_active():
+                ids.append(m.id())
+                weights.append(m.weight())
+                if values:
+                    vals.append(m.value())
+                m.next()
+            ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
         deleted = self._deleted(reader)
         if deleted:
             keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64))
             ids, weights = ids[keep], weights[keep]
-        return ids, weights
+            if vals is not None:
+                vals = [vals[i] for i in np.flatnonzero(keep).tolist()]
+        return ids, weights, vals
 
     def term_ids(self, fieldname, btext):
         """Global doc ids holding one term (no scores)."""
@@ -146,9 +150,22 @@ class _Eval:
                 out.append(self._read(reader, fieldname, btext)[0] + offset)
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
-    def term(self, q):
+    def _scored(self, sub, reader, fieldname, btext, values: bool = False):
+        """(local ids, BM25F scores, values or None) of one term in one segment."""
         from whoosh.scoring import BM25FScorer, WeightScorer
 
+        ids, weights, vals = self._read(reader, fieldname, btext, values)
+        scorer = self.weighting.scorer(sub, fieldname, btext)
+        if type(scorer) is BM25FScorer:
+            fl = self._lengths(reader, fieldname)[ids]
+            B, K1 = scorer.B, scorer.K1
+            scores = scorer.idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / scorer.avgfl)))
+            return ids, scores, vals
+        if type(scorer) is WeightScorer:
+            return ids, weights, vals
+        raise _Unsupported
+
+    def term(self, q):
         np = self.np
         if q.fieldname not in self.schema:
             return self.empty()
@@ -162,16 +179,7 @@ class _Eval:
             reader = sub.reader()
             if (q.fieldname, btext) not in reader:
                 continue
-            ids, weights = self._read(reader, q.fieldname, btext)
-            scorer = self.weighting.scorer(sub, q.fieldname, btext)
-            if type(scorer) is BM25FScorer:
-                fl = self._lengths(reader, q.fieldname)[ids]
-                B, K1 = scorer.B, scorer.K1
-                scores = scorer.idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / scorer.avgfl)))
-            elif type(scorer) is WeightScorer:
-                scores = weights
-            else:
-                raise _Unsupported
+            ids, scores, _ = self._scored(sub, reader, q.fieldname, btext)
             out_ids.append(ids + offset)
             out_scores.append(scores * q.boost if q.boost != 1.0 else scores)
         if not out_ids:
@@ -179,6 +187,70 @@ class _Eval:
         ids = np.concatenate(out_ids)
         self.postings[(q.fieldname, btext)] = ids
         return ids, np.concatenate(out_scores)
+
+    def prefix(self, q):
+        """Every term starting with the prefix, scored as whoosh's Prefix matcher
+        scores it per segment: one matching term is that term's score (the
+        boost is dropped); several are the boosted sum of their scores."""
+        np = self.np
+        if q.fieldname not in self.schema:
+            return self.empty()
+        out_ids, out_scores = [], []
+        for sub, offset in self.segs:
+            reader = sub.reader()
+            words = [w for w in q._btexts(reader) if w]
+            parts = [self._scored(sub, reader, q.fieldname, w) for w in words]
+            if not parts:
+                continue
+            ids = np.concatenate([p[0] for p in parts])
+            scores = np.concatenate([p[1] for p in parts])
+            if len(parts) > 1:
+                ids, inv = np.unique(ids, return_inverse=True)
+                scores = np.bincount(inv, weights=scores, minlength=len(ids)) * q.boost
+            out_ids.append(ids + offset)
+            out_scores.append(scores)
+        if not out_ids:
+            return self.empty()
+        return np.concatenate(out_ids), np.concatenate(out_scores)
+
+    def phrase(self, q):
+        """Documents holding the words in order, each within `slop` positions of
+        the one before (whoosh's SpanNear2: ordered, mindist 1), scored as the
+        boosted sum of the words' scores. Positions are read only for the
+        documents holding every word, all of them at once as one array."""
+        from tracker.index.formats import ArrayPositions
+
+        np = self.np
+        if q.fieldname not in self.schema:
+            return self.empty()
+        field = self.schema[q.fieldname]
+        if type(field.format) is not ArrayPositions or not q.words:
+            raise _Unsupported
+        try:
+            words = [field.to_bytes(w) for w in q.words]
+        except ValueError:
+            return self.empty()
+        out_ids, out_scores = [], []
+        for sub, offset in self.segs:
+            reader = sub.reader()
+            if any((q.fieldname, w) not in reader for w in words):
+                continue
+            parts = [self._scored(sub, reader, q.fieldname, w, values=True) for w in words]
+            ids = parts[0][0]
+            for other in parts[1:]:
+                ids = np.intersect1d(ids, other[0], assume_unique=True)
+            if not len(ids):
+                continue
+            rows = [np.searchsorted(p[0], ids) for p in parts]
+            found = _chain(np, [_positions(np, p[2], r) for p, r in zip(parts, rows)], q.slop)
+            if not len(found):
+                continue
+            scores = sum(p[1][r[found]] for p, r in zip(parts, rows))
+            out_ids.append(ids[found] + offset)
+            out_scores.append(scores * q.boost if q.boost != 1.0 else scores)
+        if not out_ids:
+            return self.empty()
+        return np.concatenate(out_ids), np.concatenate(out_scores)
 
     def _column(self, reader, fieldname):
         key = (self._seg_key(reader), fieldname, "col")
@@ -232,9 +304,10 @@ class _Eval:
         return ids, scores
 
 
-def _raw_blocks(np, m):
-    """([ids], [weights]) of a whole on-disk posting list, parsed block by block
-    from one read of its bytes; None if it is not whoosh 3's block format.
+def _raw_blocks(np, m, values: bool = False):
+    """(ids, weights, values or None) of a whole on-disk posting list, parsed
+    block by block from one read of its bytes; None if it is not whoosh 3's
+    block format.
 
     The matcher API re-reads and re-seeks per block and decodes ids through a
     generator; here each block costs one decompress, one unpickle and numpy.
@@ -245,12 +318,12 @@ def _raw_blocks(np, m):
 
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
-    if type(m) is not W3LeafMatcher or m._byteids:
+    if type(m) is not W3LeafMatcher or m._byteids or (values and m._fixedsize is not None):
         return None
     length = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh stores a 1-tuple
     buf = io.BytesIO(m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset))
     view = buf.getbuffer()
-    ids, weights = [], []
+    ids, weights, vals = [], [], [] if values else None
     last = False
     while not last:
         start = buf.tell()
@@ -262,7 +335,7 @@ def _raw_blocks(np, m):
         data = bytes(view[buf.tell():end])
         if compression:
             data = zlib.decompress(data)
-        block_ids, block_weights, _values = pickle.loads(data)
+        block_ids, block_weights, block_values = pickle.loads(data)
         ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
         if block_weights is None:
             weights.append(np.ones(count, dtype=np.float64))
@@ -270,9 +343,40 @@ def _raw_blocks(np, m):
             weights.append(np.full(count, block_weights, dtype=np.float64))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float64))
+        if values:
+            vals.extend(block_values)
         buf.seek(end)
     del view
-    return ids, weights
+    return np.concatenate(ids), np.concatenate(weights), vals
+
+
+def _positions(np, values, rows):
+    """(row, position) arrays of the postings at `rows`, decoded all at once:
+    each ArrayPositions value is [count, positions...] as big-endian uint32."""
+    picked = [values[i] for i in rows.tolist()]
+    words = np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) // 4
+    flat = np.frombuffer(b"".join(picked), dtype=">u4").astype(np.int64)
+    owner = np.repeat(np.arange(len(picked), dtype=np.int64), words)
+    body = np.ones(len(flat), dtype=bool)
+    body[np.cumsum(words) - words] = False        # drop each value's count
+    return owner[body], flat[body]
+
+
+def _chain(np, positions, slop: int):
+    """Indexes of the candidate documents where word k+1 follows word k by
+    1..slop positions, for every k."""
+    stride = max((int(pos.max()) for _, pos in positions if len(pos)), default=0) + slop + 2
+    owner, pos = positions[0]
+    ends = np.unique(owner * stride + pos)
+    for owner, pos in positions[1:]:
+        keys = owner * stride + pos
+        ok = np.zeros(len(keys), dtype=bool)
+        for gap in range(1, slop + 1):
+            ok |= np.isin(keys - gap, ends)
+        ends = np.unique(keys[ok])
+        if not len(ends):
+            break
+    return np.unique(ends // stride)
 
 
 def _raw_column(np, col, n: int):

@@ -10,7 +10,9 @@ from typing import Any
 from tracker.models import Article
 
 
-SCHEMA_VERSION = 2  # 2: journal_name/study_type columns, spell field, boosts moved to query time
+# 2: journal_name/study_type columns, spell field, boosts moved to query time
+# 3: word positions stored as arrays (tracker.index.formats) for numpy phrase checks
+SCHEMA_VERSION = 3
 WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
@@ -31,6 +33,8 @@ def _schema():
     from whoosh.analysis import CharsetFilter
     from whoosh.support.charset import accent_map
 
+    from tracker.index.formats import ArrayPositions
+
     stem = StemmingAnalyzer() | CharsetFilter(accent_map)
     plain = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
     # Unstemmed words of 4+ letters: the vocabulary "Did you mean" draws from.
@@ -38,12 +42,12 @@ def _schema():
     return F.Schema(
         id=F.ID(stored=True, unique=True),
         keys=F.KEYWORD(lowercase=False),          # doi:/pmid:/url: identity keys
-        title=F.TEXT(analyzer=stem, phrase=True),
-        abstract=F.TEXT(analyzer=stem, phrase=True),
-        body=F.TEXT(analyzer=stem, phrase=True),
-        journal=F.TEXT(analyzer=plain, phrase=True),
+        title=_text(F, stem, ArrayPositions),
+        abstract=_text(F, stem, ArrayPositions),
+        body=_text(F, stem, ArrayPositions),
+        journal=_text(F, plain, ArrayPositions),
         journal_name=F.ID(sortable=True),         # the full title alone, for facets
-        authors=F.TEXT(analyzer=plain, phrase=True),
+        authors=_text(F, plain, ArrayPositions),
         year=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         case_count=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         drugs=F.KEYWORD(lowercase=True, commas=True, scorable=True),
@@ -59,6 +63,13 @@ def _schema():
         spell=F.TEXT(analyzer=spell, phrase=False),
         record=F.STORED(),
     )
+
+
+def _text(F, analyzer, positions):
+    """A TEXT field whose postings keep word positions in tracker's array layout."""
+    field = F.TEXT(analyzer=analyzer, phrase=True)
+    field.format = positions(field_boost=field.format.field_boost)
+    return field
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:

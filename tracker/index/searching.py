@@ -102,7 +102,9 @@ def _collect(s, query, limit, sortedby, terms: bool, flt):
     """
     from whoosh import collectors
 
-    if sortedby is None:
+    if sortedby is None and limit is None:
+        top = collectors.UnlimitedCollector()
+    elif sortedby is None:
         top = collectors.TopCollector(limit, usequality=False, replace=0)   # no pruning: count all
     else:
         top = collectors.SortingCollector(sortedby, limit=limit)

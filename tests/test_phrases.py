@@ -1,0 +1,98 @@
+"""Phrases match consecutive words, and the numpy evaluator reads posting
+lists and checks phrases exactly as whoosh does."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tracker import query as q
+from tracker import search
+from tracker.index import Index, _Eval
+from tracker.models import Article
+
+RECORDS = [
+    Article(title="Loss of response to infliximab in Crohn's disease", pmid="1",
+            abstract="Secondary loss of response was managed by dose intensification."),
+    Article(title="Appetite loss and treatment response in children", pmid="2",
+            abstract="Loss of appetite was common; the response rate was 60%."),
+    Article(title="Mucosal healing with vedolizumab", pmid="3",
+            abstract="Endoscopic mucosal healing at week 52 predicted remission."),
+    Article(title="Healing of mucosal lesions", pmid="4",
+            abstract="Mucosal lesions showed healing after therapy."),
+    Article(title="Proactive therapeutic drug monitoring of adalimumab", pmid="5",
+            abstract="Therapeutic drug monitoring guided dosing in 80 patients."),
+    Article(title="Drug monitoring in therapeutic trials", pmid="6",
+            abstract="Monitoring of therapeutic drug levels is a therapeutic tool."),
+    Article(title="Natalizumab and PML", pmid="7", authors=["van der Berg A", "Smith J"],
+            abstract="Progressive multifocal leukoencephalopathy in a patient on natalizumab."),
+]
+
+
+def pmids(index, text):
+    return sorted(h.record["pmid"] for h in search.run(index, text, limit=None).result.hits)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    ix = Index.open(tmp_path_factory.mktemp("phrases"), create=True)
+    ix.upsert(RECORDS)
+    yield ix
+    ix.close()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"loss of response"', ["1"]),               # not "loss of appetite ... response"
+    ('"mucosal healing"', ["3"]),                # not "healing of mucosal", not "mucosal lesions ... healing"
+    ('"therapeutic drug monitoring"', ["5"]),     # every consecutive pair, in order
+    ('"progressive multifocal leukoencephalopathy"', ["7"]),
+    ('title:"mucosal healing"', ["3"]),
+    ('abstract:"mucosal healing"', ["3"]),
+    ('title:"loss of response" infliximab', ["1"]),
+    ('author:"van der berg"', ["7"]),
+    ('"mucosal healing" OR "loss of response"', ["1", "3"]),
+    ('"mucosal healing" NOT vedolizumab', []),
+])
+def test_phrases_need_the_words_next_to_each_other(index, text, expected):
+    assert pmids(index, text) == expected
+
+
+def test_phrase_words_are_highlighted(index):
+    hit = search.run(index, '"mucosal healing"').result.hits[0]
+    assert "[[Mucosal]] [[healing]]" in hit.highlights["title"]
+    assert "[[mucosal]] [[healing]]" in hit.highlights["abstract"]
+
+
+def test_phrase_words_are_highlighted_in_sorted_results(index):
+    hit = search.run(index, '"therapeutic drug monitoring"', sort="year").result.hits[0]
+    assert "[[therapeutic]] [[drug]] [[monitoring]]" in hit.highlights["title"]
+
+
+def test_whole_posting_lists_read_like_whoosh(tmp_path):
+    """Terms in hundreds of documents span many compressed blocks and several
+    segments, some documents deleted: ids, weights and scores must be whoosh's."""
+    words = ["crohn", "infliximab", "healing", "fistula"]
+    journals = ["Journal of Crohn's and Colitis", "Gut", "Inflammatory Bowel Diseases"]
+    arts = [Article(pmid=str(i), title=f"Study {i} of {words[i % 4]} and {words[(i // 4) % 4]}",
+                    journal=journals[i % 3],
+                    abstract=" ".join([words[i % 3]] * (1 + i % 5)) + f" cohort {i}")
+            for i in range(900)]
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert(arts[:500])
+        ix.upsert(arts[500:])
+        ix.upsert([dataclasses.replace(a, abstract=a.abstract + " revised") for a in arts[::9]])
+        with ix.searcher() as s:
+            assert len(s.subsearchers) > 1 and s.reader().has_deletions()
+            assert s.doc_frequency("abstract", "crohn") > 200       # several blocks in each segment
+            for text in ["crohn", "infliximab healing", "fistula OR crohn", "cohort NOT healing", "heal*",
+                         "inf* OR fist*", "st* crohn", 'journal:"Inflam Bowel" healing', 'journal:"Crohns Colit"',
+                         '"crohn and infliximab"', '"crohn infliximab"', '"crohn crohn"', '"healing cohort"',
+                         '"healing cohort" OR "crohn crohn crohn"', 'title:"study 17" NOT fistula']:
+                wq = q.compile_query(text, ix.schema).query
+                ids, scores = _Eval(s).run(wq)
+                expected = {d: sc for sc, d in s.search(wq, limit=None).top_n}
+                assert len(ids) == len(expected), text
+                got = dict(zip(ids.tolist(), scores.tolist()))
+                assert set(got) == set(expected), text
+                assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text
