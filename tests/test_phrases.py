@@ -96,3 +96,14 @@ def test_whole_posting_lists_read_like_whoosh(tmp_path):
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected), text
                 assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text
+
+
+def test_snippets_of_long_texts_find_late_and_accented_matches(tmp_path):
+    filler = "Patients were followed for several years at tertiary centres. " * 60
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([Article(pmid="10", title="Outcomes", abstract=filler + "Endoscopic mucosal healing was rare."),
+                   Article(pmid="11", title="Gastric folds", abstract=filler + "Ménétrier disease was found.")])
+        late = search.run(ix, '"mucosal healing"').result.hits[0].highlights
+        assert "[[mucosal]] [[healing]] was rare" in late["abstract"]
+        accented = search.run(ix, "menetrier").result.hits[0].highlights
+        assert "[[Ménétrier]] disease" in accented["abstract"]

@@ -11,7 +11,8 @@ from tracker.models import Article
 
 
 # 2: journal_name/study_type columns, spell field, boosts moved to query time
-# 3: word positions stored as arrays (tracker.index.formats) for numpy phrase checks
+# 3: word positions stored as arrays (tracker.index.formats) for numpy phrase
+#    checks; accents folded before stemming
 SCHEMA_VERSION = 3
 WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
@@ -29,13 +30,15 @@ BM25_B = {"title_B": 0.3, "journal_B": 0.0, "authors_B": 0.0}
 
 def _schema():
     from whoosh import fields as F
-    from whoosh.analysis import StemmingAnalyzer, StandardAnalyzer
+    from whoosh.analysis import (LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter,
+                                 StopFilter)
     from whoosh.analysis import CharsetFilter
     from whoosh.support.charset import accent_map
 
     from tracker.index.formats import ArrayPositions
 
-    stem = StemmingAnalyzer() | CharsetFilter(accent_map)
+    # accents folded before stemming, so "Ménétrier" and "menetrier" stem alike
+    stem = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
     plain = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
     # Unstemmed words of 4+ letters: the vocabulary "Did you mean" draws from.
     spell = StandardAnalyzer(minsize=4) | CharsetFilter(accent_map)

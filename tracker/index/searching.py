@@ -225,12 +225,47 @@ def _highlights(hit, rec: dict[str, Any]) -> dict[str, str]:
         if name == "body" and "abstract" in out:
             continue    # one long-text snippet is enough
         try:
-            frag = hit.highlights(name, text=text, top=2)
+            frag = ""
+            if matched is not None and len(text) > _WINDOW:
+                part = _window(text, [t for f, t in hit.matched_terms() if f == name])
+                if part is not None:
+                    frag = hit.highlights(name, text=part, top=2)
+            frag = frag or hit.highlights(name, text=text, top=2)
         except Exception:  # highlighting must never break a search
             frag = ""
         if frag:
             out[name] = frag
     return out
+
+
+# Highlighting re-analyses the text (tokenise, stem) word by word; a long
+# abstract or body is cut to this many characters around the first place a
+# matched word can start before it is analysed.
+_WINDOW = 600
+
+
+def _window(text: str, terms: list[bytes]) -> str | None:
+    """The part of `text` around the earliest word starting like a matched
+    term (a stem's first four letters), cut at spaces; None if there is none."""
+    import re
+
+    probes = {t.decode("utf-8", "replace")[:4] for t in terms}
+    probes.discard("")
+    if not probes:
+        return None
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(p) for p in sorted(probes)) + ")"
+    m = re.search(pattern, text, flags=re.IGNORECASE)
+    if m is None:
+        return None
+    start = max(0, m.start() - 150)
+    if start:
+        space = text.find(" ", start, m.start())
+        start = space + 1 if space >= 0 else m.start()
+    end = start + _WINDOW
+    if end < len(text):
+        space = text.rfind(" ", m.end(), end)
+        end = space if space > 0 else end
+    return text[start:end]
 
 
 class _Marker:
