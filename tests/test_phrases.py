@@ -1,5 +1,5 @@
 """Phrases match consecutive words, and the numpy evaluator reads posting
-lists and checks phrases exactly as whoosh does."""
+lists, checks phrases and sorts exactly as whoosh does."""
 
 from __future__ import annotations
 
@@ -69,19 +69,27 @@ def test_phrase_words_are_highlighted_in_sorted_results(index):
     assert "[[therapeutic]] [[drug]] [[monitoring]]" in hit.highlights["title"]
 
 
-def test_whole_posting_lists_read_like_whoosh(tmp_path):
-    """Terms in hundreds of documents span many compressed blocks and several
-    segments, some documents deleted: ids, weights and scores must be whoosh's."""
+def _many_segments(path):
+    """900 records in two segments, every ninth one updated (deleted + re-added);
+    some without a year or a case count."""
     words = ["crohn", "infliximab", "healing", "fistula"]
     journals = ["Journal of Crohn's and Colitis", "Gut", "Inflammatory Bowel Diseases"]
     arts = [Article(pmid=str(i), title=f"Study {i} of {words[i % 4]} and {words[(i // 4) % 4]}",
-                    journal=journals[i % 3],
+                    journal=journals[i % 3], year=None if i % 7 == 0 else 2000 + i % 20,
+                    case_count=None if i % 5 == 0 else i % 40,
                     abstract=" ".join([words[i % 3]] * (1 + i % 5)) + f" cohort {i}")
             for i in range(900)]
-    with Index.open(tmp_path, create=True) as ix:
-        ix.upsert(arts[:500])
-        ix.upsert(arts[500:])
-        ix.upsert([dataclasses.replace(a, abstract=a.abstract + " revised") for a in arts[::9]])
+    ix = Index.open(path, create=True)
+    ix.upsert(arts[:500])
+    ix.upsert(arts[500:])
+    ix.upsert([dataclasses.replace(a, abstract=a.abstract + " revised") for a in arts[::9]])
+    return ix
+
+
+def test_whole_posting_lists_read_like_whoosh(tmp_path):
+    """Terms in hundreds of documents span many compressed blocks and several
+    segments, some documents deleted: ids, weights and scores must be whoosh's."""
+    with _many_segments(tmp_path) as ix:
         with ix.searcher() as s:
             assert len(s.subsearchers) > 1 and s.reader().has_deletions()
             assert s.doc_frequency("abstract", "crohn") > 200       # several blocks in each segment
@@ -96,6 +104,25 @@ def test_whole_posting_lists_read_like_whoosh(tmp_path):
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected), text
                 assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text
+
+
+@pytest.mark.parametrize("sort", ["year", "-year", "cases"])
+def test_sorted_results_in_whoosh_order(tmp_path, sort):
+    from whoosh import sorting
+
+    from tracker.index.searching import _sort_spec
+
+    with _many_segments(tmp_path) as ix:
+        for text in ["crohn", "healing OR fistula", '"crohn and infliximab"', "cohort NOT healing"]:
+            wq = q.compile_query(text, ix.schema).query
+            with ix.searcher() as s:
+                expected = [s.stored_fields(d)["id"]
+                            for _, d in s.search(wq, limit=None, sortedby=_sort_spec(sort, sorting)).top_n]
+            shown = [h.record["id"] for h in ix.search(wq, limit=25, sort=sort, highlight=False).hits]
+            exported = [r["id"] for r in ix.iter_matches(wq, sort=sort)]
+            assert len(expected) > 50
+            assert shown == expected[:25], (text, sort)
+            assert exported == expected, (text, sort)
 
 
 def test_snippets_of_long_texts_find_late_and_accented_matches(tmp_path):

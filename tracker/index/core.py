@@ -13,7 +13,7 @@ from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
                                   _doc, _journal_variants, _read_meta, _schema, _write_meta)
 from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highlights, _matched_docs,
-                                     _since_filter, _sort_spec, _top)
+                                     _since_filter, _sort_spec, _sorted, _top)
 
 
 class Index:
@@ -199,10 +199,10 @@ class Index:
         flt = _since_filter(since)
         sortedby = _sort_spec(sort, sorting)
         with self.searcher() as s:
-            fast = _evaluate(s, query, flt) if sortedby is None else None
+            fast = _evaluate(s, query, flt)
             if fast is not None:
                 ev, ids, scores = fast
-                results, counted = _top(s, query, ev, ids, scores, limit, highlight), len(ids)
+                results, counted = _top(s, query, ev, ids, scores, limit, highlight, sort), len(ids)
             else:
                 results, counted = _collect(s, query, limit, sortedby, highlight, flt)
             hits = []
@@ -227,15 +227,18 @@ class Index:
         from whoosh import sorting
 
         flt = _since_filter(since)
+        sortedby = _sort_spec(sort, sorting)
         with self.searcher() as s:
             reader = s.reader()
+            fast = _evaluate(s, query, flt)
             if sort == "relevance":
-                fast = _evaluate(s, query, flt)
                 docnums: Iterable[int] = fast[1].tolist() if fast is not None else \
                     sorted(_matched_docs(s, query, flt))
+            elif fast is not None:
+                ev, ids, scores = fast
+                docnums = ids[_sorted(ev, ids, scores, sort)].tolist()
             else:
-                results = s.search(query, limit=None, sortedby=_sort_spec(sort, sorting),
-                                   filter=flt, terms=False)
+                results = s.search(query, limit=None, sortedby=sortedby, filter=flt, terms=False)
                 docnums = [docnum for _, docnum in results.top_n]
             for docnum in docnums:
                 yield json.loads(reader.stored_fields(docnum)["record"])

@@ -262,6 +262,19 @@ class _Eval:
             arr = _SEGMENT_CACHE[key] = raw + self.schema[fieldname].min_value
         return arr
 
+    def column(self, fieldname):
+        """A sortable integer column over the whole index (global doc numbers)."""
+        np = self.np
+        field = self.schema[fieldname]
+        if field.column_type is None or getattr(field, "numtype", None) is not int or field.bits != 32 \
+                or not field.signed:
+            raise _Unsupported
+        parts = [(offset, self._column(sub.reader(), fieldname)) for sub, offset in self.segs]
+        out = np.full(max((o + len(p) for o, p in parts), default=0), _MISSING_NUMBER, dtype=np.int64)
+        for offset, part in parts:
+            out[offset:offset + len(part)] = part
+        return out
+
     def numeric_range(self, q):
         """A constant-score numeric range read from the field's sortable column."""
         np = self.np
@@ -383,8 +396,8 @@ def _raw_column(np, col, n: int):
     """A whole whoosh NumericColumn as an int64 array (one read, not one per doc)."""
     from whoosh.columns import NumericColumn
 
-    if type(col) is not NumericColumn.Reader:
-        raise _Unsupported
+    if type(col) is not NumericColumn.Reader:    # e.g. no document has a value yet
+        return np.fromiter((int(v) for v in col), dtype=np.int64, count=n)
     count = min(col._count, n)
     out = np.full(n, col._default, dtype=np.int64)
     if count:

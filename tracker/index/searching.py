@@ -36,20 +36,25 @@ def _evaluate(s, query, flt):
     return ev, ids, scores
 
 
-def _top(s, query, ev, ids, scores, limit, terms: bool):
-    """whoosh Results for the best `limit` matches (score descending, then doc number,
-    as whoosh's TopCollector orders them), with matched terms recorded for highlights."""
+def _top(s, query, ev, ids, scores, limit, terms: bool, sort: str = "relevance"):
+    """whoosh Results for the first `limit` matches in `sort` order, with
+    matched terms recorded for highlights. Relevance is score descending, then
+    doc number, as whoosh's TopCollector orders them; the other sorts put
+    missing values last and break ties by relevance, as _sort_spec does."""
     import numpy as np
     from whoosh.searching import Results
 
-    if limit is not None and len(ids) > limit:
-        cut = np.argpartition(-scores, limit - 1)[:limit]
-        # every doc tying the last kept score competes on doc number
-        edge = scores[cut].min()
-        cut = np.flatnonzero(scores >= edge)
+    if sort != "relevance":
+        order = _sorted(ev, ids, scores, sort)[:limit]
     else:
-        cut = np.arange(len(ids))
-    order = cut[np.lexsort((ids[cut], -scores[cut]))][:limit]
+        if limit is not None and len(ids) > limit:
+            cut = np.argpartition(-scores, limit - 1)[:limit]
+            # every doc tying the last kept score competes on doc number
+            edge = scores[cut].min()
+            cut = np.flatnonzero(scores >= edge)
+        else:
+            cut = np.arange(len(ids))
+        order = cut[np.lexsort((ids[cut], -scores[cut]))][:limit]
     top_n = [(float(scores[i]), int(ids[i])) for i in order]
     results = Results(s, query, top_n)
     if terms:
@@ -67,6 +72,19 @@ def _top(s, query, ev, ids, scores, limit, terms: bool):
                     docterms[d].append(term)
         results.docterms, results.termdocs = docterms, termdocs
     return results
+
+
+def _sorted(ev, ids, scores, sort: str):
+    """Positions of `ids` in --sort year|-year|cases order: missing values
+    last, ties by score, then doc number (whoosh's order for _sort_spec)."""
+    import numpy as np
+
+    fieldname, sign = {"year": ("year", 1), "-year": ("year", -1), "cases": ("case_count", -1)}[sort]
+    values = ev.column(fieldname)[ids].astype(np.float64)
+    missing = values == _MISSING_NUMBER
+    values = values * sign
+    values[missing] = np.inf
+    return np.lexsort((ids, -scores, values))
 
 
 def _query_terms(s, query) -> list[tuple[str, bytes]]:
