@@ -134,3 +134,22 @@ def test_snippets_of_long_texts_find_late_and_accented_matches(tmp_path):
         assert "[[mucosal]] [[healing]] was rare" in late["abstract"]
         accented = search.run(ix, "menetrier").result.hits[0].highlights
         assert "[[Ménétrier]] disease" in accented["abstract"]
+
+
+@pytest.mark.parametrize("facet, field", [("year", "year"), ("journal", "journal"), ("type", "study_type"),
+                                          ("drug", "drugs")])
+def test_facets_count_what_the_matching_records_hold(tmp_path, facet, field):
+    from collections import Counter
+
+    with _many_segments(tmp_path) as ix:
+        ix.upsert([Article(pmid=str(1000 + i), title=f"Crohn study {i}", study_type=["rct", "review", None][i % 3],
+                           drugs=[["infliximab"], ["infliximab", "vedolizumab"], []][i % 3]) for i in range(60)])
+        for text in ["crohn", "healing OR fistula", '"crohn and infliximab"']:
+            wq = q.compile_query(text, ix.schema).query
+            expected: Counter = Counter()
+            for rec in ix.iter_matches(wq):
+                value = rec.get(field)
+                values = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+                expected.update(values or ["(none)"])
+            got = ix.search(wq, limit=1, facets=[facet]).facets[facet]
+            assert dict(got) == dict(expected), (text, facet)

@@ -12,6 +12,7 @@ from tracker.models import Article, merge, utcnow
 from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
                                   _doc, _journal_variants, _read_meta, _schema, _write_meta)
+from tracker.index.fastscore import _Eval
 from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highlights, _matched_docs,
                                      _since_filter, _sort_spec, _sorted, _top)
 
@@ -212,13 +213,17 @@ class Index:
                 score = hit.score if sort == "relevance" else None
                 hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
             facets = list(facets)
-            matched = None
+            total = counted
             if facets:
-                matched = set(fast[1].tolist()) if fast is not None else _matched_docs(s, query, flt)
-            total = len(matched) if matched is not None else counted
+                import numpy as np
+
+                ev = fast[0] if fast is not None else _Eval(s)
+                matched = fast[1] if fast is not None else \
+                    np.array(sorted(_matched_docs(s, query, flt)), dtype=np.int64)
+                total = len(matched)
             out = SearchResult(hits, total)
             for name in facets:
-                out.facets[name] = _facet(s, matched, name)
+                out.facets[name] = _facet(s, ev, matched, name)
             return out
 
     def iter_matches(self, query, *, since: str | None = None,

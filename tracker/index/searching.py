@@ -165,12 +165,12 @@ def _matched_docs(s, query, flt) -> set[int]:
     return docs
 
 
-# facet name -> (index field, how to count): "column" reads a sortable column
-# per matched doc; "postings" intersects each term's postings with the matches
-# (multi-valued keyword fields with a small vocabulary).
+# facet name -> (index field, how to count): "column" reads the numeric
+# column of the matched docs; "postings" counts each term's postings that fall
+# among the matches (one term per journal, study type, drug, condition, feed).
 _FACETS = {
-    "year": ("year", "column"), "journal": ("journal_name", "column"),
-    "study_type": ("study_type", "column"), "type": ("study_type", "column"),
+    "year": ("year", "column"), "journal": ("journal_name", "postings"),
+    "study_type": ("study_type", "postings"), "type": ("study_type", "postings"),
     "drug": ("drugs", "postings"), "drugs": ("drugs", "postings"),
     "condition": ("conditions", "postings"), "conditions": ("conditions", "postings"),
     "feed": ("feeds", "postings"), "feeds": ("feeds", "postings"),
@@ -178,31 +178,35 @@ _FACETS = {
 _NONE = "(none)"
 
 
-def _facet(s, matched: set[int], name: str) -> list[tuple[str, int]]:
-    from collections import Counter
+def _facet(s, ev, matched, name: str) -> list[tuple[str, int]]:
+    """[(value, count)] over the matched doc numbers (a sorted numpy array)."""
+    import numpy as np
 
     if name not in _FACETS:
         raise IndexFailure(f"unknown facet '{name}' ({', '.join(sorted(_FACETS))}).")
     fieldname, how = _FACETS[name]
-    reader = s.reader()
-    counts: Counter = Counter()
+    counts: dict[str, int] = {}
     if how == "column":
-        column = reader.column_reader(fieldname)
-        missing = _MISSING_NUMBER if fieldname == "year" else None
-        for docnum in matched:
-            value = column[docnum]
-            if isinstance(value, bytes):
-                value = value.decode("utf-8")
-            counts[_NONE if value in (None, "", missing) else str(value)] += 1
+        values, n = np.unique(ev.column(fieldname)[matched], return_counts=True)
+        for value, count in zip(values.tolist(), n.tolist()):
+            counts[_NONE if value == _MISSING_NUMBER else str(value)] = count
     else:
-        tagged: set[int] = set()
-        for term in reader.lexicon(fieldname):
-            hits = matched.intersection(reader.postings(fieldname, term).all_ids())
-            if hits:
-                counts[term.decode("utf-8") if isinstance(term, bytes) else term] = len(hits)
-                tagged |= hits
-        if len(matched) > len(tagged):
-            counts[_NONE] = len(matched) - len(tagged)
+        size = int(matched[-1]) + 1 if len(matched) else 0
+        wanted = np.zeros(size, dtype=bool)
+        wanted[matched] = True
+        tagged = np.zeros(size, dtype=bool)
+        for term in s.reader().lexicon(fieldname):
+            if not term:
+                continue    # an empty value indexed as a term: counted as (none)
+            ids = ev.term_ids(fieldname, term)
+            ids = ids[ids < size]
+            ids = ids[wanted[ids]]
+            if len(ids):
+                counts[term.decode("utf-8") if isinstance(term, bytes) else term] = len(ids)
+                tagged[ids] = True
+        untagged = len(matched) - int(tagged.sum())
+        if untagged:
+            counts[_NONE] = untagged
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
