@@ -28,7 +28,7 @@ def build_whoosh(out: Path, n: int, procs: int) -> float:
     start = time.perf_counter()
     ix = Index.open(out / "whoosh", create=True)
     variants = _journal_variants()
-    writer = ix._ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
+    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
     for i, art in enumerate(records(n)):
         art.fetched_at = art.first_seen
         writer.add_document(**_doc(art, variants))

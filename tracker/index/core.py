@@ -70,6 +70,12 @@ class Index:
     def doc_count(self) -> int:
         return self._ix.doc_count()
 
+    def writer(self, **options):
+        """A Whoosh writer that writes tracker's postings codec (segments record it)."""
+        from tracker.index.formats import Codec
+
+        return self._ix.writer(codec=Codec(), **options)
+
     # writing -----------------------------------------------------------
     def upsert(self, articles: list[Article]) -> UpsertResult:
         """Merge each article into the index by identity and commit once.
@@ -83,7 +89,7 @@ class Index:
             return result
         variants = _journal_variants()
         now = utcnow()
-        writer = self._ix.writer(timeout=60.0)
+        writer = self.writer(timeout=60.0)
         try:
             with writer.searcher() as searcher:
                 staged: dict[str, Article] = {}            # id -> merged record to write
@@ -154,7 +160,7 @@ class Index:
     def replace_all(self, records: Iterable[dict[str, Any]]) -> int:
         """Rewrite every document from stored records (reindex)."""
         variants = _journal_variants()
-        writer = self._ix.writer(timeout=60.0)
+        writer = self.writer(timeout=60.0)
         n = 0
         try:
             for rec in records:
@@ -315,7 +321,9 @@ def rebuild(directory: str | os.PathLike) -> int:
         raise IndexFailure(f"{directory}: the old index cannot be read ({exc}).") from None
     new = _storage(new_dir).create_index(_schema(), indexname=INDEX_NAME)
     variants = _journal_variants()
-    writer = new.writer(limitmb=128)
+    from tracker.index.formats import Codec
+
+    writer = new.writer(limitmb=128, codec=Codec())
     n = 0
     try:
         with old.searcher() as s:

@@ -1,4 +1,4 @@
-"""Vectorised BM25F evaluation of Term/And/Or/Not/range queries over whole postings."""
+"""Vectorised BM25F evaluation of term, phrase, prefix, And/Or/Not and range queries."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from tracker.index.schema import _MISSING_NUMBER
 #
 # Whoosh's matchers walk every matching document through a tree of Python
 # objects (~5-10 µs per document per clause). _Eval instead reads each term's
-# whole postings (ids and weights, block by block) into numpy arrays and
-# computes the same BM25F scores, unions and intersections array-wise. The
-# numbers are whoosh's own: the same scorer objects (idf, average length, B,
-# K1), the same per-document length bytes, the same score sums for And/Or,
-# and whoosh's constant scores for Not and numeric ranges. Query types it does
-# not know (phrases, prefixes, ...) run through whoosh's matcher for that
-# subtree only.
+# whole postings (ids, weights and, for phrases, positions; all blocks from one
+# read) into numpy arrays and computes the same BM25F scores, unions,
+# intersections and phrase checks array-wise. The numbers are whoosh's own:
+# the same scorer objects (idf, average length, B, K1), the same per-document
+# length bytes, the same score sums for And/Or/phrases/prefixes, and whoosh's
+# constant scores for Not and numeric ranges (tests/test_phrases.py and
+# tests/test_ranking.py compare both). Query types it does not know run
+# through whoosh's matcher for that subtree only.
 
 _SEGMENT_CACHE: dict[tuple, Any] = {}     # (segment id, field, kind) -> numpy array; segments never change
 
@@ -36,6 +37,7 @@ class _Eval:
         self.segs = s.subsearchers or [(s, 0)]
         self.schema = s.schema
         self.postings: dict[tuple[str, bytes], Any] = {}    # term -> global doc ids (for highlights)
+        self.size = s.reader().doc_count_all()              # doc numbers run 0 .. size-1
 
     # whole-index (ids, scores): ids sorted and unique, global doc numbers
     def run(self, q):
@@ -59,8 +61,9 @@ class _Eval:
                 parts = [self.run(sub) for sub in subs]
                 ids = np.concatenate([p[0] for p in parts])
                 scores = np.concatenate([p[1] for p in parts])
-                uniq, inv = np.unique(ids, return_inverse=True)
-                return uniq, np.bincount(inv, weights=scores, minlength=len(uniq))
+                # dense over doc numbers: O(docs + postings), no sort
+                present = np.flatnonzero(np.bincount(ids, minlength=self.size))
+                return present, np.bincount(ids, weights=scores, minlength=self.size)[present]
             # And: an IntersectionMatcher sums its children's scores; a Not
             # child is an InverseMatcher scoring 1.0 on every doc it lets through
             pos = [sub for sub in subs if not isinstance(sub, Q.Not)]
@@ -74,13 +77,18 @@ class _Eval:
             for other_ids, other_scores in parts[1:]:
                 if not len(ids):
                     break
-                ids, ia, ib = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
-                scores = scores[ia] + other_scores[ib]
+                dense = np.zeros(self.size, dtype=np.float64)
+                held = np.zeros(self.size, dtype=bool)
+                dense[other_ids], held[other_ids] = other_scores, True
+                keep = held[ids]
+                ids = ids[keep]
+                scores = scores[keep] + dense[ids]
             for n in neg:
                 if not len(ids):
                     break
-                gone, _ = self.run(n.query)
-                keep = ~np.isin(ids, gone, assume_unique=True)
+                gone = np.zeros(self.size, dtype=bool)
+                gone[self.run(n.query)[0]] = True
+                keep = ~gone[ids]
                 ids, scores = ids[keep], scores[keep] + 1.0
             return ids, scores
         if kind is Q.NumericRange and q.constantscore:
@@ -124,20 +132,22 @@ class _Eval:
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API
-            ids, weights, vals = [], [], [] if values else None
+            ids, weights, raw_values = [], [], []
             while m.is_active():
                 ids.append(m.id())
                 weights.append(m.weight())
                 if values:
-                    vals.append(m.value())
+                    raw_values.append(m.value())
                 m.next()
             ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+            vals = _Values(np, np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
+                           b"".join(raw_values)) if values else None
         deleted = self._deleted(reader)
         if deleted:
             keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64))
             ids, weights = ids[keep], weights[keep]
             if vals is not None:
-                vals = [vals[i] for i in np.flatnonzero(keep).tolist()]
+                vals = vals.select(keep)
         return ids, weights, vals
 
     def term_ids(self, fieldname, btext):
@@ -202,6 +212,8 @@ class _Eval:
             parts = [self._scored(sub, reader, q.fieldname, w) for w in words]
             if not parts:
                 continue
+            for w, p in zip(words, parts):
+                self._posted(q.fieldname, w, p[0] + offset)
             ids = np.concatenate([p[0] for p in parts])
             scores = np.concatenate([p[1] for p in parts])
             if len(parts) > 1:
@@ -236,6 +248,8 @@ class _Eval:
             if any((q.fieldname, w) not in reader for w in words):
                 continue
             parts = [self._scored(sub, reader, q.fieldname, w, values=True) for w in words]
+            for w, p in zip(words, parts):
+                self._posted(q.fieldname, w, p[0] + offset)
             ids = parts[0][0]
             for other in parts[1:]:
                 ids = np.intersect1d(ids, other[0], assume_unique=True)
@@ -251,6 +265,11 @@ class _Eval:
         if not out_ids:
             return self.empty()
         return np.concatenate(out_ids), np.concatenate(out_scores)
+
+    def _posted(self, fieldname, btext, ids):
+        """Remember which docs hold a term (highlighting asks again for the shown hits)."""
+        known = self.postings.get((fieldname, btext))
+        self.postings[(fieldname, btext)] = ids if known is None else self.np.union1d(known, ids)
 
     def _column(self, reader, fieldname):
         key = (self._seg_key(reader), fieldname, "col")
@@ -317,13 +336,33 @@ class _Eval:
         return ids, scores
 
 
+class _Values:
+    """The values (encoded positions) of a posting list, packed: one byte
+    string and each posting's length, so a set of rows is gathered at once."""
+
+    def __init__(self, np, lengths, payload: bytes):
+        self.np = np
+        self.lengths = lengths
+        self.starts = np.cumsum(lengths) - lengths
+        self.payload = payload
+
+    def select(self, keep):
+        """Only the rows where `keep` is True (deleted documents dropped)."""
+        out = _Values.__new__(_Values)
+        out.np, out.payload = self.np, self.payload
+        out.lengths, out.starts = self.lengths[keep], self.starts[keep]
+        return out
+
+
 def _raw_blocks(np, m, values: bool = False):
-    """(ids, weights, values or None) of a whole on-disk posting list, parsed
+    """(ids, weights, _Values or None) of a whole on-disk posting list, parsed
     block by block from one read of its bytes; None if it is not whoosh 3's
-    block format.
+    block structure.
 
     The matcher API re-reads and re-seeks per block and decodes ids through a
-    generator; here each block costs one decompress, one unpickle and numpy.
+    generator. Here a block in tracker's array layout (tracker.index.formats)
+    is a decompress and a few numpy views; a pickled block (whoosh's own
+    codec) is a decompress and an unpickle.
     """
     import io
     import pickle
@@ -331,12 +370,14 @@ def _raw_blocks(np, m, values: bool = False):
 
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
-    if type(m) is not W3LeafMatcher or m._byteids or (values and m._fixedsize is not None):
+    from tracker.index.formats import ARRAY_BLOCK, HEAD, LeafMatcher
+
+    if type(m) not in (W3LeafMatcher, LeafMatcher) or m._byteids or (values and m._fixedsize is not None):
         return None
     length = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh stores a 1-tuple
     buf = io.BytesIO(m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset))
     view = buf.getbuffer()
-    ids, weights, vals = [], [], [] if values else None
+    ids, weights, lengths, payloads = [], [], [], []
     last = False
     while not last:
         start = buf.tell()
@@ -348,30 +389,50 @@ def _raw_blocks(np, m, values: bool = False):
         data = bytes(view[buf.tell():end])
         if compression:
             data = zlib.decompress(data)
-        block_ids, block_weights, block_values = pickle.loads(data)
-        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
-        if block_weights is None:
-            weights.append(np.ones(count, dtype=np.float64))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights, dtype=np.float64))
+        if data[:1] == ARRAY_BLOCK:
+            _, count, wflag, vflag = HEAD.unpack_from(data)
+            pos = HEAD.size
+            ids.append(np.cumsum(np.frombuffer(data, dtype="<u4", count=count, offset=pos), dtype=np.int64))
+            pos += 4 * count
+            if wflag:
+                weights.append(np.frombuffer(data, dtype="<f4", count=count, offset=pos).astype(np.float64))
+                pos += 4 * count
+            else:
+                weights.append(np.ones(count, dtype=np.float64))
+            if values:
+                if vflag != 1:
+                    return None
+                lengths.append(np.frombuffer(data, dtype="<u4", count=count, offset=pos).astype(np.int64))
+                payloads.append(data[pos + 4 * count:])
         else:
-            weights.append(np.asarray(block_weights, dtype=np.float64))
-        if values:
-            vals.extend(block_values)
+            block_ids, block_weights, block_values = pickle.loads(data)
+            ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+            if block_weights is None:
+                weights.append(np.ones(count, dtype=np.float64))
+            elif isinstance(block_weights, float):
+                weights.append(np.full(count, block_weights, dtype=np.float64))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float64))
+            if values:
+                lengths.append(np.fromiter(map(len, block_values), dtype=np.int64, count=len(block_values)))
+                payloads.append(b"".join(block_values))
         buf.seek(end)
     del view
+    vals = _Values(np, np.concatenate(lengths), b"".join(payloads)) if values else None
     return np.concatenate(ids), np.concatenate(weights), vals
 
 
-def _positions(np, values, rows):
+def _positions(np, values: "_Values", rows):
     """(row, position) arrays of the postings at `rows`, decoded all at once:
     each ArrayPositions value is [count, positions...] as big-endian uint32."""
-    picked = [values[i] for i in rows.tolist()]
-    words = np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) // 4
-    flat = np.frombuffer(b"".join(picked), dtype=">u4").astype(np.int64)
-    owner = np.repeat(np.arange(len(picked), dtype=np.int64), words)
+    words = values.lengths[rows] // 4
+    first = values.starts[rows] // 4
+    before = np.cumsum(words) - words
+    gather = np.repeat(first - before, words) + np.arange(int(words.sum()), dtype=np.int64)
+    flat = np.frombuffer(values.payload, dtype=">u4")[gather].astype(np.int64)
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), words)
     body = np.ones(len(flat), dtype=bool)
-    body[np.cumsum(words) - words] = False        # drop each value's count
+    body[before] = False        # drop each value's count
     return owner[body], flat[body]
 
 
