@@ -143,3 +143,42 @@ def test_crawl_upgrades_an_index_of_an_older_schema_itself(home):
     assert set(before) <= set(stored_ids(home))
     assert run(home, "check").exit_code == 0
     assert not (home / "idx" / "whoosh.new").exists() and not (home / "idx" / "whoosh.old").exists()
+
+
+def _damage_postings(index_dir: Path) -> None:
+    """Scramble the postings inside every compound segment file, leaving the
+    stored records (and the term dictionary) intact."""
+    from tracker.index import Index
+
+    with Index.open(index_dir) as ix, ix.searcher() as s:
+        spans = []
+        for sub, _ in s.subsearchers or [(s, 0)]:
+            storage = sub.reader()._storage
+            compound = storage.a if hasattr(storage, "a") else storage
+            for name, entry in compound._dir.items():
+                if name.endswith(".pst"):
+                    seg = index_dir / "whoosh" / (name.rsplit(".", 1)[0] + ".seg")
+                    spans.append((seg, entry["offset"], entry["length"]))
+    assert spans
+    for seg, offset, length in spans:
+        data = bytearray(seg.read_bytes())
+        for i in range(offset, offset + length):
+            data[i] ^= 0x5A
+        seg.write_bytes(bytes(data))
+
+
+def test_damaged_index_files_give_one_line_and_reindex_repairs_them(home):
+    assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    _damage_postings(home / "idx")
+    res = run(home, "search", "crohn")
+    assert_one_line_error(res)
+    assert "the index files are damaged" in res.stderr and "tracker reindex" in res.stderr
+    res = run(home, "check")
+    assert res.exit_code == 1 and "the index files are damaged" in res.stderr
+    res = run(home, "reindex")
+    assert res.exit_code == 0, res.output
+    assert stored_ids(home) == before
+    assert run(home, "check").exit_code == 0
+    res = run(home, "search", "crohn")
+    assert res.exit_code == 0 and "results" in res.output

@@ -40,6 +40,10 @@ def check(directory: Path) -> CheckReport:
         if index.doc_count() != report.records:
             report.problems.append(f"the index counts {index.doc_count()} documents but holds "
                                    f"{report.records} stored records.")
+        try:
+            index.verify()
+        except IndexFailure as exc:
+            report.problems.append(str(exc))
     state_path = Path(directory) / STATE_FILE
     if not state_path.exists():
         report.problems.append(f"{state_path}: no crawl state; the next crawl refetches everything.")

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from tracker.errors import IndexFailure, OutdatedIndex
+from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
 from tracker.models import Article, merge, utcnow
 from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
@@ -15,6 +15,40 @@ from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION,
 from tracker.index.fastscore import _Eval
 from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highlights, _matched_docs,
                                      _since_filter, _sort_spec, _sorted, _top)
+
+
+def _damaged(directory: Path, exc: Exception) -> IndexFailure:
+    return IndexFailure(
+        f"{directory}: the index files are damaged ({type(exc).__name__}: {exc}); 'tracker reindex' "
+        f"rebuilds them from the stored records, 'tracker crawl --full' fetches everything again.")
+
+
+def _guarded(method):
+    """Damage in the index files ends as one IndexFailure line, not a traceback
+    from deep inside Whoosh (disk errors stay OSErrors for the caller)."""
+    import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def stream(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except (TrackerError, OSError):
+                raise
+            except Exception as exc:
+                raise _damaged(self.directory, exc) from exc
+        return stream
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (TrackerError, OSError):
+            raise
+        except Exception as exc:
+            raise _damaged(self.directory, exc) from exc
+    return call
 
 
 class Index:
@@ -28,7 +62,6 @@ class Index:
     @classmethod
     def open(cls, directory: str | os.PathLike, *, create: bool = False) -> "Index":
         from whoosh import index as wix
-        from whoosh.index import EmptyIndexError
 
         directory = Path(directory)
         wdir = directory / WHOOSH_DIR
@@ -50,8 +83,9 @@ class Index:
                 f"uses {SCHEMA_VERSION}; run 'tracker reindex' to rebuild it from the stored records.")
         try:
             ix = _storage(wdir).open_index(INDEX_NAME)
-        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
-            raise IndexFailure(f"{directory}: the index cannot be opened ({exc}).") from None
+        except Exception as exc:  # missing or damaged files: whatever whoosh raised, one line
+            raise IndexFailure(f"{directory}: the index cannot be opened ({type(exc).__name__}: {exc}).") \
+                from None
         return cls(directory, ix)
 
     def close(self) -> None:
@@ -77,6 +111,7 @@ class Index:
         return self._ix.writer(codec=Codec(), **options)
 
     # writing -----------------------------------------------------------
+    @_guarded
     def upsert(self, articles: list[Article]) -> UpsertResult:
         """Merge each article into the index by identity and commit once.
 
@@ -157,6 +192,7 @@ class Index:
             getattr(result, outcome).append(articles[pos].id)
         return result
 
+    @_guarded
     def replace_all(self, records: Iterable[dict[str, Any]]) -> int:
         """Rewrite every document from stored records (reindex)."""
         variants = _journal_variants()
@@ -173,6 +209,7 @@ class Index:
         return n
 
     # reading -----------------------------------------------------------
+    @_guarded
     def get(self, record_id: str) -> dict[str, Any] | None:
         with self._ix.searcher() as s:
             doc = s.document(id=record_id)
@@ -180,6 +217,7 @@ class Index:
                 doc = next(iter(s.documents(keys=record_id)), None)
             return json.loads(doc["record"]) if doc else None
 
+    @_guarded
     def iter_records(self) -> Iterator[dict[str, Any]]:
         with self._ix.searcher() as s:
             reader = s.reader()
@@ -192,6 +230,7 @@ class Index:
 
         return self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
 
+    @_guarded
     def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
                facets: Iterable[str] = (), highlight: bool = True,
                since: str | None = None) -> SearchResult:
@@ -232,6 +271,7 @@ class Index:
                 out.facets[name] = _facet(s, ev, matched, name)
             return out
 
+    @_guarded
     def iter_matches(self, query, *, since: str | None = None,
                      sort: str = "relevance") -> Iterator[dict[str, Any]]:
         """Every matching record, streamed (exports); index order unless sorted."""
@@ -254,11 +294,37 @@ class Index:
             for docnum in docnums:
                 yield json.loads(reader.stored_fields(docnum)["record"])
 
+    @_guarded
+    def verify(self) -> int:
+        """Read every posting list of every field, as searches would; returns
+        how many were read. Damage raises IndexFailure (see _guarded)."""
+        with self.searcher() as s:
+            ev = _Eval(s)
+            np = ev.np
+            lists = 0
+            for sub, _ in ev.segs:
+                reader = sub.reader()
+                size = reader.doc_count_all()
+                for fieldname, field in self.schema.items():
+                    if not field.indexed:
+                        continue
+                    positions = field.format.supports("positions")
+                    for term in reader.lexicon(fieldname):
+                        ids, _, vals = ev._read(reader, fieldname, term, values=positions)
+                        if len(ids) and (ids[0] < 0 or ids[-1] >= size or np.any(np.diff(ids) <= 0)):
+                            raise IndexFailure(f"{self.directory}: the index files are damaged (postings "
+                                               f"of {fieldname}:{term!r} out of order); 'tracker reindex' "
+                                               f"rebuilds them from the stored records.")
+                        lists += 1
+            return lists
+
+    @_guarded
     def vocabulary(self, fieldname: str = "spell") -> Iterator[str]:
         with self.searcher() as s:
             for term in s.reader().lexicon(fieldname):
                 yield term.decode("utf-8") if isinstance(term, bytes) else term
 
+    @_guarded
     def corrector_suggest(self, word: str, extra: Iterable[str] = (),
                           fieldnames: Iterable[str] = ("spell", "drugs", "journal", "authors")) -> str | None:
         """The closest known word to a misspelt `word`, or None.
