@@ -3,8 +3,6 @@ indexes holding segments of both read the same."""
 
 from __future__ import annotations
 
-import pytest
-
 from tracker import query as q
 from tracker.index import Index, _Eval
 from tracker.index.formats import Codec
