@@ -153,3 +153,11 @@ def test_facets_count_what_the_matching_records_hold(tmp_path, facet, field):
                 expected.update(values or ["(none)"])
             got = ix.search(wq, limit=1, facets=[facet]).facets[facet]
             assert dict(got) == dict(expected), (text, facet)
+
+
+def test_an_empty_index_searches_sorts_and_facets(tmp_path):
+    with Index.open(tmp_path, create=True) as ix:
+        for text in ["crohn", '"mucosal healing"', "ved*", "crohn NOT jak", "year:2000..2020", "*"]:
+            for options in ({}, {"sort": "-year"}, {"sort": "cases", "facets": ["year", "drug", "journal"]}):
+                out = search.run(ix, text, **options).result
+                assert out.total == 0 and out.hits == [], (text, options)

@@ -272,6 +272,8 @@ class _Eval:
         self.postings[(fieldname, btext)] = ids if known is None else self.np.union1d(known, ids)
 
     def _column(self, reader, fieldname):
+        if not reader.doc_count_all():      # an empty index has no segment at all
+            return self.np.zeros(0, dtype=self.np.int64)
         key = (self._seg_key(reader), fieldname, "col")
         arr = _SEGMENT_CACHE.get(key)
         if arr is None:
