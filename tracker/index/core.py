@@ -19,8 +19,9 @@ from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highl
 
 def _damaged(directory: Path, exc: Exception) -> IndexFailure:
     return IndexFailure(
-        f"{directory}: the index files are damaged ({type(exc).__name__}: {exc}); 'tracker reindex' "
-        f"rebuilds them from the stored records, 'tracker crawl --full' fetches everything again.")
+        f"{directory}: the index could not be read ({type(exc).__name__}: {exc}), so its files are "
+        f"probably damaged; 'tracker reindex' rebuilds them from the stored records, 'tracker crawl "
+        f"--full' fetches everything again (-v shows where it failed).")
 
 
 def _guarded(method):
