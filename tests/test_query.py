@@ -130,7 +130,7 @@ def test_known_journal_abbreviation_is_one_exact_term(schema):
 def test_brand_expands_to_generic_text_and_keyword(schema):
     parsed = compile_query("tysabri", schema)
     assert parsed.shown == "tysabri OR natalizumab OR drug:natalizumab"
-    assert parsed.notes == ["tysabri -> natalizumab (brand, biosimilar or code)"]
+    assert parsed.notes == ["tysabri -> natalizumab (brand, biosimilar, code or abbreviation)"]
     assert "drugs:natalizumab" in str(parsed.query)
 
 
@@ -138,9 +138,19 @@ def test_brand_expands_to_generic_text_and_keyword(schema):
     ("Entyvio", "vedolizumab"), ("remicade", "infliximab"), ("Inflectra", "infliximab"),
     ("humira", "adalimumab"), ("amgevita", "adalimumab"), ("stelara", "ustekinumab"),
     ("skyrizi", "risankizumab"), ("cimzia", "certolizumab pegol"), ("CT-P13", "infliximab"),
+    ("IFX", "infliximab"), ("vdz", "vedolizumab"), ("UST", "ustekinumab"),
 ])
 def test_brands_and_biosimilars(schema, brand, generic):
-    assert notes(schema, brand) == [f"{brand} -> {generic} (brand, biosimilar or code)"]
+    assert notes(schema, brand) == [f"{brand} -> {generic} (brand, biosimilar, code or abbreviation)"]
+
+
+def test_comparison_words_are_not_required(schema):
+    parsed = compile_query("ustekinumab vs vedolizumab", schema)
+    assert parsed.shown == "(ustekinumab OR drug:ustekinumab) AND (vedolizumab OR drug:vedolizumab)"
+    assert parsed.notes == ["'vs' at position 13 is ignored; both sides must match."]
+    assert shown(schema, "infliximab versus adalimumab") == \
+        "(infliximab OR drug:infliximab) AND (adalimumab OR drug:adalimumab)"
+    assert shown(schema, '"infliximab versus placebo"') == '"infliximab versus placebo"'
 
 
 @pytest.mark.parametrize("word,members", [

@@ -176,7 +176,7 @@ def test_explain_shows_the_expansion(index_dir):
     res = run(index_dir, "tysabri", "cases:>=3", "--explain")
     assert res.stderr.splitlines()[:2] == [
         "query:    (tysabri OR natalizumab OR drug:natalizumab) AND cases:>=3",
-        "expanded: tysabri -> natalizumab (brand, biosimilar or code)",
+        "expanded: tysabri -> natalizumab (brand, biosimilar, code or abbreviation)",
     ]
 
 

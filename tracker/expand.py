@@ -61,7 +61,7 @@ def generics() -> tuple[str, ...]:
 
 
 def drug_generic(word: str) -> str | None:
-    """A brand, biosimilar, code or variant -> its generic; a generic -> itself."""
+    """A brand, biosimilar, code, abbreviation or variant -> its generic; a generic -> itself."""
     mod = _drugs()
     if mod is None:
         return None
@@ -69,7 +69,13 @@ def drug_generic(word: str) -> str | None:
     if low in generics():
         return low
     brands: dict[str, str] = getattr(mod, "BRANDS", {}) or {}
-    return brands.get(low) or brands.get(_key(low))
+    found = brands.get(low) or brands.get(_key(low))
+    if found is None:
+        # "IFX", "VDZ", "ust": abbreviations are matched case-sensitively in
+        # article text, but a search term is the user's own shorthand
+        abbreviations: dict[str, str] = getattr(mod, "ABBREVIATIONS", {}) or {}
+        found = {a.lower(): g for a, g in abbreviations.items()}.get(low)
+    return found
 
 
 def drug_class(word: str) -> tuple[str, list[str]] | None:

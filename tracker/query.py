@@ -36,6 +36,9 @@ NUMERIC = {"year", "case_count"}
 DEFAULT_FIELDS = ("title", "abstract", "body", "journal", "authors")
 
 
+# Bare words of a comparison that no record needs to contain.
+_COMPARISON_WORDS = {"vs", "vs.", "versus"}
+
 # Text matches found only through an expansion (a brand's generic, a class
 # member, a condition synonym) count this much of a typed word.
 EXPANSION_WEIGHT = 0.6
@@ -204,8 +207,10 @@ class _Parser(FieldLeaves):
             self._analysed[key] = [(t.text, t.pos) for t in ana(text, positions=True, mode="query")]
         return self._analysed[key]
 
-    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None):
-        """One word or phrase over `fields` (each analysed its own way); None if all stop words."""
+    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None,
+                   *, words: bool = False):
+        """One word or phrase over `fields` (each analysed its own way); None if all
+        stop words. words=True asks for all the words rather than the phrase."""
         from whoosh.query import And, Or, Phrase, Term
 
         subs = []
@@ -214,7 +219,7 @@ class _Parser(FieldLeaves):
             toks = self.analyse(fld, text)
             if len(toks) == 1:
                 subs.append(Term(fld, toks[0][0], boost=boost))
-            elif toks and self.schema[fld].format.supports("positions"):
+            elif toks and not words and self.schema[fld].format.supports("positions"):
                 # stop words leave gaps in positions: allow for them
                 slop = 1 + (toks[-1][1] - toks[0][1]) - (len(toks) - 1)
                 subs.append(Phrase(fld, [t for t, _ in toks], slop=slop, boost=boost))
@@ -245,7 +250,16 @@ class _Parser(FieldLeaves):
             self.notes.append(f"lower-case '{value}' at position {pos} is an ordinary word "
                               f"(ignored); write {value.upper()} for the operator.")
             return None
-        text_q = self.text_query(DEFAULT_FIELDS, value, boosts)
+        if not phrase and value.lower() in _COMPARISON_WORDS:
+            # "ustekinumab vs vedolizumab": the comparison is in the two names
+            self.notes.append(f"'{value}' at position {pos} is ignored; both sides must match.")
+            return None
+        # A name the lexicon knows, quoted or grouped from bare words: its keyword
+        # field matches exactly, so the text part needs only the words (a phrase
+        # of words in most records, such as "crohn's disease", is slow to check).
+        known = bool(expand.drug_class(value) or expand.drug_generic(value)
+                     or expand.condition(value, bare=True))
+        text_q = self.text_query(DEFAULT_FIELDS, value, boosts, words=known)
         dq = boosts.get("drugs", 1.0)
         cls = expand.drug_class(value)
         if cls is not None:
@@ -267,7 +281,7 @@ class _Parser(FieldLeaves):
                 gq = self.text_query(DEFAULT_FIELDS, generic, _scaled(boosts, EXPANSION_WEIGHT))
                 if gq is not None:
                     subs.append(gq)
-                self.notes.append(f"{shown} -> {generic} (brand, biosimilar or code)")
+                self.notes.append(f"{shown} -> {generic} (brand, biosimilar, code or abbreviation)")
                 return Node(_synonyms(subs), f"{shown} OR {quote(generic)} OR drug:{quote(generic)}",
                              group=True)
             return Node(_synonyms(subs), f"{shown} OR drug:{quote(generic)}", group=True)

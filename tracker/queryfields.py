@@ -49,7 +49,7 @@ class FieldLeaves:
                          f"drug:({' OR '.join(quote(m) for m in members)})")
         generic = expand.drug_generic(value) or value.lower()
         if generic != value.lower():
-            self.notes.append(f"drug:{quote(value)} -> {generic} (brand, biosimilar or code)")
+            self.notes.append(f"drug:{quote(value)} -> {generic} (brand, biosimilar, code or abbreviation)")
         return Node(Term("drugs", generic), f"drug:{quote(generic)}")
 
     def f_study_type(self, value: str, phrase: bool, pos: int) -> Node:

@@ -38,6 +38,7 @@ class _Eval:
         self.schema = s.schema
         self.postings: dict[tuple[str, bytes], Any] = {}    # term -> global doc ids (for highlights)
         self.size = s.reader().doc_count_all()              # doc numbers run 0 .. size-1
+        self._reads: dict[tuple, Any] = {}                  # (reader, field, term, values) -> postings
 
     # whole-index (ids, scores): ids sorted and unique, global doc numbers
     def run(self, q):
@@ -124,7 +125,14 @@ class _Eval:
         return arr
 
     def _read(self, reader, fieldname, btext, values: bool = False):
-        """(local ids, weights, values or None) of one term in one segment, deletions removed."""
+        """(local ids, weights, values or None) of one term in one segment, deletions
+        removed; read once per query (expansions often name a word twice)."""
+        key = (id(reader), fieldname, btext, values)
+        if key not in self._reads:
+            self._reads[key] = self._read_postings(reader, fieldname, btext, values)
+        return self._reads[key]
+
+    def _read_postings(self, reader, fieldname, btext, values: bool):
         np = self.np
         field = self.schema[fieldname]
         m = reader._terms.matcher(fieldname, btext, field.format, scorer=None)
