@@ -311,7 +311,8 @@ class Index:
                         continue
                     positions = field.format.supports("positions")
                     for term in reader.lexicon(fieldname):
-                        ids, _, vals = ev._read(reader, fieldname, term, values=positions)
+                        # not ev._read: its per-query memo would keep the whole index
+                        ids, _, _ = ev._read_postings(reader, fieldname, term, positions)
                         if len(ids) and (ids[0] < 0 or ids[-1] >= size or np.any(np.diff(ids) <= 0)):
                             raise IndexFailure(f"{self.directory}: the index files are damaged (postings "
                                                f"of {fieldname}:{term!r} out of order); 'tracker reindex' "
