@@ -14,7 +14,8 @@ import struct
 import zlib
 from array import array
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
+                                  W3PostingsWriter)
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
@@ -84,11 +85,30 @@ class Codec(W3Codec):
         return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                               compression=self._compression, inlinelimit=self._inlinelimit)
 
+    def per_document_reader(self, storage, segment):
+        return PerDocReader(storage, segment)
+
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class PerDocReader(W3PerDocReader):
+    """whoosh's per-document reader, remembering which columns a segment has.
+
+    whoosh asks for every posting's field length when it writes or merges a
+    segment, and for a field without lengths (ids, keywords, numbers) it
+    looks for the column file each time: a stat per posting. A segment's
+    files never change once written, so one answer per field is enough.
+    """
+
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_has_column", {})
+        if fieldname not in known:
+            known[fieldname] = super().has_column(fieldname)
+        return known[fieldname]
 
 
 class PostingsWriter(W3PostingsWriter):
