@@ -182,3 +182,23 @@ def test_damaged_index_files_give_one_line_and_reindex_repairs_them(home):
     assert run(home, "check").exit_code == 0
     res = run(home, "search", "crohn")
     assert res.exit_code == 0 and "results" in res.output
+
+
+@pytest.mark.parametrize("meta_version", [2, None])
+def test_a_rebuild_killed_between_its_renames_loses_nothing(home, meta_version):
+    """The old index moved aside, the new one not yet in place: the next crawl
+    must not take the missing directory for an empty index."""
+    assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    idx = home / "idx"
+    (idx / "whoosh").rename(idx / "whoosh.old")
+    shutil.copytree(idx / "whoosh.old", idx / "whoosh.new")     # a half-written new index
+    if meta_version is not None:
+        (idx / "index.json").write_text(json.dumps({"schema_version": meta_version}))
+    res = run(home, "crawl")
+    assert res.exit_code == 0, res.output
+    assert stored_ids(home) == before
+    assert not (idx / "whoosh.old").exists()
+    if meta_version is not None:      # the rebuild ran again, to the end
+        assert not (idx / "whoosh.new").exists()
+    assert run(home, "check").exit_code == 0

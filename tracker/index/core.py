@@ -67,6 +67,8 @@ class Index:
         directory = Path(directory)
         wdir = directory / WHOOSH_DIR
         meta = directory / META_FILE
+        if create:      # the writer's path (a crawl, under its lock)
+            _recover_swap(directory)
         if not wdir.exists() or not wix.exists_in(str(wdir), indexname=INDEX_NAME):
             if not create:
                 raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
@@ -377,6 +379,7 @@ def rebuild(directory: str | os.PathLike) -> int:
     from whoosh import index as wix
 
     directory = Path(directory)
+    _recover_swap(directory)
     old_dir, new_dir, gone_dir = directory / WHOOSH_DIR, directory / (WHOOSH_DIR + ".new"), \
         directory / (WHOOSH_DIR + ".old")
     if not old_dir.exists() or not wix.exists_in(str(old_dir), indexname=INDEX_NAME):
@@ -412,6 +415,19 @@ def rebuild(directory: str | os.PathLike) -> int:
     _write_meta(directory / META_FILE)
     shutil.rmtree(gone_dir, ignore_errors=True)
     return n
+
+
+def _recover_swap(directory: Path) -> None:
+    """A rebuild killed between its two renames leaves `whoosh.old` and no
+    `whoosh`: put the old index back, so that nothing is taken for an empty
+    index (the rebuild simply runs again)."""
+    wdir, gone = directory / WHOOSH_DIR, directory / (WHOOSH_DIR + ".old")
+    if gone.is_dir() and not wdir.exists():
+        try:
+            os.replace(gone, wdir)
+        except OSError as exc:
+            raise IndexFailure(f"{directory}: cannot restore the index from {gone.name} "
+                               f"({exc.strerror}).") from None
 
 
 def _storage(wdir: Path):
