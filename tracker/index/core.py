@@ -83,7 +83,8 @@ class Index:
         if version != SCHEMA_VERSION:
             raise OutdatedIndex(
                 f"{directory}: the index was written with schema version {version}, this tracker "
-                f"uses {SCHEMA_VERSION}; run 'tracker reindex' to rebuild it from the stored records.")
+                f"uses {SCHEMA_VERSION}; the next 'tracker crawl' rebuilds it from the stored records, "
+                f"or run 'tracker reindex' now.")
         try:
             ix = _storage(wdir).open_index(INDEX_NAME)
         except Exception as exc:  # missing or damaged files: whatever whoosh raised, one line
