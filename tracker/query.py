@@ -220,7 +220,8 @@ class _Parser(FieldLeaves):
             if len(toks) == 1:
                 subs.append(Term(fld, toks[0][0], boost=boost))
             elif toks and not words and self.schema[fld].format.supports("positions"):
-                # stop words leave gaps in positions: allow for them
+                # whoosh renumbers positions after removing stop words; an
+                # analyser that left gaps would need them allowed for
                 slop = 1 + (toks[-1][1] - toks[0][1]) - (len(toks) - 1)
                 subs.append(Phrase(fld, [t for t, _ in toks], slop=slop, boost=boost))
             elif toks:
