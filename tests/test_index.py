@@ -78,3 +78,16 @@ def test_schema_version_mismatch_is_detected(tmp_path):
     (tmp_path / "ix" / "index.json").write_text('{"schema_version": 0}')
     with pytest.raises(IndexFailure, match="tracker reindex"):
         Index.open(tmp_path / "ix")
+
+
+def test_numbers_beyond_the_index_columns_stay_in_the_record(tmp_path):
+    """The year and case-count columns are 32-bit; a larger number is kept in
+    the stored record and simply not indexed."""
+    from tracker import search
+
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([Article(pmid="1", title="Huge registry", case_count=2 ** 31),
+                   Article(pmid="2", title="Small registry", case_count=12)])
+        hits = search.run(ix, "registry", sort="cases").result.hits
+        assert [h.record["case_count"] for h in hits] == [12, 2 ** 31]
+        assert search.run(ix, "cases:>=1000").result.total == 0

@@ -198,6 +198,10 @@ def test_generic_also_matches_drug_keyword(schema):
     ("year:recent", "'year:recent' at position 1 needs a number or a range such as "
                     "year:2015..2020 or year:>=2015."),
     ("cases:>=many", "'cases:>=many' at position 1 needs a number or a range such as cases:1..5 or cases:>=3."),
+    ("pml year:>=99999999999", "'year:>=99999999999' at position 5: 99999999999 is larger than any year "
+                               "tracker stores."),
+    ("cases:1..4294967296", "'cases:1..4294967296' at position 1: 4294967296 is larger than any cases "
+                            "tracker stores."),
     ("drug:", "empty value for 'drug:' at position 1."),
     ("pml drug: natalizumab", "empty value for 'drug:' at position 5."),
     ('journal:""', "empty value for 'journal:' at position 1."),

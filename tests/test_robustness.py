@@ -202,3 +202,27 @@ def test_a_rebuild_killed_between_its_renames_loses_nothing(home, meta_version):
     if meta_version is not None:      # the rebuild ran again, to the end
         assert not (idx / "whoosh.new").exists()
     assert run(home, "check").exit_code == 0
+
+
+def test_an_index_of_a_newer_tracker_is_left_alone(home):
+    """Rebuilding it would drop whatever the newer version stores."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    meta = home / "idx" / "index.json"
+    meta.write_text('{"schema_version": 99}')
+    for args in (("crawl",), ("search", "crohn"), ("reindex",)):
+        res = run(home, *args)
+        assert_one_line_error(res)
+        assert "written by a newer tracker (schema version 99" in res.stderr, args
+    assert json.loads(meta.read_text()) == {"schema_version": 99}
+
+
+def test_a_lost_index_json_asks_for_reindex(home):
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+    (home / "idx" / "index.json").unlink()
+    res = run(home, "crawl")
+    assert_one_line_error(res)
+    assert "index.json is missing or unreadable; run 'tracker reindex'" in res.stderr
+    assert run(home, "reindex").exit_code == 0
+    assert stored_ids(home) == before
+    assert run(home, "crawl").exit_code == 0

@@ -13,6 +13,8 @@ from tracker.errors import QueryError
 # How each index field is shown back to the user in --explain.
 SHOWN = {"drugs": "drug", "study_type": "type", "authors": "author", "feeds": "feed",
          "conditions": "condition", "case_count": "cases", "language": "lang"}
+# The index stores 32-bit numbers, the largest one meaning "no value".
+MAX_NUMBER = 2 ** 31 - 2
 _RANGE = re.compile(r"(?P<op>>=|<=|>|<)(?P<n>\d+)|(?P<lo>\d+)?\.\.(?P<hi>\d+)?|"
                     r"(?P<a>\d+)-(?P<b>\d+)|(?P<eq>\d+)")
 
@@ -167,6 +169,10 @@ def range_node(fld: str, value: str, pos: int) -> Node:
                      and m.group("a") is None and m.group("eq") is None):
         example = "year:2015..2020 or year:>=2015" if fld == "year" else "cases:1..5 or cases:>=3"
         raise QueryError(f"'{shown}:{value}' at position {pos} needs a number or a range such as {example}.")
+    numbers = [int(g) for g in m.groupdict().values() if g and g.isdigit()]
+    if numbers and max(numbers) > MAX_NUMBER:
+        raise QueryError(f"'{shown}:{value}' at position {pos}: {max(numbers)} is larger than any {shown} "
+                         f"tracker stores.")
     if m.group("op"):
         op, n = m.group("op"), int(m.group("n"))
         lo, hi, lox, hix = {">=": (n, None, False, False), ">": (n, None, True, False),

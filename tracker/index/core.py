@@ -80,7 +80,14 @@ class Index:
                 raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
             return cls(directory, ix)
         version = _read_meta(meta)
-        if version != SCHEMA_VERSION:
+        if version is None:
+            raise IndexFailure(f"{directory}: {META_FILE} is missing or unreadable; run 'tracker reindex' "
+                               f"to rebuild the index from its stored records.")
+        if version > SCHEMA_VERSION:
+            # a rebuild here would drop what the newer version stores
+            raise IndexFailure(f"{directory}: the index was written by a newer tracker (schema version "
+                               f"{version}; this one reads {SCHEMA_VERSION}); upgrade tracker to use it.")
+        if version < SCHEMA_VERSION:
             raise OutdatedIndex(
                 f"{directory}: the index was written with schema version {version}, this tracker "
                 f"uses {SCHEMA_VERSION}; the next 'tracker crawl' rebuilds it from the stored records, "
@@ -381,6 +388,11 @@ def rebuild(directory: str | os.PathLike) -> int:
 
     directory = Path(directory)
     _recover_swap(directory)
+    version = _read_meta(directory / META_FILE)
+    if version is not None and version > SCHEMA_VERSION:
+        raise IndexFailure(f"{directory}: the index was written by a newer tracker (schema version "
+                           f"{version}; this one reads {SCHEMA_VERSION}); rebuilding it here would drop "
+                           f"what that version stores.")
     old_dir, new_dir, gone_dir = directory / WHOOSH_DIR, directory / (WHOOSH_DIR + ".new"), \
         directory / (WHOOSH_DIR + ".old")
     if not old_dir.exists() or not wix.exists_in(str(old_dir), indexname=INDEX_NAME):

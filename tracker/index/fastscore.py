@@ -209,7 +209,12 @@ class _Eval:
     def prefix(self, q):
         """Every term starting with the prefix, scored as whoosh's Prefix matcher
         scores it per segment: one matching term is that term's score (the
-        boost is dropped); several are the boosted sum of their scores."""
+        boost is dropped); several are the boosted sum of their scores.
+
+        Deliberately not followed: where whoosh switches to an unscored union
+        (1,024 or more matching terms in a segment, or small indexes) and
+        gives every match 1.0, this keeps summing scores, so a short prefix
+        still ranks by relevance."""
         np = self.np
         if q.fieldname not in self.schema:
             return self.empty()

@@ -108,10 +108,11 @@ def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
         "spell": " ".join(filter(None, (article.title, article.abstract))),
         "record": json.dumps(rec, ensure_ascii=False, separators=(",", ":")),
     }
-    if article.year is not None:
-        doc["year"] = article.year
-    if article.case_count is not None:
-        doc["case_count"] = article.case_count
+    # 32-bit columns, whose largest value means "none": anything beyond stays
+    # in the stored record but is not indexed
+    for name, value in (("year", article.year), ("case_count", article.case_count)):
+        if isinstance(value, int) and -2 ** 31 <= value < _MISSING_NUMBER:
+            doc[name] = value
     return doc
 
 
