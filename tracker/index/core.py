@@ -17,19 +17,26 @@ from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highl
                                      _since_filter, _sort_spec, _sorted, _top)
 
 
-def _damaged(directory: Path, exc: Exception) -> IndexFailure:
+def _damaged(directory: Path, exc: Exception, writing: bool) -> IndexFailure:
+    what = f"{type(exc).__name__}: {exc}"
+    if writing:     # the writer was cancelled: nothing of the batch is in the index
+        return IndexFailure(f"{directory}: the index could not be updated ({what}); nothing of this batch "
+                            f"was written; 'tracker check' tells whether its files are damaged (-v shows "
+                            f"where it failed).")
     return IndexFailure(
-        f"{directory}: the index could not be read ({type(exc).__name__}: {exc}), so its files are "
-        f"probably damaged; 'tracker reindex' rebuilds them from the stored records, 'tracker crawl "
-        f"--full' fetches everything again (-v shows where it failed).")
+        f"{directory}: the index could not be read ({what}), so its files are probably damaged; "
+        f"'tracker reindex' rebuilds them from the stored records, 'tracker crawl --full' fetches "
+        f"everything again (-v shows where it failed).")
 
 
 def _guarded(method):
-    """Damage in the index files ends as one IndexFailure line, not a traceback
-    from deep inside Whoosh (disk errors stay OSErrors for the caller)."""
+    """Whatever Whoosh raises reading (damaged files) or writing ends as one
+    IndexFailure line, not a traceback (disk errors stay OSErrors for the
+    caller; -v still shows the traceback)."""
     import functools
     import inspect
 
+    writing = method.__name__ in ("upsert", "replace_all")
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def stream(self, *args, **kwargs):
@@ -38,7 +45,7 @@ def _guarded(method):
             except (TrackerError, OSError):
                 raise
             except Exception as exc:
-                raise _damaged(self.directory, exc) from exc
+                raise _damaged(self.directory, exc, writing) from exc
         return stream
 
     @functools.wraps(method)
@@ -48,7 +55,7 @@ def _guarded(method):
         except (TrackerError, OSError):
             raise
         except Exception as exc:
-            raise _damaged(self.directory, exc) from exc
+            raise _damaged(self.directory, exc, writing) from exc
     return call
 
 
