@@ -9,6 +9,7 @@ is stored whole (JSON) so output needs no second lookup.
     core       Index (open, upsert, search, iterate) and rebuild
     searching  collecting, counting, facets, sorting, highlights, spelling
     fastscore  numpy evaluation of the common query shapes with Whoosh's BM25F
+    postings   whoosh's on-disk postings and columns read straight into numpy
     results    the values handed back
 """
 
