@@ -6,7 +6,8 @@ is stored whole (JSON) so output needs no second lookup.
 
     schema     the Whoosh schema, record -> document mapping, schema version
     formats    the word-position layout phrases are checked with
-    core       Index (open, upsert, search, iterate) and rebuild
+    core       Index (open, upsert, search, iterate, verify)
+    storage    the directory on disk: Whoosh storage, rebuild, swap recovery
     searching  collecting, counting, facets, sorting, highlights, spelling
     fastscore  numpy evaluation of the common query shapes with Whoosh's BM25F
     postings   whoosh's on-disk postings and columns read straight into numpy
@@ -15,7 +16,8 @@ is stored whole (JSON) so output needs no second lookup.
 
 from __future__ import annotations
 
-from tracker.index.core import Index, rebuild
+from tracker.index.core import Index
+from tracker.index.storage import rebuild
 from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, BOOSTS, INDEX_NAME, META_FILE, SCHEMA_VERSION, TEXT_FIELDS,
                                   WHOOSH_DIR, _doc, _journal_variants, _schema)
