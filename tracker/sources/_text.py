@@ -8,10 +8,13 @@ markup is dropped, block elements become spaces and section headings become
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any, Iterable
 from xml.etree.ElementTree import Element
+
+from tracker.errors import ParseError
 
 _WS = re.compile(r"\s+")
 
@@ -169,3 +172,12 @@ def dedupe(values: Iterable[str | None]) -> list[str]:
             seen.add(text.lower())
             out.append(text)
     return out
+
+
+def load_json(body: bytes, service: str) -> Any:
+    """A registry response's JSON; ParseError naming `service` and how the body began."""
+    try:
+        return json.loads(body, strict=False)  # tolerate raw control characters in strings
+    except (UnicodeDecodeError, ValueError):
+        snippet = body[:60].decode("utf-8", "replace").strip()
+        raise ParseError(f"{service} did not return JSON (it began {snippet!r}).") from None

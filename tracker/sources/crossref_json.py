@@ -8,14 +8,13 @@ organisations appear as authors with only a "name".
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.errors import ParseError
 from tracker.models import Article, normalize_doi
 from tracker.sources._record import RecordError, iso_date, registry_article, valid_year
-from tracker.sources._text import flatten_markup, initials, language_code, person, squash
+from tracker.sources._text import flatten_markup, initials, language_code, load_json, person, squash
 
 DOI_URL = "https://doi.org/{doi}"
 # Which date gives the journal year (the issue's, as PubMed's PubDate) and
@@ -34,11 +33,7 @@ class Page:
 
 def parse_page(body: bytes) -> Page:
     """One /works response; ParseError when it is not a Crossref work list."""
-    try:
-        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
-    except (UnicodeDecodeError, ValueError):
-        snippet = body[:60].decode("utf-8", "replace").strip()
-        raise ParseError(f"Crossref did not return JSON (it began {snippet!r}).") from None
+    data = load_json(body, "Crossref")
     if not isinstance(data, dict):
         raise ParseError("Crossref returned JSON that is not an API message.")
     message = data.get("message")

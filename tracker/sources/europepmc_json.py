@@ -7,7 +7,6 @@ Europe PMC merges PubMed (source MED), PMC, preprints (PPR), Agricola
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from tracker.errors import ParseError
 from tracker.models import Article, normalize_doi
 from tracker.sources._record import RecordError, registry_article, valid_year
-from tracker.sources._text import dedupe, flatten_markup, language_code, person, squash
+from tracker.sources._text import dedupe, flatten_markup, language_code, load_json, person, squash
 
 LANDING = "https://europepmc.org/article/{source}/{id}"
 DOI_URL = "https://doi.org/{doi}"
@@ -30,11 +29,7 @@ class Page:
 
 def parse_page(body: bytes) -> Page:
     """One search response; ParseError when it is not a Europe PMC result list."""
-    try:
-        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
-    except (UnicodeDecodeError, ValueError):
-        snippet = body[:60].decode("utf-8", "replace").strip()
-        raise ParseError(f"Europe PMC did not return JSON (it began {snippet!r}).") from None
+    data = load_json(body, "Europe PMC")
     if not isinstance(data, dict):
         raise ParseError("Europe PMC returned JSON that is not a search response.")
     if data.get("errMsg") or data.get("errCode"):

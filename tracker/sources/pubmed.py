@@ -9,7 +9,6 @@ cursor advances after the last record of each window has been yielded.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from tracker.http import Limits
 from tracker.models import Article
 from tracker.sources import _window
 from tracker.sources._record import RecordError
+from tracker.sources._text import load_json
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.pubmed_xml import parse_efetch
 
@@ -126,11 +126,7 @@ class _Run:
 
 def _esearch_result(body: bytes) -> dict[str, Any]:
     """esearch JSON -> {count, webenv, querykey, ids}; ParseError if unusable."""
-    try:
-        data = json.loads(body, strict=False)  # tolerate raw control characters in strings
-    except (UnicodeDecodeError, ValueError):
-        snippet = body[:60].decode("utf-8", "replace").strip()
-        raise ParseError(f"PubMed esearch did not return JSON (it began {snippet!r}).") from None
+    data = load_json(body, "PubMed esearch")
     result = data.get("esearchresult") if isinstance(data, dict) else None
     if not isinstance(result, dict):
         error = data.get("error") if isinstance(data, dict) else None
