@@ -41,7 +41,7 @@ def state(tmp_path):
 @pytest.fixture
 def today(monkeypatch):
     """Pin the registry sources' idea of today (mutable: tests move it on)."""
-    from tracker.sources import _window
+    from tracker.sources import window as _window
 
     day = {"value": date(2024, 6, 30)}
     monkeypatch.setattr(_window, "today", lambda: day["value"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker import config as tconfig
-from tracker.http import Fetcher
+from tracker.fetch.http import Fetcher
 from tracker.sources.base import FeedStats, FetchContext
 from tracker.state import State
 

@@ -3,7 +3,7 @@ indexes holding segments of both read the same."""
 
 from __future__ import annotations
 
-from tracker import query as q
+from tracker.query import parser as q
 from tracker.index import Index, _Eval
 from tracker.index.formats import Codec
 from tracker.models import Article

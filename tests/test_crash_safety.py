@@ -135,7 +135,7 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path, server):
 
 
 def test_searches_keep_working_while_a_crawl_writes(tmp_path, server):
-    from tracker.query import parse
+    from tracker.query.parser import parse
 
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     cfg = write_config(tmp_path, server.url)

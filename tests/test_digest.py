@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tracker import digest
+from tracker.output import digest
 from tracker.errors import TrackerError
 from tracker.models import Article
 

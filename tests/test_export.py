@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tracker import export
+from tracker.output import export
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS, Article
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tracker import config as cfg
-from tracker.http import MAX_RETRIES
+from tracker.fetch.http import MAX_RETRIES
 from tracker.pipeline import crawl
 
 GOOD_RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>ok</title><link>http://x/</link>'

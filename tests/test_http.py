@@ -21,7 +21,7 @@ import requests
 import responses
 
 from tracker.errors import FetchError
-from tracker.http import (BodyTooLarge, Fetcher, HTTPStatusError, Limits, RedirectError,
+from tracker.fetch.http import (BodyTooLarge, Fetcher, HTTPStatusError, Limits, RedirectError,
                           RobotsDisallowed, RobotsUnavailable, parse_retry_after, sniff_encoding)
 from tracker.sources.base import FeedStats
 from tracker.state import State

@@ -5,7 +5,7 @@ import pytest
 from tracker.errors import IndexFailure
 from tracker.index import Index
 from tracker.models import Article
-from tracker.query import parse
+from tracker.query.parser import parse
 
 
 def art(**kw) -> Article:

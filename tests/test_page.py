@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ParseError
-from tracker.extract.page import extract_links, extract_page, next_page_link
-from tracker.extract.page_html import decode_html
-from tracker.extract.page_values import author_name, iso_date, language_code, year_of
+from tracker.extract.page.parse import extract_links, extract_page, next_page_link
+from tracker.extract.page.html import decode_html
+from tracker.extract.page.values import author_name, iso_date, language_code, year_of
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLDEN = sorted(PAGES.glob("*.expected.json"))

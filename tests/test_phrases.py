@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from tracker import query as q
+from tracker.query import parser as q
 from tracker import search
 from tracker.index import Index, _Eval
 from tracker.models import Article

@@ -6,7 +6,7 @@ import pytest
 
 from tracker.errors import QueryError
 from tracker.index import _schema
-from tracker.query import compile_query
+from tracker.query.parser import compile_query
 
 
 @pytest.fixture(scope="module")

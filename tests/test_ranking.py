@@ -267,7 +267,7 @@ def test_vectorised_evaluation_matches_whoosh_scores(tmp_path):
     also with deleted documents (an updated record) in the index."""
     import dataclasses
 
-    from tracker import query as q
+    from tracker.query import parser as q
     from tracker.index import _Eval, _Unsupported
 
     with Index.open(tmp_path, create=True) as ix:

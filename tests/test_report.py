@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tracker import report
+from tracker.output import stats as report
 from tracker.errors import TrackerError
 from tracker.models import Article
 

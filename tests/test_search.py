@@ -11,7 +11,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from tracker import render, search
+from tracker import search
+from tracker.output import render
 from tracker.cli import cli
 from tracker.index import Hit, Index
 from tracker.models import Article

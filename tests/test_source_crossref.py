@@ -13,8 +13,8 @@ import responses
 from tracker import config as tconfig
 from tracker.errors import ConfigError, FetchError, ParseError
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
+from tracker.sources import window as _window
+from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext
 from tracker.sources.crossref import SELECT, CrossrefSource
 from tracker.sources.crossref_json import parse_item, parse_page

@@ -13,8 +13,8 @@ import responses
 from tracker import config as tconfig
 from tracker.errors import ConfigError, ParseError
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
+from tracker.sources import window as _window
+from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext
 from tracker.sources.europepmc import EuropePMCSource
 from tracker.sources.europepmc_json import parse_page, parse_result
@@ -272,7 +272,7 @@ def test_page_size_is_validated(tmp_path, value):
     ("<p> </p>", None),
 ])
 def test_flatten_markup(markup, text):
-    from tracker.sources._text import flatten_markup
+    from tracker.sources.markup import flatten_markup
 
     assert flatten_markup(markup) == text
 
@@ -282,6 +282,6 @@ def test_flatten_markup(markup, text):
     ("EN", "en"), ("en-GB", "en"), ("und", None), ("mul", None), ("xyz", None), ("", None), (None, None),
 ])
 def test_language_codes(code, expected):
-    from tracker.sources._text import language_code
+    from tracker.sources.markup import language_code
 
     assert language_code(code) == expected

@@ -13,8 +13,8 @@ import responses
 from tracker import config as tconfig
 from tracker.errors import ConfigError, ParseError
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
+from tracker.sources import window as _window
+from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext
 from tracker.sources.pubmed import PubMedSource
 from tracker.sources.pubmed_xml import parse_efetch

@@ -211,7 +211,8 @@ words in [[ ]]); csv adds a score column and leaves highlights out.
 @click.option("--explain", is_flag=True, help="Show how the query was understood and expanded (stderr).")
 @pass_state
 def search(st: _State, query, limit, sort, fmt, facets, explain):
-    from tracker import render, search as searching
+    from tracker import search as searching
+    from tracker.output import render
 
     text = " ".join(query)
     with st.open_index() as index:
@@ -227,7 +228,7 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "csv":
-        from tracker import export
+        from tracker.output import export
 
         export.write_csv(rows, sys.stdout, extra=("score",))
     else:
@@ -258,7 +259,8 @@ def _terminal_width() -> int:
 @pass_state
 def show(st: _State, record_id, fmt):
     """Show one record by id (doi:..., pmid:..., url:... or a bare DOI/PMID)."""
-    from tracker import render, search as searching
+    from tracker import search as searching
+    from tracker.output import render
 
     with st.open_index() as index:
         record = searching.lookup(index, record_id)
@@ -283,7 +285,8 @@ def show(st: _State, record_id, fmt):
 @pass_state
 def export(st: _State, query, fmt, output, since, excel, raw):
     """Export matching records (all if no query) as CSV, JSONL, RIS or BibTeX."""
-    from tracker import export as exporting, search as searching
+    from tracker import search as searching
+    from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since) if since else None
     with st.open_index() as index:
@@ -306,7 +309,8 @@ def export(st: _State, query, fmt, output, since, excel, raw):
 @pass_state
 def stats(st: _State, by, plot):
     """Counts of records by year, journal, drug, study type or feed."""
-    from tracker import render, report
+    from tracker.output import render
+    from tracker.output import stats as report
 
     with st.open_index() as index:
         counts = report.count_by(index.iter_records(), by)
@@ -328,7 +332,9 @@ def stats(st: _State, by, plot):
 @pass_state
 def digest(st: _State, since, fmt, output):
     """What is new since a date, ready to mail from cron."""
-    from tracker import digest as digesting, export as exporting, search as searching
+    from tracker import search as searching
+    from tracker.output import digest as digesting
+    from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since)
     with st.open_index() as index:

@@ -150,10 +150,10 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
           fetcher_options: dict | None = None) -> CrawlReport:
     """Crawl the selected feeds into the index; one feed's failure never stops the others.
 
-    fetcher_options go to tracker.http.Fetcher (tests pass a recording sleep).
+    fetcher_options go to tracker.fetch.http.Fetcher (tests pass a recording sleep).
     """
     from tracker import extract
-    from tracker.http import Fetcher
+    from tracker.fetch.http import Fetcher
     from tracker.index import Index, rebuild
     from tracker.sources import get as get_source
     from tracker.state import State

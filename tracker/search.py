@@ -20,7 +20,7 @@ class Outcome:
 
 def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevance",
         facets: Iterable[str] = (), highlight: bool = True, since: str | None = None) -> Outcome:
-    from tracker import query as q
+    from tracker.query import parser as q
 
     parsed = q.compile_query(text, index.schema)
     result = index.search(parsed.query, limit=limit, sort=sort, facets=facets, highlight=highlight,
@@ -32,7 +32,7 @@ def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevan
 def explain(parsed, sort: str = "relevance") -> str:
     """The --explain text: the query as understood, each expansion, the ranking."""
     from tracker.index import BOOSTS
-    from tracker.query import DEFAULT_FIELDS
+    from tracker.query.parser import DEFAULT_FIELDS
 
     lines = [f"query:    {parsed.shown}"]
     lines += [f"expanded: {note}" for note in parsed.notes]
@@ -48,7 +48,7 @@ _WORD = re.compile(r"(?<![\w*-])([A-Za-z][A-Za-z'-]{3,})(?![:\w*])")
 
 def _suggest(index: Index, text: str) -> str | None:
     """The query with each misspelt word replaced by the closest known word."""
-    from tracker import expand
+    from tracker.query import expand
 
     names = expand.drug_names()
     out, changed = text, False
@@ -65,7 +65,7 @@ def _suggest(index: Index, text: str) -> str | None:
 
 def iter_matches(index: Index, text: str, *, since: str | None = None,
                  sort: str = "relevance") -> Iterator[dict[str, Any]]:
-    from tracker import query as q
+    from tracker.query import parser as q
 
     return index.iter_matches(q.parse(text, index.schema), since=since, sort=sort)
 
@@ -93,7 +93,7 @@ def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
 
 def parse_since(text: str) -> str:
     """'7d', '2w', '3m', '12h' or an ISO date -> ISO 8601 UTC; a bad value is a usage error."""
-    from tracker.digest import resolve_since
+    from tracker.output.digest import resolve_since
     from tracker.errors import TrackerError
 
     try:

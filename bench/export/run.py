@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tracker import export  # noqa: E402
+from tracker.output import export  # noqa: E402
 
 WORDS = ("crohn disease patients natalizumab vedolizumab ustekinumab infliximab adalimumab "
          "remission endoscopic clinical response week induction maintenance therapy biologic "

@@ -253,7 +253,7 @@ class Index:
     def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
                facets: Iterable[str] = (), highlight: bool = True,
                since: str | None = None) -> SearchResult:
-        """Run a parsed query (a whoosh query object from tracker.query).
+        """Run a parsed query (a whoosh query object from tracker.query.parser).
 
         Only the `limit` hits shown are loaded and highlighted; the total and
         the facets come from doc numbers and column/posting data, never from

@@ -18,7 +18,7 @@ WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
 
-# Field boosts for ranking (BM25F), applied at query time by tracker.query so
+# Field boosts for ranking (BM25F), applied at query time by tracker.query.parser so
 # they can be tuned without a reindex (tests/test_ranking.py is the judge).
 BOOSTS = {"title": 2.5, "abstract": 1.0, "journal": 0.5, "authors": 0.7, "body": 0.5,
           "drugs": 1.5, "conditions": 0.3}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 
 if TYPE_CHECKING:
     from tracker.config import Config, FeedConfig
-    from tracker.http import Fetcher
+    from tracker.fetch.http import Fetcher
     from tracker.models import Article
     from tracker.state import FeedState
 

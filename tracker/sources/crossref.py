@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from tracker.config import check_int_at_most, check_positive_int, check_text
-from tracker.http import Limits
+from tracker.fetch.http import Limits
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
+from tracker.sources import window
+from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.crossref_json import parse_item, parse_page
 
@@ -51,9 +51,9 @@ class CrossrefSource(Source):
         cap = int(ctx.feed.option("max_records", DEFAULT_MAX_RECORDS))
         rows = min(int(ctx.feed.option("rows", MAX_ROWS)), cap)
         extra = ctx.feed.option("filter")
-        run_date = _window.today()
+        run_date = window.today()
         filters = [f"from-pub-date:{ctx.feed.since.isoformat()}"]
-        resume = _window.resume_date(ctx, filter=extra)
+        resume = window.resume_date(ctx, filter=extra)
         if resume is not None:
             filters.append(f"from-index-date:{resume.isoformat()}")
         if extra:
@@ -83,4 +83,4 @@ class CrossrefSource(Source):
                     ctx.progress(f"{ctx.feed.name}: stopped at max_records={cap} of {page.total} works")
                 break
             cursor = page.next_cursor
-        _window.stage(ctx, run_date, filter=extra)
+        window.stage(ctx, run_date, filter=extra)

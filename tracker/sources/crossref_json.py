@@ -13,8 +13,8 @@ from typing import Any
 
 from tracker.errors import ParseError
 from tracker.models import Article, normalize_doi
-from tracker.sources._record import RecordError, iso_date, registry_article, valid_year
-from tracker.sources._text import flatten_markup, initials, language_code, load_json, person, squash
+from tracker.sources.records import RecordError, iso_date, registry_article, valid_year
+from tracker.sources.markup import flatten_markup, initials, language_code, load_json, person, squash
 
 DOI_URL = "https://doi.org/{doi}"
 # Which date gives the journal year (the issue's, as PubMed's PubDate) and

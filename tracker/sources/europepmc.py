@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any, Iterator
 
 from tracker.config import check_int_at_most
-from tracker.http import Limits
+from tracker.fetch.http import Limits
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
+from tracker.sources import window
+from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.europepmc_json import parse_page, parse_result
 
@@ -40,7 +40,7 @@ class EuropePMCSource(Source):
     def items(self, ctx: FetchContext) -> Iterator[Article]:
         base = ctx.feed.base_url or "https://www.ebi.ac.uk/europepmc/webservices/rest/"
         limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
-        start, end = _window.window(ctx, _window.today())
+        start, end = window.window(ctx, window.today())
         params: dict[str, Any] = {
             "query": windowed_query(ctx.feed.query or "", start, end),
             "format": "json",
@@ -65,4 +65,4 @@ class EuropePMCSource(Source):
                     or (page.hit_count is not None and read >= page.hit_count)):
                 break
             cursor = page.next_cursor
-        _window.stage(ctx, end)
+        window.stage(ctx, end)

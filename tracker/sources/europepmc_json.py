@@ -13,8 +13,8 @@ from typing import Any
 
 from tracker.errors import ParseError
 from tracker.models import Article, normalize_doi
-from tracker.sources._record import RecordError, registry_article, valid_year
-from tracker.sources._text import dedupe, flatten_markup, language_code, load_json, person, squash
+from tracker.sources.records import RecordError, registry_article, valid_year
+from tracker.sources.markup import dedupe, flatten_markup, language_code, load_json, person, squash
 
 LANDING = "https://europepmc.org/article/{source}/{id}"
 DOI_URL = "https://doi.org/{doi}"

@@ -18,7 +18,7 @@ from tracker.errors import FetchError, ParseError
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 
 if TYPE_CHECKING:
-    from tracker.http import Limits
+    from tracker.fetch.http import Limits
     from tracker.models import Article
 
 # Listing pages read when max_pages is not set: one, or five when a
@@ -39,7 +39,7 @@ class HtmlSource(Source):
     }
 
     def items(self, ctx: FetchContext) -> Iterator["Article"]:
-        from tracker.http import Limits
+        from tracker.fetch.http import Limits
 
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
@@ -66,8 +66,8 @@ class HtmlSource(Source):
         """Links of each listing page in turn. The first page failing fails
         the feed; a later one ends the paging with an item error, keeping
         the links already found."""
-        from tracker.extract.page import links_in, next_in
-        from tracker.extract.page_html import parse_html
+        from tracker.extract.page.parse import links_in, next_in
+        from tracker.extract.page.html import parse_html
 
         feed = ctx.feed
         next_selector = feed.option("next_page")
@@ -100,8 +100,8 @@ class HtmlSource(Source):
 
     @staticmethod
     def _article(ctx: FetchContext, link: str, limits: "Limits", local: bool) -> "Article | None":
-        from tracker.extract.page import extract_page
-        from tracker.http import RobotsDisallowed
+        from tracker.extract.page.parse import extract_page
+        from tracker.fetch.http import RobotsDisallowed
 
         if link.lower().startswith("file:") and not local:
             return None  # only a local feed may read local files

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 from tracker.config import check_int_at_most
 from tracker.errors import ParseError
-from tracker.http import Limits
+from tracker.fetch.http import Limits
 from tracker.models import Article
-from tracker.sources import _window
-from tracker.sources._record import RecordError
-from tracker.sources._text import load_json
+from tracker.sources import window
+from tracker.sources.records import RecordError
+from tracker.sources.markup import load_json
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.pubmed_xml import parse_efetch
 
@@ -59,11 +59,11 @@ class _Run:
             ctx.http.set_host_rate(host, 10 if api_key else 3)
 
     def records(self) -> Iterator[Article]:
-        start, end = _window.window(self.ctx, _window.today())
+        start, end = window.window(self.ctx, window.today())
         for search, first, last in self._windows(start, end):
             self._progress(f"{first}..{last}: {search['count']} records")
             yield from self._fetch(search, first, last)
-            _window.stage(self.ctx, last)
+            window.stage(self.ctx, last)
 
     # --- searching -------------------------------------------------------
     def _windows(self, start: date, end: date) -> Iterator[tuple[dict[str, Any], date, date]]:
@@ -72,7 +72,7 @@ class _Run:
         if search["count"] <= SEARCH_CAP:
             yield search, start, end
         elif start < end:
-            for first, last in _window.halves(start, end):
+            for first, last in window.halves(start, end):
                 yield from self._windows(first, last)
         else:
             self.ctx.item_error(f"PubMed: {search['count']} records entered on {start} exceed the "

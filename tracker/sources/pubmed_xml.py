@@ -12,8 +12,8 @@ from xml.etree.ElementTree import Element
 
 from tracker.errors import ParseError
 from tracker.models import Article
-from tracker.sources._record import RecordError, first_year, iso_date, month_number, registry_article
-from tracker.sources._text import dedupe, element_text, initials, language_code, person, squash
+from tracker.sources.records import RecordError, first_year, iso_date, month_number, registry_article
+from tracker.sources.markup import dedupe, element_text, initials, language_code, person, squash
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 _MONTH_WORD = re.compile(r"\b([A-Za-z]{3,9})\b")

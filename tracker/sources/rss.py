@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from tracker.config import check_bool
 from tracker.errors import FetchError, ParseError
 from tracker.models import Article, normalize_doi
-from tracker.sources._text import language_code
+from tracker.sources.markup import language_code
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.textutil import html_to_text, iso_date, year_of
 
@@ -187,7 +187,7 @@ class RssSource(Source):
     keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page")}
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
-        from tracker.http import Limits, RobotsDisallowed
+        from tracker.fetch.http import Limits, RobotsDisallowed
 
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
@@ -218,7 +218,7 @@ class RssSource(Source):
 
     @staticmethod
     def _with_page(ctx: FetchContext, art: Article, limits, local: bool) -> Article:
-        from tracker.extract.page import extract_page
+        from tracker.extract.page.parse import extract_page
         from tracker.models import merge
 
         url = art.url or ""

@@ -4,7 +4,7 @@ Politeness lives here and nowhere else: per-host rate limits (config,
 source caps such as NCBI's, X-Rate-Limit-* headers, robots.txt Crawl-delay),
 robots.txt, bounded retries that obey Retry-After, conditional GET, bounded
 redirects, bounded bodies and time. Errors are FetchError subclasses whose
-message is one sentence starting with the URL (tracker.httputil holds them,
+message is one sentence starting with the URL (tracker.fetch.response holds them,
 with the header helpers).
 
 requests is imported inside methods: only crawls import this module, and the
@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-from tracker import robots as robotslib
-from tracker.charset import decode, sniff_encoding
+from tracker.fetch import robots as robotslib
+from tracker.fetch.charset import decode, sniff_encoding
 from tracker.errors import FetchError
-from tracker.httputil import (MAX_RETRY_AFTER, BodyTooLarge, HTTPStatusError, Limits, RedirectError, Response,
+from tracker.fetch.response import (MAX_RETRY_AFTER, BodyTooLarge, HTTPStatusError, Limits, RedirectError, Response,
                               RobotsDisallowed, RobotsUnavailable, Transient, describe, header_rate,
                               parse_retry_after, redact)
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from .errors import TrackerError
-from .models import STUDY_TYPES, utcnow
+from tracker.errors import TrackerError
+from tracker.models import STUDY_TYPES, utcnow
 
 FORMATS = ("markdown", "html")
 TITLE = "What's new in the Crohn's disease literature"

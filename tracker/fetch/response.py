@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tracker.charset import decode_body
+from tracker.fetch.charset import decode_body
 from tracker.errors import FetchError
 
 MAX_RETRY_AFTER = 300.0    # a server asking for longer is failed, not waited for

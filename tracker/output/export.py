@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .errors import TrackerError
-from .models import RECORD_FIELDS
+from tracker.errors import TrackerError
+from tracker.models import RECORD_FIELDS
 
 FORMATS = ("csv", "jsonl", "ris", "bibtex")
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tracker import expand
+from tracker.query import expand
 from tracker.errors import QueryError
 
 # How each index field is shown back to the user in --explain.

@@ -6,7 +6,7 @@ import html
 import re
 from datetime import date, datetime
 
-from tracker.extract.page_rules import LANGUAGE_NAMES, NAME_PARTICLES, ORGANIZATION_WORDS
+from tracker.extract.page.rules import LANGUAGE_NAMES, NAME_PARTICLES, ORGANIZATION_WORDS
 from tracker.models import clean_text
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")

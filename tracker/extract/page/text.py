@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tracker.extract.page_rules import (
+from tracker.extract.page.rules import (
     ABSTRACT_HEADINGS, ABSTRACT_SELECTORS, BLOCK_TAGS, BOILERPLATE_SUBSTRINGS,
     BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, LAYOUT_TOKENS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
     MAX_BODY_CHARS, MIN_MAIN_CHARS, REFERENCE_HEADINGS, REFERENCE_MARKERS,

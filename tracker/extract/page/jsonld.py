@@ -12,7 +12,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tracker.extract.page_rules import (
+from tracker.extract.page.rules import (
     MAX_JSONLD_CHARS, MAX_JSONLD_NODES, ORGANIZATION_TYPES, PAGE_TYPES, PERIODICAL_TYPES,
     SCHOLARLY_TYPES,
 )

@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tracker.errors import ParseError
-from tracker.extract.page_rules import MAX_ATTRIBUTE_CHARS, MAX_HTML_BYTES, MAX_RAW_BYTES, NOT_HTML_MAGIC
+from tracker.extract.page.rules import MAX_ATTRIBUTE_CHARS, MAX_HTML_BYTES, MAX_RAW_BYTES, NOT_HTML_MAGIC
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -52,7 +52,7 @@ def sniff_not_html(data: bytes) -> str | None:
 
 
 def _codec(label: str | None) -> str | None:
-    from tracker.charset import normalize_charset
+    from tracker.fetch.charset import normalize_charset
 
     name = normalize_charset(label)
     # a page cannot really be UTF-16 without a BOM; a declaration saying so lies

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import TrackerError
+from tracker.errors import TrackerError
 
 # --by value -> record field; list fields count each member once per record.
 BY_FIELDS = {"year": "year", "journal": "journal", "drug": "drugs",

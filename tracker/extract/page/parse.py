@@ -1,7 +1,7 @@
 """Article pages -> Article: scholarly metadata and the main text.
 
 `extract_page` is a pure function over the page bytes (or text). Metadata
-comes from an explicit cascade whose meta names live in page_rules.py; for
+comes from an explicit cascade whose meta names live in rules.py; for
 each field the first layer with a value wins:
 
     1. Highwire citation_* tags      4. JSON-LD (scholarly node or page node)
@@ -19,13 +19,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
-from tracker.extract.page_html import parse_html
-from tracker.extract.page_jsonld import read_jsonld
-from tracker.extract.page_rules import (
+from tracker.extract.page.html import parse_html
+from tracker.extract.page.jsonld import read_jsonld
+from tracker.extract.page.rules import (
     DUBLIN_CORE, HIGHWIRE, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL, TITLE_SEPARATORS,
 )
-from tracker.extract.page_text import abstract_section, main_text
-from tracker.extract.page_values import (
+from tracker.extract.page.text import abstract_section, main_text
+from tracker.extract.page.values import (
     author_name, iso_date, language_code, plain, split_list, year_of,
 )
 from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid

@@ -17,8 +17,8 @@ biosimilar or code matches the generic as text and as the drugs keyword
 (tysabri -> natalizumab); a class matches every member (anti-tnf, jak, s1p);
 a condition synonym matches the condition (crohns, "regional enteritis").
 Every problem raises QueryError with one sentence naming the position
-(1-based character column). Tokens come from tracker.querylex; the
-`field:value` leaves and ranges are in tracker.queryfields.
+(1-based character column). Tokens come from tracker.query.lex; the
+`field:value` leaves and ranges are in tracker.query.fields.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker import expand
+from tracker.query import expand
 from tracker.errors import QueryError
-from tracker.queryfields import FieldLeaves, Node, quote, range_node, show
-from tracker.querylex import Tok, lex
+from tracker.query.fields import FieldLeaves, Node, quote, range_node, show
+from tracker.query.lex import Tok, lex
 
 NUMERIC = {"year", "case_count"}
 DEFAULT_FIELDS = ("title", "abstract", "body", "journal", "authors")
