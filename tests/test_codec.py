@@ -63,7 +63,7 @@ def test_segments_of_both_codecs_search_alike(tmp_path, monkeypatch):
             ix.upsert(articles(400))
         ix.upsert(articles(400, start=400))
         with ix.searcher() as s:
-            codecs = {type(sub.reader()._segment.codec()).__name__ for sub, _ in s.subsearchers}
+            codecs = {type(sub.reader().segment().codec()).__name__ for sub, _ in s.subsearchers}
             assert codecs == {"W3Codec", "Codec"}
             for text in ["crohn", '"loss of response"', '"mucosal healing" OR fistula', "heal*",
                          "infliximab NOT healing", 'journal:"Crohns Colit" loss']:
@@ -79,4 +79,4 @@ def test_codec_is_recorded_in_new_segments(tmp_path):
     with Index.open(tmp_path, create=True) as ix:
         ix.upsert(articles(10))
         with ix.searcher() as s:
-            assert all(type(sub.reader()._segment.codec()) is Codec for sub, _ in s.subsearchers or [(s, 0)])
+            assert all(type(sub.reader().segment().codec()) is Codec for sub, _ in s.subsearchers or [(s, 0)])

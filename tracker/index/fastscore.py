@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.index import whoosh_adapter
 from tracker.index.postings import Values, chain, positions, raw_blocks, raw_column
 from tracker.index.schema import _MISSING_NUMBER
 
@@ -105,22 +106,21 @@ class _Eval:
         return reader.deleted_docs_set if reader.has_deletions() else None
 
     def _seg_key(self, reader):
-        seg = getattr(reader, "_segment", None)
+        seg = reader.segment()
         if seg is None:
             raise _Unsupported
         return seg.segment_id()
 
     def _lengths(self, reader, fieldname):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
         from whoosh.util.numeric import byte_to_length
 
         key = (self._seg_key(reader), fieldname, "len")
         arr = _SEGMENT_CACHE.get(key)
         if arr is None:
             np = self.np
-            col = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            col = whoosh_adapter.length_column(reader, fieldname)
             n = reader.doc_count_all()
-            raw = raw_column(np, col, n) if col is not None else np.zeros(n, dtype=np.int64)
+            raw = raw_column(col, n) if col is not None else np.zeros(n, dtype=np.int64)
             table = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
             arr = _SEGMENT_CACHE[key] = table[raw]
         return arr
@@ -136,8 +136,8 @@ class _Eval:
     def _read_postings(self, reader, fieldname, btext, values: bool):
         np = self.np
         field = self.schema[fieldname]
-        m = reader._terms.matcher(fieldname, btext, field.format, scorer=None)
-        raw = raw_blocks(np, m, values)
+        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format)
+        raw = raw_blocks(m, values)
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API
@@ -149,7 +149,7 @@ class _Eval:
                     raw_values.append(m.value())
                 m.next()
             ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-            vals = Values(np, np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
+            vals = Values(np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
                            b"".join(raw_values)) if values else None
         deleted = self._deleted(reader)
         if deleted:
@@ -222,7 +222,7 @@ class _Eval:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            words = [w for w in q._btexts(reader) if w]
+            words = [w for w in reader.expand_prefix(q.fieldname, q.text) if w]
             parts = [self._scored(sub, reader, q.fieldname, w) for w in words]
             if not parts:
                 continue
@@ -270,7 +270,7 @@ class _Eval:
             if not len(ids):
                 continue
             rows = [np.searchsorted(p[0], ids) for p in parts]
-            found = chain(np, [positions(np, p[2], r) for p, r in zip(parts, rows)], q.slop)
+            found = chain([positions(p[2], r) for p, r in zip(parts, rows)], q.slop)
             if not len(found):
                 continue
             scores = sum(p[1][r[found]] for p, r in zip(parts, rows))
@@ -293,7 +293,7 @@ class _Eval:
         if arr is None:
             np = self.np
             # the sortable column holds value - min_value, unsigned; "missing" is all ones
-            raw = raw_column(np, reader.column_reader(fieldname, translate=False), reader.doc_count_all())
+            raw = raw_column(reader.column_reader(fieldname, translate=False), reader.doc_count_all())
             arr = _SEGMENT_CACHE[key] = raw + self.schema[fieldname].min_value
         return arr
 
