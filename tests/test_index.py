@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tracker import search
 from tracker.errors import IndexFailure
 from tracker.index import Index
 from tracker.models import Article
@@ -68,7 +69,7 @@ def test_iterate_and_search(index):
     index.upsert([art(doi=f"10.5555/{i}", title=f"Vedolizumab study {i}", year=2010 + i, feeds=["f"])
                   for i in range(5)])
     assert len(list(index.iter_records())) == 5
-    res = index.search(parse("vedolizumab year:>=2013", index.schema), limit=10)
+    res = index.search(parse("vedolizumab year:>=2013", index.analyser), limit=10)
     assert sorted(h.record["year"] for h in res.hits) == [2013, 2014]
 
 
@@ -83,11 +84,10 @@ def test_schema_version_mismatch_is_detected(tmp_path):
 def test_numbers_beyond_the_index_columns_stay_in_the_record(tmp_path):
     """The year and case-count columns are 32-bit; a larger number is kept in
     the stored record and simply not indexed."""
-    from tracker import search
-
     with Index.open(tmp_path, create=True) as ix:
         ix.upsert([Article(pmid="1", title="Huge registry", case_count=2 ** 31),
                    Article(pmid="2", title="Small registry", case_count=12)])
         hits = search.run(ix, "registry", sort="cases").result.hits
         assert [h.record["case_count"] for h in hits] == [12, 2 ** 31]
         assert search.run(ix, "cases:>=1000").result.total == 0
+

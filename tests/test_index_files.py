@@ -16,7 +16,7 @@ from whoosh.index import TOC
 
 from tracker import search
 from tracker.index import INDEX_NAME, WHOOSH_DIR, Index
-from tracker.index import _schema as build_schema
+from tracker.index.schema import build_schema
 from tracker.models import Article
 
 FIXTURE = Path(__file__).parent / "fixtures" / "index-v3"
