@@ -5,6 +5,7 @@ import pytest
 from tracker import search
 from tracker.errors import IndexFailure
 from tracker.index import Index
+from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.models import Article
 from tracker.query.parser import parse
 
@@ -91,3 +92,22 @@ def test_numbers_beyond_the_index_columns_stay_in_the_record(tmp_path):
         assert [h.record["case_count"] for h in hits] == [12, 2 ** 31]
         assert search.run(ix, "cases:>=1000").result.total == 0
 
+
+def test_segment_arrays_hold_only_live_segments_and_go_with_their_index(tmp_path):
+    """Field lengths and numeric columns are kept per segment between searches:
+    only for the segments a search sees (an index merged by another writer
+    drops the rest), and never beyond the Index (a server reopens after each crawl)."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(pmid="1", title="Crohn disease", year=2001)])
+        ix.upsert([art(pmid="2", title="Crohn colitis", year=2002)])
+        arrays = SegmentArrays()
+        with ix.searcher() as s:
+            Evaluator(s, arrays).column("year")
+            assert len(s.subsearchers) == 2 and len(arrays) == 2
+        ix.writer().commit(optimize=True)       # one segment replaces both
+        with ix.searcher() as s:
+            Evaluator(s, arrays).column("year")
+            assert len(arrays) == 1
+        search.run(ix, "crohn", sort="year")
+        assert len(ix._arrays)                  # kept for the next search
+    assert not len(ix._arrays)

@@ -14,7 +14,7 @@ from whoosh import index as wix
 from whoosh import scoring
 
 from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
-from tracker.index.fastscore import Evaluator
+from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
 from tracker.index.results import Hit, SearchResult, UpsertResult
 from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, FieldAnalyser,
@@ -72,6 +72,7 @@ class Index:
     def __init__(self, directory: Path, ix):
         self.directory = Path(directory)
         self._ix = ix
+        self._arrays = SegmentArrays()      # per-segment numpy arrays between searches
 
     # opening -----------------------------------------------------------
     @classmethod
@@ -112,6 +113,7 @@ class Index:
         return cls(directory, ix)
 
     def close(self) -> None:
+        self._arrays.clear()
         self._ix.close()
 
     def __enter__(self) -> Index:
@@ -269,7 +271,7 @@ class Index:
         sortedby = sort_spec(sort)
         wq = to_whoosh(query)
         with self.searcher() as s:
-            fast = evaluate(s, query, flt)
+            fast = evaluate(s, query, flt, self._arrays)
             if fast is not None:
                 ev, ids, scores = fast
                 results, counted = top(s, wq, ev, ids, scores, limit, highlight, sort), len(ids)
@@ -284,7 +286,7 @@ class Index:
             facets = list(facets)
             total = counted
             if facets:
-                ev = fast[0] if fast is not None else Evaluator(s)
+                ev = fast[0] if fast is not None else Evaluator(s, self._arrays)
                 matched = fast[1] if fast is not None else \
                     np.array(sorted(matched_docs(s, wq, flt)), dtype=np.int64)
                 total = len(matched)
@@ -302,7 +304,7 @@ class Index:
         wq = to_whoosh(query)
         with self.searcher() as s:
             reader = s.reader()
-            fast = evaluate(s, query, flt)
+            fast = evaluate(s, query, flt, self._arrays)
             if sort == "relevance":
                 docnums: Iterable[int] = fast[1].tolist() if fast is not None else \
                     sorted(matched_docs(s, wq, flt))

@@ -3,6 +3,7 @@ prefixes, And/Or/Not and numeric ranges."""
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import numpy as np
@@ -35,25 +36,50 @@ Matches = tuple[np.ndarray, np.ndarray]     # (global doc ids, sorted and unique
 _LENGTHS = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
 # what an And may hold and still be summed here; whoosh scores the rest
 _SUMMED = (Term, Or, And, Range, Prefix, Phrase)
-# (segment id, field, kind) -> numpy array; segments never change
-_SEGMENT_CACHE: dict[tuple[str, str, str], np.ndarray] = {}
 
 
 class Unsupported(Exception):
     """A query or index this evaluator cannot score exactly as whoosh would."""
 
 
-def _cached(key: tuple[str, str, str], make: Callable[[], np.ndarray]) -> np.ndarray:
-    arr = _SEGMENT_CACHE.get(key)
-    if arr is None:
-        arr = _SEGMENT_CACHE[key] = make()
-    return arr
+class SegmentArrays:
+    """Per-segment arrays (field lengths, numeric columns) kept between the
+    searches of one Index: a segment's files never change once written.
+
+    Only the segments of the latest searcher are kept, so an index that
+    others commit to while it stays open (a server) drops merged-away
+    segments; Index.close() empties it. Thread-safe for a shared Index.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[str, str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], make: Callable[[], np.ndarray]) -> np.ndarray:
+        arr = self._arrays.get(key)
+        if arr is None:
+            arr = make()
+            with self._lock:
+                self._arrays[key] = arr
+        return arr
+
+    def keep_only(self, segment_ids: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._arrays if k[0] not in segment_ids]:
+                del self._arrays[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._arrays.clear()
+
+    def __len__(self) -> int:
+        return len(self._arrays)
 
 
 class Evaluator:
     """Evaluates query nodes over the segments of one whoosh searcher."""
 
-    def __init__(self, s):
+    def __init__(self, s, arrays: SegmentArrays | None = None):
         self.s = s
         self.weighting = s.weighting
         self.segs = s.subsearchers or [(s, 0)]
@@ -61,6 +87,9 @@ class Evaluator:
         self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
+        self._arrays = arrays if arrays is not None else SegmentArrays()
+        self._arrays.keep_only({seg.segment_id() for sub, _ in self.segs
+                               if (seg := sub.reader().segment()) is not None})
 
     def run(self, q: Query) -> Matches:
         """(ids, scores) of every match over the whole index."""
@@ -137,7 +166,7 @@ class Evaluator:
             n = reader.doc_count_all()
             return _LENGTHS[raw_column(col, n) if col is not None else np.zeros(n, dtype=np.int64)]
 
-        return _cached((self._seg_key(reader), fieldname, "len"), make)
+        return self._arrays.get((self._seg_key(reader), fieldname, "len"), make)
 
     def _read(self, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, weights, values or None) of one term in one segment, deletions
@@ -306,7 +335,7 @@ class Evaluator:
             raw = raw_column(reader.column_reader(fieldname, translate=False), reader.doc_count_all())
             return raw + self.schema[fieldname].min_value
 
-        return _cached((self._seg_key(reader), fieldname, "col"), make)
+        return self._arrays.get((self._seg_key(reader), fieldname, "col"), make)
 
     def _check_numeric(self, fieldname: str) -> None:
         field = self.schema[fieldname]

@@ -16,7 +16,7 @@ from whoosh.highlight import ContextFragmenter
 from whoosh.searching import Results
 
 from tracker.errors import IndexFailure
-from tracker.index.fastscore import Evaluator, Unsupported
+from tracker.index.fastscore import Evaluator, SegmentArrays, Unsupported
 from tracker.index.schema import MISSING_NUMBER
 from tracker.query.nodes import Query
 
@@ -32,11 +32,11 @@ def edits(a: str, b: str) -> int:
     return prev[-1]
 
 
-def evaluate(s, query: Query, flt: wq.Query | None):
+def evaluate(s, query: Query, flt: wq.Query | None, arrays: SegmentArrays | None = None):
     """(evaluator, doc ids, scores) of every match through the numpy
     Evaluator, or None where whoosh's collector must run the query."""
     try:
-        ev = Evaluator(s)
+        ev = Evaluator(s, arrays)
         ids, scores = ev.run(query)
     except Unsupported:
         return None
