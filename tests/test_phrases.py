@@ -7,8 +7,6 @@ import dataclasses
 
 import pytest
 
-from whoosh import sorting
-
 from tracker import search
 from tracker.index import Index
 from tracker.index.fastscore import Evaluator

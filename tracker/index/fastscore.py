@@ -186,14 +186,14 @@ class Evaluator:
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API
-            ids, weights, raw_values = [], [], []
+            id_list, weight_list, raw_values = [], [], []
             while m.is_active():
-                ids.append(m.id())
-                weights.append(m.weight())
+                id_list.append(m.id())
+                weight_list.append(m.weight())
                 if values:
                     raw_values.append(m.value())
                 m.next()
-            ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+            ids, weights = np.asarray(id_list, dtype=np.int64), np.asarray(weight_list, dtype=np.float64)
             vals = Values(np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
                           b"".join(raw_values)) if values else None
         deleted = self._deleted(reader)
@@ -377,15 +377,15 @@ class Evaluator:
         """Whoosh's own matcher for this subtree, segment by segment."""
         wq = to_whoosh(q)
         context = self.s.context(needs_current=True, weighting=self.weighting)
-        ids, scores = [], []
+        id_list, score_list = [], []
         for sub, offset in self.segs:
             m = wq.matcher(sub, context)
             while m.is_active():
-                ids.append(m.id() + offset)
-                scores.append(m.score())
+                id_list.append(m.id() + offset)
+                score_list.append(m.score())
                 m.next()
-        ids = np.asarray(ids, dtype=np.int64)
-        scores = np.asarray(scores, dtype=np.float64)
+        ids = np.asarray(id_list, dtype=np.int64)
+        scores = np.asarray(score_list, dtype=np.float64)
         if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):
             uniq, inv = np.unique(ids, return_inverse=True)
             return uniq, np.bincount(inv, weights=scores, minlength=len(uniq))

@@ -209,7 +209,7 @@ class _Parser(FieldLeaves):
                    *, words: bool = False) -> Query | None:
         """One word or phrase over `fields` (each analysed its own way); None if all
         stop words. words=True asks for all the words rather than the phrase."""
-        subs = []
+        subs: list[Query] = []
         for fld in fields:
             boost = (boosts or {}).get(fld, 1.0)
             toks = self.analyse(fld, text)
