@@ -3,10 +3,12 @@ indexes holding segments of both read the same."""
 
 from __future__ import annotations
 
-from tracker.query import parser as q
-from tracker.index import Index, _Eval
+from tracker.index import Index
+from tracker.index.fastscore import Evaluator
 from tracker.index.formats import Codec
+from tracker.index.whoosh_query import to_whoosh
 from tracker.models import Article
+from tracker.query import parser as q
 
 WORDS = ["crohn", "infliximab", "healing", "fistula", "mucosal", "response", "loss"]
 
@@ -63,13 +65,13 @@ def test_segments_of_both_codecs_search_alike(tmp_path, monkeypatch):
             ix.upsert(articles(400))
         ix.upsert(articles(400, start=400))
         with ix.searcher() as s:
-            codecs = {type(sub.reader()._segment.codec()).__name__ for sub, _ in s.subsearchers}
+            codecs = {type(sub.reader().segment().codec()).__name__ for sub, _ in s.subsearchers}
             assert codecs == {"W3Codec", "Codec"}
             for text in ["crohn", '"loss of response"', '"mucosal healing" OR fistula', "heal*",
                          "infliximab NOT healing", 'journal:"Crohns Colit" loss']:
-                wq = q.compile_query(text, ix.schema).query
-                ids, scores = _Eval(s).run(wq)
-                expected = {d: sc for sc, d in s.search(wq, limit=None).top_n}
+                node = q.compile_query(text, ix.analyser).query
+                ids, scores = Evaluator(s).run(node)
+                expected = {d: sc for sc, d in s.search(to_whoosh(node), limit=None).top_n}
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected) and len(got) > 20, text
                 assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text
@@ -79,4 +81,4 @@ def test_codec_is_recorded_in_new_segments(tmp_path):
     with Index.open(tmp_path, create=True) as ix:
         ix.upsert(articles(10))
         with ix.searcher() as s:
-            assert all(type(sub.reader()._segment.codec()) is Codec for sub, _ in s.subsearchers or [(s, 0)])
+            assert all(type(sub.reader().segment().codec()) is Codec for sub, _ in s.subsearchers or [(s, 0)])

@@ -146,7 +146,7 @@ def test_searches_keep_working_while_a_crawl_writes(tmp_path, server):
     try:
         while proc.poll() is None and searches < 500:
             with Index.open(tmp_path / "idx") as ix:
-                res = ix.search(parse("crohn", ix.schema), limit=5)
+                res = ix.search(parse("crohn", ix.analyser), limit=5)
                 counts.append(res.total)
             searches += 1
     finally:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from tracker import search
 from tracker.errors import IndexFailure
 from tracker.index import Index
+from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.models import Article
 from tracker.query.parser import parse
 
@@ -68,7 +70,7 @@ def test_iterate_and_search(index):
     index.upsert([art(doi=f"10.5555/{i}", title=f"Vedolizumab study {i}", year=2010 + i, feeds=["f"])
                   for i in range(5)])
     assert len(list(index.iter_records())) == 5
-    res = index.search(parse("vedolizumab year:>=2013", index.schema), limit=10)
+    res = index.search(parse("vedolizumab year:>=2013", index.analyser), limit=10)
     assert sorted(h.record["year"] for h in res.hits) == [2013, 2014]
 
 
@@ -83,11 +85,29 @@ def test_schema_version_mismatch_is_detected(tmp_path):
 def test_numbers_beyond_the_index_columns_stay_in_the_record(tmp_path):
     """The year and case-count columns are 32-bit; a larger number is kept in
     the stored record and simply not indexed."""
-    from tracker import search
-
     with Index.open(tmp_path, create=True) as ix:
         ix.upsert([Article(pmid="1", title="Huge registry", case_count=2 ** 31),
                    Article(pmid="2", title="Small registry", case_count=12)])
         hits = search.run(ix, "registry", sort="cases").result.hits
         assert [h.record["case_count"] for h in hits] == [12, 2 ** 31]
         assert search.run(ix, "cases:>=1000").result.total == 0
+
+
+def test_segment_arrays_hold_only_live_segments_and_go_with_their_index(tmp_path):
+    """Field lengths and numeric columns are kept per segment between searches:
+    only for the segments a search sees (an index merged by another writer
+    drops the rest), and never beyond the Index (a server reopens after each crawl)."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(pmid="1", title="Crohn disease", year=2001)])
+        ix.upsert([art(pmid="2", title="Crohn colitis", year=2002)])
+        arrays = SegmentArrays()
+        with ix.searcher() as s:
+            Evaluator(s, arrays).column("year")
+            assert len(s.subsearchers) == 2 and len(arrays) == 2
+        ix.writer().commit(optimize=True)       # one segment replaces both
+        with ix.searcher() as s:
+            Evaluator(s, arrays).column("year")
+            assert len(arrays) == 1
+        search.run(ix, "crohn", sort="year")
+        assert len(ix._arrays)                  # kept for the next search
+    assert not len(ix._arrays)

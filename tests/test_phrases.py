@@ -7,10 +7,13 @@ import dataclasses
 
 import pytest
 
-from tracker.query import parser as q
 from tracker import search
-from tracker.index import Index, _Eval
+from tracker.index import Index
+from tracker.index.fastscore import Evaluator
+from tracker.index.searching import sort_spec
+from tracker.index.whoosh_query import to_whoosh
 from tracker.models import Article
+from tracker.query import parser as q
 
 RECORDS = [
     Article(title="Loss of response to infliximab in Crohn's disease", pmid="1",
@@ -97,9 +100,9 @@ def test_whole_posting_lists_read_like_whoosh(tmp_path):
                          "inf* OR fist*", "st* crohn", 'journal:"Inflam Bowel" healing', 'journal:"Crohns Colit"',
                          '"crohn and infliximab"', '"crohn infliximab"', '"crohn crohn"', '"healing cohort"',
                          '"healing cohort" OR "crohn crohn crohn"', 'title:"study 17" NOT fistula']:
-                wq = q.compile_query(text, ix.schema).query
-                ids, scores = _Eval(s).run(wq)
-                expected = {d: sc for sc, d in s.search(wq, limit=None).top_n}
+                node = q.compile_query(text, ix.analyser).query
+                ids, scores = Evaluator(s).run(node)
+                expected = {d: sc for sc, d in s.search(to_whoosh(node), limit=None).top_n}
                 assert len(ids) == len(expected), text
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected), text
@@ -108,18 +111,14 @@ def test_whole_posting_lists_read_like_whoosh(tmp_path):
 
 @pytest.mark.parametrize("sort", ["year", "-year", "cases"])
 def test_sorted_results_in_whoosh_order(tmp_path, sort):
-    from whoosh import sorting
-
-    from tracker.index.searching import _sort_spec
-
     with _many_segments(tmp_path) as ix:
         for text in ["crohn", "healing OR fistula", '"crohn and infliximab"', "cohort NOT healing"]:
-            wq = q.compile_query(text, ix.schema).query
+            node = q.compile_query(text, ix.analyser).query
             with ix.searcher() as s:
                 expected = [s.stored_fields(d)["id"]
-                            for _, d in s.search(wq, limit=None, sortedby=_sort_spec(sort, sorting)).top_n]
-            shown = [h.record["id"] for h in ix.search(wq, limit=25, sort=sort, highlight=False).hits]
-            exported = [r["id"] for r in ix.iter_matches(wq, sort=sort)]
+                            for _, d in s.search(to_whoosh(node), limit=None, sortedby=sort_spec(sort)).top_n]
+            shown = [h.record["id"] for h in ix.search(node, limit=25, sort=sort, highlight=False).hits]
+            exported = [r["id"] for r in ix.iter_matches(node, sort=sort)]
             assert len(expected) > 50
             assert shown == expected[:25], (text, sort)
             assert exported == expected, (text, sort)
@@ -145,13 +144,13 @@ def test_facets_count_what_the_matching_records_hold(tmp_path, facet, field):
         ix.upsert([Article(pmid=str(1000 + i), title=f"Crohn study {i}", study_type=["rct", "review", None][i % 3],
                            drugs=[["infliximab"], ["infliximab", "vedolizumab"], []][i % 3]) for i in range(60)])
         for text in ["crohn", "healing OR fistula", '"crohn and infliximab"']:
-            wq = q.compile_query(text, ix.schema).query
+            node = q.compile_query(text, ix.analyser).query
             expected: Counter = Counter()
-            for rec in ix.iter_matches(wq):
+            for rec in ix.iter_matches(node):
                 value = rec.get(field)
                 values = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
                 expected.update(values or ["(none)"])
-            got = ix.search(wq, limit=1, facets=[facet]).facets[facet]
+            got = ix.search(node, limit=1, facets=[facet]).facets[facet]
             assert dict(got) == dict(expected), (text, facet)
 
 

@@ -3,17 +3,22 @@
 The corpus mimics what the crawler stores: titles and abstracts on Crohn's
 biologics, PML, biosimilars, JAK inhibitors, paediatrics and pregnancy, with
 drugs/conditions/study_type/case_count set as extraction would. Boosts in
-tracker.index.BOOSTS were tuned against JUDGED; change them only with this
+tracker.query.weights.BOOSTS were tuned against JUDGED; change them only with this
 test passing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tracker import search
 from tracker.index import Index
+from tracker.index.fastscore import Evaluator, Unsupported
+from tracker.index.whoosh_query import to_whoosh
 from tracker.models import Article
+from tracker.query.parser import compile_query
 
 CD = ["crohns_disease"]
 
@@ -263,13 +268,8 @@ def test_sort_by_year_and_cases(index):
 
 
 def test_vectorised_evaluation_matches_whoosh_scores(tmp_path):
-    """tracker.index._Eval must give exactly whoosh's matches and BM25F scores,
-    also with deleted documents (an updated record) in the index."""
-    import dataclasses
-
-    from tracker.query import parser as q
-    from tracker.index import _Eval, _Unsupported
-
+    """tracker.index.fastscore.Evaluator must give exactly whoosh's matches and
+    BM25F scores, also with deleted documents (an updated record) in the index."""
     with Index.open(tmp_path, create=True) as ix:
         ix.upsert(CORPUS)
         ix.upsert([dataclasses.replace(CORPUS[0], title=CORPUS[0].title + " revisited")])
@@ -278,12 +278,12 @@ def test_vectorised_evaluation_matches_whoosh_scores(tmp_path):
         with ix.searcher() as s:
             assert s.reader().has_deletions()
             for text in queries:
-                wq = q.compile_query(text, ix.schema).query
+                node = compile_query(text, ix.analyser).query
                 try:
-                    ids, scores = _Eval(s).run(wq)
-                except _Unsupported:     # search() then runs whoosh's own collector
+                    ids, scores = Evaluator(s).run(node)
+                except Unsupported:     # search() then runs whoosh's own collector
                     continue
-                expected = {d: sc for sc, d in s.search(wq, limit=None).top_n}
+                expected = {d: sc for sc, d in s.search(to_whoosh(node), limit=None).top_n}
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected), text
                 assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text

@@ -6,9 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from tracker.errors import QueryError
+from tracker.errors import QueryError, TrackerError
 from tracker.index import Index, SearchResult
-from tracker.models import normalize_doi, normalize_pmid
+from tracker.models import canonical_url, normalize_doi, normalize_pmid
+from tracker.query import expand
+from tracker.query import parser as q
+from tracker.query.parser import DEFAULT_FIELDS, Parsed
+from tracker.query.weights import BOOSTS
 
 
 @dataclass
@@ -20,20 +24,15 @@ class Outcome:
 
 def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevance",
         facets: Iterable[str] = (), highlight: bool = True, since: str | None = None) -> Outcome:
-    from tracker.query import parser as q
-
-    parsed = q.compile_query(text, index.schema)
+    parsed = q.compile_query(text, index.analyser)
     result = index.search(parsed.query, limit=limit, sort=sort, facets=facets, highlight=highlight,
                           since=since)
     suggestion = _suggest(index, text) if not result.hits else None
     return Outcome(result, explain(parsed, sort), suggestion)
 
 
-def explain(parsed, sort: str = "relevance") -> str:
+def explain(parsed: Parsed, sort: str = "relevance") -> str:
     """The --explain text: the query as understood, each expansion, the ranking."""
-    from tracker.index import BOOSTS
-    from tracker.query.parser import DEFAULT_FIELDS
-
     lines = [f"query:    {parsed.shown}"]
     lines += [f"expanded: {note}" for note in parsed.notes]
     weights = ", ".join(f"{f} x{BOOSTS.get(f, 1.0):g}" for f in DEFAULT_FIELDS)
@@ -48,8 +47,6 @@ _WORD = re.compile(r"(?<![\w*-])([A-Za-z][A-Za-z'-]{3,})(?![:\w*])")
 
 def _suggest(index: Index, text: str) -> str | None:
     """The query with each misspelt word replaced by the closest known word."""
-    from tracker.query import expand
-
     names = expand.drug_names()
     out, changed = text, False
     for m in reversed(list(_WORD.finditer(text))):
@@ -65,9 +62,7 @@ def _suggest(index: Index, text: str) -> str | None:
 
 def iter_matches(index: Index, text: str, *, since: str | None = None,
                  sort: str = "relevance") -> Iterator[dict[str, Any]]:
-    from tracker.query import parser as q
-
-    return index.iter_matches(q.parse(text, index.schema), since=since, sort=sort)
+    return index.iter_matches(q.parse(text, index.analyser), since=since, sort=sort)
 
 
 def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
@@ -81,8 +76,6 @@ def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
     if pmid:
         candidates.append(f"pmid:{pmid}")
     if rid.startswith(("http://", "https://")):
-        from tracker.models import canonical_url
-
         candidates.append(f"url:{canonical_url(rid)}")
     for cand in candidates:
         rec = index.get(cand)
@@ -93,8 +86,7 @@ def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
 
 def parse_since(text: str) -> str:
     """'7d', '2w', '3m', '12h' or an ISO date -> ISO 8601 UTC; a bad value is a usage error."""
-    from tracker.output.digest import resolve_since
-    from tracker.errors import TrackerError
+    from tracker.output.digest import resolve_since     # 4 ms of every search's start otherwise
 
     try:
         return resolve_since(text)

@@ -52,14 +52,15 @@ def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict]:
 
 def bare_writer(index_dir: Path, target: Path) -> tuple[float, int]:
     """Every stored record of `index_dir` written by a plain Whoosh writer loop."""
-    from tracker.index import Index, _doc, _schema
+    from tracker.index import Index
+    from tracker.index.schema import build_schema, document
     from tracker.models import Article
     from whoosh import index as wix
 
     with Index.open(index_dir) as ix:
-        docs = [_doc(Article.from_dict(r)) for r in ix.iter_records()]
+        docs = [document(Article.from_dict(r)) for r in ix.iter_records()]
     target.mkdir(parents=True)
-    fresh = wix.create_in(str(target), _schema(), indexname="bare")
+    fresh = wix.create_in(str(target), build_schema(), indexname="bare")
     t0 = time.perf_counter()
     writer = fresh.writer()
     for doc in docs:

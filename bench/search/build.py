@@ -5,7 +5,7 @@
 Both are cached under bench/out/ (git-ignored); delete the directory to
 rebuild. The Whoosh index is written with procs/multisegment writer options
 (bench only: the crawler upserts in batches) and the same document mapping
-tracker uses (tracker.index._doc).
+tracker uses (tracker.index.schema.document).
 """
 
 from __future__ import annotations
@@ -21,17 +21,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import records  # noqa: E402
 
-from tracker.index import Index, _doc, _journal_variants  # noqa: E402
+from tracker.index import Index  # noqa: E402
+from tracker.index.schema import document, journal_variants  # noqa: E402
 
 
 def build_whoosh(out: Path, n: int, procs: int) -> float:
     start = time.perf_counter()
     ix = Index.open(out / "whoosh", create=True)
-    variants = _journal_variants()
+    variants = journal_variants()
     writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
     for i, art in enumerate(records(n)):
         art.fetched_at = art.first_seen
-        writer.add_document(**_doc(art, variants))
+        writer.add_document(**document(art, variants))
         if i and i % 10000 == 0:
             print(f"  whoosh {i} docs, {time.perf_counter() - start:.0f} s", flush=True)
     writer.commit()

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
+from whoosh import index as wix
+from whoosh import scoring
+
 from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
-from tracker.models import Article, merge, utcnow
+from tracker.index.fastscore import Evaluator, SegmentArrays
+from tracker.index.formats import Codec
 from tracker.index.results import Hit, SearchResult, UpsertResult
-from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _comparable,
-                                  _doc, _journal_variants, _read_meta, _schema, _write_meta)
-from tracker.index.fastscore import _Eval
-from tracker.index.storage import _recover_swap, _storage
-from tracker.index.searching import (_collect, _edits, _evaluate, _facet, _highlights, _matched_docs,
-                                     _since_filter, _sort_spec, _sorted, _top)
+from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, FieldAnalyser,
+                                  build_schema, comparable, document, journal_variants, read_meta, write_meta)
+from tracker.index.searching import (collect, edits, evaluate, facet, highlights, matched_docs, sort_order,
+                                     sort_spec, top)
+from tracker.index.storage import open_storage, recover_swap
+from tracker.index.whoosh_query import since_filter, to_whoosh
+from tracker.models import Article, merge, utcnow
+from tracker.query.nodes import Query
 
 
 def _damaged(directory: Path, exc: Exception, writing: bool) -> IndexFailure:
@@ -34,9 +43,6 @@ def _guarded(method):
     """Whatever Whoosh raises reading (damaged files) or writing ends as one
     IndexFailure line, not a traceback (disk errors stay OSErrors for the
     caller; -v still shows the traceback)."""
-    import functools
-    import inspect
-
     writing = method.__name__ in ("upsert", "replace_all")
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
@@ -66,28 +72,27 @@ class Index:
     def __init__(self, directory: Path, ix):
         self.directory = Path(directory)
         self._ix = ix
+        self._arrays = SegmentArrays()      # per-segment numpy arrays between searches
 
     # opening -----------------------------------------------------------
     @classmethod
-    def open(cls, directory: str | os.PathLike, *, create: bool = False) -> "Index":
-        from whoosh import index as wix
-
+    def open(cls, directory: str | os.PathLike, *, create: bool = False) -> Index:
         directory = Path(directory)
         wdir = directory / WHOOSH_DIR
         meta = directory / META_FILE
         if create:      # the writer's path (a crawl, under its lock)
-            _recover_swap(directory)
+            recover_swap(directory)
         if not wdir.exists() or not wix.exists_in(str(wdir), indexname=INDEX_NAME):
             if not create:
                 raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
             try:
                 wdir.mkdir(parents=True, exist_ok=True)
-                ix = _storage(wdir).create_index(_schema(), indexname=INDEX_NAME)
-                _write_meta(meta)
+                ix = open_storage(wdir).create_index(build_schema(), indexname=INDEX_NAME)
+                write_meta(meta)
             except OSError as exc:
                 raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
             return cls(directory, ix)
-        version = _read_meta(meta)
+        version = read_meta(meta)
         if version is None:
             raise IndexFailure(f"{directory}: {META_FILE} is missing or unreadable; run 'tracker reindex' "
                                f"to rebuild the index from its stored records.")
@@ -101,16 +106,17 @@ class Index:
                 f"uses {SCHEMA_VERSION}; the next 'tracker crawl' rebuilds it from the stored records, "
                 f"or run 'tracker reindex' now.")
         try:
-            ix = _storage(wdir).open_index(INDEX_NAME)
+            ix = open_storage(wdir).open_index(INDEX_NAME)
         except Exception as exc:  # missing or damaged files: whatever whoosh raised, one line
             raise IndexFailure(f"{directory}: the index cannot be opened ({type(exc).__name__}: {exc}).") \
                 from None
         return cls(directory, ix)
 
     def close(self) -> None:
+        self._arrays.clear()
         self._ix.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -118,15 +124,19 @@ class Index:
 
     @property
     def schema(self):
+        """The Whoosh schema (read from the index's table of contents)."""
         return self._ix.schema
+
+    @functools.cached_property
+    def analyser(self) -> FieldAnalyser:
+        """Query text analysed as this index's fields are (tracker.query.parser.Analyser)."""
+        return FieldAnalyser(self._ix.schema)
 
     def doc_count(self) -> int:
         return self._ix.doc_count()
 
     def writer(self, **options):
         """A Whoosh writer that writes tracker's postings codec (segments record it)."""
-        from tracker.index.formats import Codec
-
         return self._ix.writer(codec=Codec(), **options)
 
     # writing -----------------------------------------------------------
@@ -141,7 +151,7 @@ class Index:
         result = UpsertResult()
         if not articles:
             return result
-        variants = _journal_variants()
+        variants = journal_variants()
         now = utcnow()
         writer = self.writer(timeout=60.0)
         try:
@@ -182,7 +192,7 @@ class Index:
                             alias[key] = merged.id
                     if origin is None:
                         result.outcome[pos] = "updated" if parts else "new"
-                    elif _comparable(origin) == _comparable(merged.to_dict()):
+                    elif comparable(origin) == comparable(merged.to_dict()):
                         result.outcome[pos] = "unchanged"
                     else:
                         result.outcome[pos] = "updated"
@@ -192,13 +202,13 @@ class Index:
                 for rid, art in staged.items():
                     orig = origins.get(rid)
                     if orig is not None and orig.get("id") == rid and \
-                            _comparable(orig) == _comparable(art.to_dict()):
+                            comparable(orig) == comparable(art.to_dict()):
                         art.fetched_at = orig.get("fetched_at")
                         continue
                     if rid in stored_ids:
-                        writer.update_document(**_doc(art, variants))
+                        writer.update_document(**document(art, variants))
                     else:  # nothing to replace: skip update_document's delete
-                        writer.add_document(**_doc(art, variants))
+                        writer.add_document(**document(art, variants))
                     dirty = True
             if dirty:
                 writer.commit()
@@ -214,12 +224,12 @@ class Index:
     @_guarded
     def replace_all(self, records: Iterable[dict[str, Any]]) -> int:
         """Rewrite every document from stored records (reindex)."""
-        variants = _journal_variants()
+        variants = journal_variants()
         writer = self.writer(timeout=60.0)
         n = 0
         try:
             for rec in records:
-                writer.update_document(**_doc(Article.from_dict(rec), variants))
+                writer.update_document(**document(Article.from_dict(rec), variants))
                 n += 1
             writer.commit()
         except BaseException:
@@ -245,70 +255,64 @@ class Index:
 
     def searcher(self):
         """A Whoosh searcher with tracker's BM25F settings (close it after use)."""
-        from whoosh import scoring
-
         return self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, **BM25_B))
 
     @_guarded
-    def search(self, query, *, limit: int | None = 20, sort: str = "relevance",
+    def search(self, query: Query, *, limit: int | None = 20, sort: str = "relevance",
                facets: Iterable[str] = (), highlight: bool = True,
                since: str | None = None) -> SearchResult:
-        """Run a parsed query (a whoosh query object from tracker.query.parser).
+        """Run a parsed query (tracker.query.parser).
 
         Only the `limit` hits shown are loaded and highlighted; the total and
         the facets come from doc numbers and column/posting data, never from
         the stored records.
         """
-        from whoosh import sorting
-
-        flt = _since_filter(since)
-        sortedby = _sort_spec(sort, sorting)
+        flt = since_filter(since)
+        sortedby = sort_spec(sort)
+        wq = to_whoosh(query)
         with self.searcher() as s:
-            fast = _evaluate(s, query, flt)
+            fast = evaluate(s, query, flt, self._arrays)
             if fast is not None:
                 ev, ids, scores = fast
-                results, counted = _top(s, query, ev, ids, scores, limit, highlight, sort), len(ids)
+                results, counted = top(s, wq, ev, ids, scores, limit, highlight, sort), len(ids)
             else:
-                results, counted = _collect(s, query, limit, sortedby, highlight, flt)
+                results, counted = collect(s, wq, limit, sortedby, highlight, flt)
             hits = []
             for hit in results:
                 rec = json.loads(hit["record"])
-                hl = _highlights(hit, rec) if highlight else {}
+                hl = highlights(hit, rec) if highlight else {}
                 score = hit.score if sort == "relevance" else None
                 hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
             facets = list(facets)
             total = counted
             if facets:
-                import numpy as np
-
-                ev = fast[0] if fast is not None else _Eval(s)
+                ev = fast[0] if fast is not None else Evaluator(s, self._arrays)
                 matched = fast[1] if fast is not None else \
-                    np.array(sorted(_matched_docs(s, query, flt)), dtype=np.int64)
+                    np.array(sorted(matched_docs(s, wq, flt)), dtype=np.int64)
                 total = len(matched)
             out = SearchResult(hits, total)
             for name in facets:
-                out.facets[name] = _facet(s, ev, matched, name)
+                out.facets[name] = facet(s, ev, matched, name)
             return out
 
     @_guarded
-    def iter_matches(self, query, *, since: str | None = None,
+    def iter_matches(self, query: Query, *, since: str | None = None,
                      sort: str = "relevance") -> Iterator[dict[str, Any]]:
         """Every matching record, streamed (exports); index order unless sorted."""
-        from whoosh import sorting
-
-        flt = _since_filter(since)
-        sortedby = _sort_spec(sort, sorting)
+        flt = since_filter(since)
+        sortedby = sort_spec(sort)
+        wq = to_whoosh(query)
         with self.searcher() as s:
             reader = s.reader()
-            fast = _evaluate(s, query, flt)
+            fast = evaluate(s, query, flt, self._arrays)
             if sort == "relevance":
                 docnums: Iterable[int] = fast[1].tolist() if fast is not None else \
-                    sorted(_matched_docs(s, query, flt))
+                    sorted(matched_docs(s, wq, flt))
             elif fast is not None:
                 ev, ids, scores = fast
-                docnums = ids[_sorted(ev, ids, scores, sort)].tolist()
+                docnums = ids[sort_order(ev, ids, scores, sort)].tolist()
             else:
-                results = s.search(query, limit=None, sortedby=sortedby, filter=flt, terms=False)
+                results = s.search(wq, limit=None, sortedby=sortedby, filter=flt, terms=False)
                 docnums = [docnum for _, docnum in results.top_n]
             for docnum in docnums:
                 yield json.loads(reader.stored_fields(docnum)["record"])
@@ -318,8 +322,7 @@ class Index:
         """Read every posting list of every field, as searches would; returns
         how many were read. Damage raises IndexFailure (see _guarded)."""
         with self.searcher() as s:
-            ev = _Eval(s)
-            np = ev.np
+            ev = Evaluator(s)
             lists = 0
             for sub, _ in ev.segs:
                 reader = sub.reader()
@@ -329,8 +332,8 @@ class Index:
                         continue
                     positions = field.format.supports("positions")
                     for term in reader.lexicon(fieldname):
-                        # not ev._read: its per-query memo would keep the whole index
-                        ids, _, _ = ev._read_postings(reader, fieldname, term, positions)
+                        # not remembered: a memo of every list would keep the whole index
+                        ids, _, _ = ev.read_postings(reader, fieldname, term, positions)
                         if len(ids) and (ids[0] < 0 or ids[-1] >= size or np.any(np.diff(ids) <= 0)):
                             raise IndexFailure(f"{self.directory}: the index files are damaged (postings "
                                                f"of {fieldname}:{term!r} out of order); 'tracker reindex' "
@@ -370,13 +373,13 @@ class Index:
                         break
                 for cand in cands:
                     cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
-                    key = (_edits(word, cand), -reader.doc_frequency(name, cand), cand)
+                    key = (edits(word, cand), -reader.doc_frequency(name, cand), cand)
                     if best is None or key < best:
                         best = key
             for cand in extra:
                 if cand[:1] != word[:1] or abs(len(cand) - len(word)) > 2:
                     continue
-                dist = _edits(word, cand)
+                dist = edits(word, cand)
                 if dist <= 2:
                     key = (dist, -reader.doc_frequency("drugs", cand), cand)
                     if best is None or key < best:

@@ -1,156 +1,201 @@
-"""Vectorised BM25F evaluation of term, phrase, prefix, And/Or/Not and range queries."""
+"""Vectorised BM25F evaluation of tracker's query nodes: terms, phrases,
+prefixes, And/Or/Not and numeric ranges."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Callable
 
+import numpy as np
+from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.util.numeric import byte_to_length
+
+from tracker.index import whoosh_adapter
+from tracker.index.formats import ArrayPositions
 from tracker.index.postings import Values, chain, positions, raw_blocks, raw_column
-from tracker.index.schema import _MISSING_NUMBER
-
+from tracker.index.schema import MISSING_NUMBER
+from tracker.index.whoosh_query import to_whoosh
+from tracker.query.nodes import And, Not, Or, Phrase, Prefix, Query, Range, Term
 
 # ---------------------------------------------------------------- vectorised evaluation
 #
 # Whoosh's matchers walk every matching document through a tree of Python
-# objects (~5-10 µs per document per clause). _Eval instead reads each term's
-# whole postings (ids, weights and, for phrases, positions; all blocks from one
-# read) into numpy arrays and computes the same BM25F scores, unions,
+# objects (~5-10 µs per document per clause). Evaluator instead reads each
+# term's whole postings (ids, weights and, for phrases, positions; all blocks
+# from one read) into numpy arrays and computes the same BM25F scores, unions,
 # intersections and phrase checks array-wise. The numbers are whoosh's own:
 # the same scorer objects (idf, average length, B, K1), the same per-document
 # length bytes, the same score sums for And/Or/phrases/prefixes, and whoosh's
 # constant scores for Not and numeric ranges (tests/test_phrases.py and
-# tests/test_ranking.py compare both). Query types it does not know run
-# through whoosh's matcher for that subtree only.
+# tests/test_ranking.py compare both). Nodes it does not score itself (Every,
+# Nothing, a Not on its own) run through whoosh's matcher for that subtree.
 
-_SEGMENT_CACHE: dict[tuple, Any] = {}     # (segment id, field, kind) -> numpy array; segments never change
+Matches = tuple[np.ndarray, np.ndarray]     # (global doc ids, sorted and unique; scores)
+
+# a length byte -> the field length whoosh scores with (0: no length stored, 1)
+_LENGTHS = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
+# what an And may hold and still be summed here; whoosh scores the rest
+_SUMMED = (Term, Or, And, Range, Prefix, Phrase)
 
 
-class _Unsupported(Exception):
-    pass
+class Unsupported(Exception):
+    """A query or index this evaluator cannot score exactly as whoosh would."""
 
 
-class _Eval:
-    def __init__(self, s):
-        import numpy as np
+class SegmentArrays:
+    """Per-segment arrays (field lengths, numeric columns) kept between the
+    searches of one Index: a segment's files never change once written.
 
-        self.np = np
+    Only the segments of the latest searcher are kept, so an index that
+    others commit to while it stays open (a server) drops merged-away
+    segments; Index.close() empties it. Thread-safe for a shared Index.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[str, str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], make: Callable[[], np.ndarray]) -> np.ndarray:
+        arr = self._arrays.get(key)
+        if arr is None:
+            arr = make()
+            with self._lock:
+                self._arrays[key] = arr
+        return arr
+
+    def keep_only(self, segment_ids: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._arrays if k[0] not in segment_ids]:
+                del self._arrays[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._arrays.clear()
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+
+class Evaluator:
+    """Evaluates query nodes over the segments of one whoosh searcher."""
+
+    def __init__(self, s, arrays: SegmentArrays | None = None):
         self.s = s
         self.weighting = s.weighting
         self.segs = s.subsearchers or [(s, 0)]
         self.schema = s.schema
-        self.postings: dict[tuple[str, bytes], Any] = {}    # term -> global doc ids (for highlights)
-        self.size = s.reader().doc_count_all()              # doc numbers run 0 .. size-1
-        self._reads: dict[tuple, Any] = {}                  # (reader, field, term, values) -> postings
+        self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
+        self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
+        self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
+        self._arrays = arrays if arrays is not None else SegmentArrays()
+        self._arrays.keep_only({seg.segment_id() for sub, _ in self.segs
+                               if (seg := sub.reader().segment()) is not None})
 
-    # whole-index (ids, scores): ids sorted and unique, global doc numbers
-    def run(self, q):
-        from whoosh import query as Q
-
-        np = self.np
-        kind = type(q)
-        if kind is Q.Term:
-            return self.term(q)
-        if kind is Q.Prefix:
-            return self.prefix(q)
-        if kind is Q.Phrase:
-            return self.phrase(q)
-        if kind in (Q.Or, Q.And) and getattr(q, "scale", None) is None and q.boost == 1.0:
-            subs = list(q.subqueries)
-            if not subs:
-                return self.empty()
-            if len(subs) == 1:
-                return self.run(subs[0])
-            if kind is Q.Or:
-                parts = [self.run(sub) for sub in subs]
-                ids = np.concatenate([p[0] for p in parts])
-                scores = np.concatenate([p[1] for p in parts])
-                # dense over doc numbers: O(docs + postings), no sort
-                present = np.flatnonzero(np.bincount(ids, minlength=self.size))
-                return present, np.bincount(ids, weights=scores, minlength=self.size)[present]
-            # And: an IntersectionMatcher sums its children's scores; a Not
-            # child is an InverseMatcher scoring 1.0 on every doc it lets through
-            pos = [sub for sub in subs if not isinstance(sub, Q.Not)]
-            neg = [sub for sub in subs if isinstance(sub, Q.Not)]
-            if not pos or any(n.boost != 1.0 for n in neg):
-                raise _Unsupported
-            if any(type(sub) not in (Q.Term, Q.Or, Q.And, Q.NumericRange, Q.Prefix, Q.Phrase) for sub in pos):
-                raise _Unsupported
-            parts = sorted((self.run(sub) for sub in pos), key=lambda p: len(p[0]))
-            ids, scores = parts[0]
-            for other_ids, other_scores in parts[1:]:
-                if not len(ids):
-                    break
-                dense = np.zeros(self.size, dtype=np.float64)
-                held = np.zeros(self.size, dtype=bool)
-                dense[other_ids], held[other_ids] = other_scores, True
-                keep = held[ids]
-                ids = ids[keep]
-                scores = scores[keep] + dense[ids]
-            for n in neg:
-                if not len(ids):
-                    break
-                gone = np.zeros(self.size, dtype=bool)
-                gone[self.run(n.query)[0]] = True
-                keep = ~gone[ids]
-                ids, scores = ids[keep], scores[keep] + 1.0
-            return ids, scores
-        if kind is Q.NumericRange and q.constantscore:
-            return self.numeric_range(q)
+    def run(self, q: Query) -> Matches:
+        """(ids, scores) of every match over the whole index."""
+        match q:
+            case Term():
+                return self.term(q)
+            case Prefix():
+                return self.prefix(q)
+            case Phrase():
+                return self.phrase(q)
+            case And(items) | Or(items) if len(items) <= 1:
+                return self.run(items[0]) if items else self.empty()
+            case Or(items):
+                return self.union(items)
+            case And(items):
+                return self.intersection(items)
+            case Range():
+                return self.numeric_range(q)
         return self.fallback(q)
 
-    def empty(self):
-        np = self.np
+    def empty(self) -> Matches:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+    def union(self, items: tuple[Query, ...]) -> Matches:
+        """Every doc any item matches, scored as the sum of their scores."""
+        parts = [self.run(sub) for sub in items]
+        ids = np.concatenate([p[0] for p in parts])
+        scores = np.concatenate([p[1] for p in parts])
+        # dense over doc numbers: O(docs + postings), no sort
+        present = np.flatnonzero(np.bincount(ids, minlength=self.size))
+        return present, np.bincount(ids, weights=scores, minlength=self.size)[present]
+
+    def intersection(self, items: tuple[Query, ...]) -> Matches:
+        """whoosh's IntersectionMatcher sums its children's scores; a Not child
+        is an InverseMatcher scoring 1.0 on every doc it lets through."""
+        pos = [sub for sub in items if not isinstance(sub, Not)]
+        neg = [sub.item for sub in items if isinstance(sub, Not)]
+        if not pos or any(not isinstance(sub, _SUMMED) for sub in pos):
+            raise Unsupported
+        parts = sorted((self.run(sub) for sub in pos), key=lambda p: len(p[0]))
+        ids, scores = parts[0]
+        for other_ids, other_scores in parts[1:]:
+            if not len(ids):
+                break
+            dense = np.zeros(self.size, dtype=np.float64)
+            held = np.zeros(self.size, dtype=bool)
+            dense[other_ids], held[other_ids] = other_scores, True
+            keep = held[ids]
+            ids = ids[keep]
+            scores = scores[keep] + dense[ids]
+        for n in neg:
+            if not len(ids):
+                break
+            gone = np.zeros(self.size, dtype=bool)
+            gone[self.run(n)[0]] = True
+            keep = ~gone[ids]
+            ids, scores = ids[keep], scores[keep] + 1.0
+        return ids, scores
+
+    # -------------------------------------------------------------- reading
 
     def _deleted(self, reader):
         return reader.deleted_docs_set if reader.has_deletions() else None
 
-    def _seg_key(self, reader):
-        seg = getattr(reader, "_segment", None)
+    def _seg_key(self, reader) -> str:
+        seg = reader.segment()
         if seg is None:
-            raise _Unsupported
+            raise Unsupported
         return seg.segment_id()
 
-    def _lengths(self, reader, fieldname):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-        from whoosh.util.numeric import byte_to_length
-
-        key = (self._seg_key(reader), fieldname, "len")
-        arr = _SEGMENT_CACHE.get(key)
-        if arr is None:
-            np = self.np
-            col = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    def _lengths(self, reader, fieldname: str) -> np.ndarray:
+        def make() -> np.ndarray:
+            col = whoosh_adapter.length_column(reader, fieldname)
             n = reader.doc_count_all()
-            raw = raw_column(np, col, n) if col is not None else np.zeros(n, dtype=np.int64)
-            table = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
-            arr = _SEGMENT_CACHE[key] = table[raw]
-        return arr
+            return _LENGTHS[raw_column(col, n) if col is not None else np.zeros(n, dtype=np.int64)]
 
-    def _read(self, reader, fieldname, btext, values: bool = False):
+        return self._arrays.get((self._seg_key(reader), fieldname, "len"), make)
+
+    def _read(self, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, weights, values or None) of one term in one segment, deletions
         removed; read once per query (expansions often name a word twice)."""
         key = (id(reader), fieldname, btext, values)
         if key not in self._reads:
-            self._reads[key] = self._read_postings(reader, fieldname, btext, values)
+            self._reads[key] = self.read_postings(reader, fieldname, btext, values)
         return self._reads[key]
 
-    def _read_postings(self, reader, fieldname, btext, values: bool):
-        np = self.np
+    def read_postings(self, reader, fieldname: str, btext: bytes,
+                      values: bool = False) -> tuple[np.ndarray, np.ndarray, Values | None]:
+        """(local ids, weights, values or None) of one term in one segment,
+        deleted documents removed; not remembered (tracker check reads every list)."""
         field = self.schema[fieldname]
-        m = reader._terms.matcher(fieldname, btext, field.format, scorer=None)
-        raw = raw_blocks(np, m, values)
+        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format)
+        raw = raw_blocks(m, values)
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API
-            ids, weights, raw_values = [], [], []
+            id_list, weight_list, raw_values = [], [], []
             while m.is_active():
-                ids.append(m.id())
-                weights.append(m.weight())
+                id_list.append(m.id())
+                weight_list.append(m.weight())
                 if values:
                     raw_values.append(m.value())
                 m.next()
-            ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-            vals = Values(np, np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
-                           b"".join(raw_values)) if values else None
+            ids, weights = np.asarray(id_list, dtype=np.int64), np.asarray(weight_list, dtype=np.float64)
+            vals = Values(np.fromiter(map(len, raw_values), dtype=np.int64, count=len(raw_values)),
+                          b"".join(raw_values)) if values else None
         deleted = self._deleted(reader)
         if deleted:
             keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64))
@@ -159,9 +204,8 @@ class _Eval:
                 vals = vals.select(keep)
         return ids, weights, vals
 
-    def term_ids(self, fieldname, btext):
+    def term_ids(self, fieldname: str, btext: bytes) -> np.ndarray:
         """Global doc ids holding one term (no scores)."""
-        np = self.np
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
@@ -169,10 +213,8 @@ class _Eval:
                 out.append(self._read(reader, fieldname, btext)[0] + offset)
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
-    def _scored(self, sub, reader, fieldname, btext, values: bool = False):
+    def _scored(self, sub, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, BM25F scores, values or None) of one term in one segment."""
-        from whoosh.scoring import BM25FScorer, WeightScorer
-
         ids, weights, vals = self._read(reader, fieldname, btext, values)
         scorer = self.weighting.scorer(sub, fieldname, btext)
         if type(scorer) is BM25FScorer:
@@ -182,13 +224,14 @@ class _Eval:
             return ids, scores, vals
         if type(scorer) is WeightScorer:
             return ids, weights, vals
-        raise _Unsupported
+        raise Unsupported
 
-    def term(self, q):
-        np = self.np
-        if q.fieldname not in self.schema:
+    # -------------------------------------------------------------- leaves
+
+    def term(self, q: Term) -> Matches:
+        if q.field not in self.schema:
             return self.empty()
-        field = self.schema[q.fieldname]
+        field = self.schema[q.field]
         try:
             btext = field.to_bytes(q.text)
         except ValueError:
@@ -196,18 +239,18 @@ class _Eval:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if (q.fieldname, btext) not in reader:
+            if (q.field, btext) not in reader:
                 continue
-            ids, scores, _ = self._scored(sub, reader, q.fieldname, btext)
+            ids, scores, _ = self._scored(sub, reader, q.field, btext)
             out_ids.append(ids + offset)
             out_scores.append(scores * q.boost if q.boost != 1.0 else scores)
         if not out_ids:
             return self.empty()
         ids = np.concatenate(out_ids)
-        self.postings[(q.fieldname, btext)] = ids
+        self.postings[(q.field, btext)] = ids
         return ids, np.concatenate(out_scores)
 
-    def prefix(self, q):
+    def prefix(self, q: Prefix) -> Matches:
         """Every term starting with the prefix, scored as whoosh's Prefix matcher
         scores it per segment: one matching term is that term's score (the
         boost is dropped); several are the boosted sum of their scores.
@@ -216,18 +259,17 @@ class _Eval:
         (1,024 or more matching terms in a segment, or small indexes) and
         gives every match 1.0, this keeps summing scores, so a short prefix
         still ranks by relevance."""
-        np = self.np
-        if q.fieldname not in self.schema:
+        if q.field not in self.schema:
             return self.empty()
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            words = [w for w in q._btexts(reader) if w]
-            parts = [self._scored(sub, reader, q.fieldname, w) for w in words]
+            words = [w for w in reader.expand_prefix(q.field, q.text) if w]
+            parts = [self._scored(sub, reader, q.field, w) for w in words]
             if not parts:
                 continue
             for w, p in zip(words, parts):
-                self._posted(q.fieldname, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset)
             ids = np.concatenate([p[0] for p in parts])
             scores = np.concatenate([p[1] for p in parts])
             if len(parts) > 1:
@@ -239,19 +281,16 @@ class _Eval:
             return self.empty()
         return np.concatenate(out_ids), np.concatenate(out_scores)
 
-    def phrase(self, q):
+    def phrase(self, q: Phrase) -> Matches:
         """Documents holding the words in order, each within `slop` positions of
         the one before (whoosh's SpanNear2: ordered, mindist 1), scored as the
         boosted sum of the words' scores. Positions are read only for the
         documents holding every word, all of them at once as one array."""
-        from tracker.index.formats import ArrayPositions
-
-        np = self.np
-        if q.fieldname not in self.schema:
+        if q.field not in self.schema:
             return self.empty()
-        field = self.schema[q.fieldname]
+        field = self.schema[q.field]
         if type(field.format) is not ArrayPositions or not q.words:
-            raise _Unsupported
+            raise Unsupported
         try:
             words = [field.to_bytes(w) for w in q.words]
         except ValueError:
@@ -259,18 +298,18 @@ class _Eval:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if any((q.fieldname, w) not in reader for w in words):
+            if any((q.field, w) not in reader for w in words):
                 continue
-            parts = [self._scored(sub, reader, q.fieldname, w, values=True) for w in words]
+            parts = [self._scored(sub, reader, q.field, w, values=True) for w in words]
             for w, p in zip(words, parts):
-                self._posted(q.fieldname, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset)
             ids = parts[0][0]
             for other in parts[1:]:
                 ids = np.intersect1d(ids, other[0], assume_unique=True)
             if not len(ids):
                 continue
             rows = [np.searchsorted(p[0], ids) for p in parts]
-            found = chain(np, [positions(np, p[2], r) for p, r in zip(parts, rows)], q.slop)
+            found = chain([positions(p[2], r) for p, r in zip(parts, rows)], q.slop)
             if not len(found):
                 continue
             scores = sum(p[1][r[found]] for p, r in zip(parts, rows))
@@ -280,72 +319,73 @@ class _Eval:
             return self.empty()
         return np.concatenate(out_ids), np.concatenate(out_scores)
 
-    def _posted(self, fieldname, btext, ids):
+    def _posted(self, fieldname: str, btext: bytes, ids: np.ndarray) -> None:
         """Remember which docs hold a term (highlighting asks again for the shown hits)."""
         known = self.postings.get((fieldname, btext))
-        self.postings[(fieldname, btext)] = ids if known is None else self.np.union1d(known, ids)
+        self.postings[(fieldname, btext)] = ids if known is None else np.union1d(known, ids)
 
-    def _column(self, reader, fieldname):
+    # -------------------------------------------------------------- numeric columns
+
+    def _column(self, reader, fieldname: str) -> np.ndarray:
         if not reader.doc_count_all():      # an empty index has no segment at all
-            return self.np.zeros(0, dtype=self.np.int64)
-        key = (self._seg_key(reader), fieldname, "col")
-        arr = _SEGMENT_CACHE.get(key)
-        if arr is None:
-            np = self.np
-            # the sortable column holds value - min_value, unsigned; "missing" is all ones
-            raw = raw_column(np, reader.column_reader(fieldname, translate=False), reader.doc_count_all())
-            arr = _SEGMENT_CACHE[key] = raw + self.schema[fieldname].min_value
-        return arr
+            return np.zeros(0, dtype=np.int64)
 
-    def column(self, fieldname):
-        """A sortable integer column over the whole index (global doc numbers)."""
-        np = self.np
+        def make() -> np.ndarray:
+            # the sortable column holds value - min_value, unsigned; "missing" is all ones
+            raw = raw_column(reader.column_reader(fieldname, translate=False), reader.doc_count_all())
+            return raw + self.schema[fieldname].min_value
+
+        return self._arrays.get((self._seg_key(reader), fieldname, "col"), make)
+
+    def _check_numeric(self, fieldname: str) -> None:
         field = self.schema[fieldname]
         if field.column_type is None or getattr(field, "numtype", None) is not int or field.bits != 32 \
                 or not field.signed:
-            raise _Unsupported
+            raise Unsupported
+
+    def column(self, fieldname: str) -> np.ndarray:
+        """A sortable integer column over the whole index (global doc numbers)."""
+        self._check_numeric(fieldname)
         parts = [(offset, self._column(sub.reader(), fieldname)) for sub, offset in self.segs]
-        out = np.full(max((o + len(p) for o, p in parts), default=0), _MISSING_NUMBER, dtype=np.int64)
+        out = np.full(max((o + len(p) for o, p in parts), default=0), MISSING_NUMBER, dtype=np.int64)
         for offset, part in parts:
             out[offset:offset + len(part)] = part
         return out
 
-    def numeric_range(self, q):
+    def numeric_range(self, q: Range) -> Matches:
         """A constant-score numeric range read from the field's sortable column."""
-        np = self.np
-        field = self.schema[q.fieldname]
-        if field.column_type is None or getattr(field, "numtype", None) is not int or field.bits != 32 \
-                or not field.signed:
-            raise _Unsupported
+        self._check_numeric(q.field)
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
-            values = self._column(reader, q.fieldname)
-            mask = values != _MISSING_NUMBER
+            values = self._column(reader, q.field)
+            mask = values != MISSING_NUMBER
             if q.start is not None:
-                mask &= (values > q.start) if q.startexcl else (values >= q.start)
+                mask &= (values > q.start) if q.start_excl else (values >= q.start)
             if q.end is not None:
-                mask &= (values < q.end) if q.endexcl else (values <= q.end)
+                mask &= (values < q.end) if q.end_excl else (values <= q.end)
             deleted = self._deleted(reader)
             if deleted:
                 mask[np.fromiter(deleted, dtype=np.int64)] = False
             out.append(np.flatnonzero(mask).astype(np.int64) + offset)
         ids = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-        return ids, np.full(len(ids), float(q.boost))
+        return ids, np.ones(len(ids))
 
-    def fallback(self, q):
+    # -------------------------------------------------------------- the rest
+
+    def fallback(self, q: Query) -> Matches:
         """Whoosh's own matcher for this subtree, segment by segment."""
-        np = self.np
+        wq = to_whoosh(q)
         context = self.s.context(needs_current=True, weighting=self.weighting)
-        ids, scores = [], []
+        id_list, score_list = [], []
         for sub, offset in self.segs:
-            m = q.matcher(sub, context)
+            m = wq.matcher(sub, context)
             while m.is_active():
-                ids.append(m.id() + offset)
-                scores.append(m.score())
+                id_list.append(m.id() + offset)
+                score_list.append(m.score())
                 m.next()
-        ids = np.asarray(ids, dtype=np.int64)
-        scores = np.asarray(scores, dtype=np.float64)
+        ids = np.asarray(id_list, dtype=np.int64)
+        scores = np.asarray(score_list, dtype=np.float64)
         if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):
             uniq, inv = np.unique(ids, return_inverse=True)
             return uniq, np.bincount(inv, weights=scores, minlength=len(uniq))

@@ -1,50 +1,51 @@
 """Reading whoosh's on-disk data straight into numpy: whole posting lists
 (both block layouts), packed position values, phrase chains, numeric columns.
-Used by tracker.index.fastscore; nothing here knows about queries."""
+Used by tracker.index.fastscore; nothing here knows about queries. The bytes
+come through tracker.index.whoosh_adapter."""
 
 from __future__ import annotations
+
+import io
+import pickle
+import zlib
+
+import numpy as np
+
+from tracker.index import whoosh_adapter
+from tracker.index.blocks import HEAD, is_array_block
 
 
 class Values:
     """The values (encoded positions) of a posting list, packed: one byte
     string and each posting's length, so a set of rows is gathered at once."""
 
-    def __init__(self, np, lengths, payload: bytes):
-        self.np = np
+    def __init__(self, lengths: np.ndarray, payload: bytes):
         self.lengths = lengths
         self.starts = np.cumsum(lengths) - lengths
         self.payload = payload
 
-    def select(self, keep):
+    def select(self, keep: np.ndarray) -> Values:
         """Only the rows where `keep` is True (deleted documents dropped)."""
         out = Values.__new__(Values)
-        out.np, out.payload = self.np, self.payload
+        out.payload = self.payload
         out.lengths, out.starts = self.lengths[keep], self.starts[keep]
         return out
 
 
-def raw_blocks(np, m, values: bool = False):
+def raw_blocks(m, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values | None] | None:
     """(ids, weights, Values or None) of a whole on-disk posting list, parsed
     block by block from one read of its bytes; None if it is not whoosh 3's
     block structure.
 
     The matcher API re-reads and re-seeks per block and decodes ids through a
-    generator. Here a block in tracker's array layout (tracker.index.formats)
+    generator. Here a block in tracker's array layout (tracker.index.blocks)
     is a decompress and a few numpy views; a pickled block (whoosh's own
     codec) is a decompress and an unpickle.
     """
-    import io
-    import pickle
-    import zlib
-
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
-    from tracker.index.formats import ARRAY_BLOCK, HEAD, LeafMatcher
-
-    if type(m) not in (W3LeafMatcher, LeafMatcher) or m._byteids or (values and m._fixedsize is not None):
+    raw = whoosh_adapter.posting_list_bytes(m, values)
+    if raw is None:
         return None
-    length = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh stores a 1-tuple
-    buf = io.BytesIO(m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset))
+    buf = io.BytesIO(raw)
     view = buf.getbuffer()
     ids, weights, lengths, payloads = [], [], [], []
     last = False
@@ -58,7 +59,7 @@ def raw_blocks(np, m, values: bool = False):
         data = bytes(view[buf.tell():end])
         if compression:
             data = zlib.decompress(data)
-        if data[:1] == ARRAY_BLOCK:
+        if is_array_block(data):
             _, count, wflag, vflag = HEAD.unpack_from(data)
             pos = HEAD.size
             ids.append(np.cumsum(np.frombuffer(data, dtype="<u4", count=count, offset=pos), dtype=np.int64))
@@ -87,11 +88,11 @@ def raw_blocks(np, m, values: bool = False):
                 payloads.append(b"".join(block_values))
         buf.seek(end)
     del view
-    vals = Values(np, np.concatenate(lengths), b"".join(payloads)) if values else None
+    vals = Values(np.concatenate(lengths), b"".join(payloads)) if values else None
     return np.concatenate(ids), np.concatenate(weights), vals
 
 
-def positions(np, values: "Values", rows):
+def positions(values: Values, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(row, position) arrays of the postings at `rows`, decoded all at once:
     each ArrayPositions value is [count, positions...] as big-endian uint32."""
     words = values.lengths[rows] // 4
@@ -105,7 +106,7 @@ def positions(np, values: "Values", rows):
     return owner[body], flat[body]
 
 
-def chain(np, positions, slop: int):
+def chain(positions: list[tuple[np.ndarray, np.ndarray]], slop: int) -> np.ndarray:
     """Indexes of the candidate documents where word k+1 follows word k by
     1..slop positions, for every k."""
     stride = max((int(pos.max()) for _, pos in positions if len(pos)), default=0) + slop + 2
@@ -122,15 +123,13 @@ def chain(np, positions, slop: int):
     return np.unique(ends // stride)
 
 
-def raw_column(np, col, n: int):
-    """A whole whoosh NumericColumn as an int64 array (one read, not one per doc)."""
-    from whoosh.columns import NumericColumn
-
-    if type(col) is not NumericColumn.Reader:    # e.g. no document has a value yet
+def raw_column(col, n: int) -> np.ndarray:
+    """A whole whoosh column of numbers as an int64 array (one read, not one per doc)."""
+    stored = whoosh_adapter.numeric_column(col, n)
+    if stored is None:      # e.g. no document has a value yet
         return np.fromiter((int(v) for v in col), dtype=np.int64, count=n)
-    count = min(col._count, n)
-    out = np.full(n, col._default, dtype=np.int64)
+    data, dtype, count, default = stored
+    out = np.full(n, default, dtype=np.int64)
     if count:
-        data = col._dbfile.get(col._basepos, count * col._fixedlen)
-        out[:count] = np.frombuffer(data, dtype=">" + col._typecode)
+        out[:count] = np.frombuffer(data, dtype=dtype)
     return out

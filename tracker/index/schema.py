@@ -1,12 +1,18 @@
-"""The Whoosh schema, the record -> document mapping and the schema version file."""
+"""The Whoosh schema, query-time analysis of its fields, the record ->
+document mapping and the schema version file."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from whoosh import fields as F
+from whoosh.analysis import (CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter,
+                             StopFilter)
+
+from tracker.index.formats import ArrayPositions
 from tracker.models import Article
 
 
@@ -18,24 +24,19 @@ WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
 
-# Field boosts for ranking (BM25F), applied at query time by tracker.query.parser so
-# they can be tuned without a reindex (tests/test_ranking.py is the judge).
-BOOSTS = {"title": 2.5, "abstract": 1.0, "journal": 0.5, "authors": 0.7, "body": 0.5,
-          "drugs": 1.5, "conditions": 0.3}
+# Field boosts are applied at query time (tracker.query.weights).
 TEXT_FIELDS = ("title", "abstract", "body", "journal", "authors")
 # BM25 length normalisation per field: titles are short and uniform, so
 # their length says little; bodies vary a lot.
 BM25_B = {"title_B": 0.3, "journal_B": 0.0, "authors_B": 0.0}
+# What a 32-bit signed sortable NUMERIC column holds for "no value".
+MISSING_NUMBER = 2 ** 31 - 1
 
 
-def _schema():
-    from whoosh import fields as F
-    from whoosh.analysis import (LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter,
-                                 StopFilter)
-    from whoosh.analysis import CharsetFilter
+def build_schema() -> F.Schema:
+    """The schema a new index is created with (an open index reads its own)."""
+    # only index creation needs it: 2 ms of every search's start otherwise
     from whoosh.support.charset import accent_map
-
-    from tracker.index.formats import ArrayPositions
 
     # accents folded before stemming, so "Ménétrier" and "menetrier" stem alike
     stem = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -45,12 +46,12 @@ def _schema():
     return F.Schema(
         id=F.ID(stored=True, unique=True),
         keys=F.KEYWORD(lowercase=False),          # doi:/pmid:/url: identity keys
-        title=_text(F, stem, ArrayPositions),
-        abstract=_text(F, stem, ArrayPositions),
-        body=_text(F, stem, ArrayPositions),
-        journal=_text(F, plain, ArrayPositions),
+        title=_text(stem),
+        abstract=_text(stem),
+        body=_text(stem),
+        journal=_text(plain),
         journal_name=F.ID(sortable=True),         # the full title alone, for facets
-        authors=_text(F, plain, ArrayPositions),
+        authors=_text(plain),
         year=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         case_count=F.NUMERIC(int, bits=32, signed=True, sortable=True),
         drugs=F.KEYWORD(lowercase=True, commas=True, scorable=True),
@@ -68,22 +69,39 @@ def _schema():
     )
 
 
-def _text(F, analyzer, positions):
+def _text(analyzer) -> F.TEXT:
     """A TEXT field whose postings keep word positions in tracker's array layout."""
     field = F.TEXT(analyzer=analyzer, phrase=True)
-    field.format = positions(field_boost=field.format.field_boost)
+    field.format = ArrayPositions(field_boost=field.format.field_boost)
     return field
 
 
-def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+class FieldAnalyser:
+    """Query text analysed as each field indexes it: the Analyser the query
+    parser asks (tracker.query.parser.Analyser)."""
+
+    def __init__(self, schema: F.Schema):
+        self._schema = schema
+
+    def analyse(self, field: str, text: str) -> list[tuple[str, int]]:
+        return [(t.text, t.pos) for t in self._schema[field].analyzer(text, positions=True, mode="query")]
+
+    def has_positions(self, field: str) -> bool:
+        return self._schema[field].format.supports("positions")
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored record without what changes on every store (the upsert compares these)."""
     return {k: v for k, v in record.items() if k not in ("fetched_at",)}
 
 
-def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
+def document(article: Article, variants: Callable[[str], list[str]] | None = None) -> dict[str, Any]:
+    """The Whoosh document of a record; `variants` (journal_variants()) adds
+    the other names of its journal."""
     rec = article.to_dict()
     journal = article.journal or ""
-    if journal and journal_variants is not None:
-        extra = journal_variants(journal)
+    if journal and variants is not None:
+        extra = variants(journal)
         if extra:
             journal = " | ".join([journal, *extra])
     doc: dict[str, Any] = {
@@ -111,12 +129,12 @@ def _doc(article: Article, journal_variants=None) -> dict[str, Any]:
     # 32-bit columns, whose largest value means "none": anything beyond stays
     # in the stored record but is not indexed
     for name, value in (("year", article.year), ("case_count", article.case_count)):
-        if isinstance(value, int) and -2 ** 31 <= value < _MISSING_NUMBER:
+        if isinstance(value, int) and -2 ** 31 <= value < MISSING_NUMBER:
             doc[name] = value
     return doc
 
 
-def _journal_variants():
+def journal_variants() -> Callable[[str], list[str]] | None:
     try:
         from tracker.extract.journals import variants
     except ImportError:
@@ -124,17 +142,14 @@ def _journal_variants():
     return variants
 
 
-def _write_meta(path: Path) -> None:
+def write_meta(path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _read_meta(path: Path) -> int | None:
+def read_meta(path: Path) -> int | None:
     try:
         return int(json.loads(path.read_text(encoding="utf-8")).get("schema_version"))
     except (OSError, ValueError, TypeError, AttributeError):
         return None
-
-
-_MISSING_NUMBER = 2 ** 31 - 1    # what a 32-bit signed sortable NUMERIC column holds for "no value"

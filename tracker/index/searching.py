@@ -1,15 +1,27 @@
-"""Query execution helpers: collect, count, facet, sort, highlight, spell."""
+"""Query execution helpers: collect, count, facet, sort, highlight, spell.
+
+Queries arrive as tracker's nodes (run by tracker.index.fastscore) and, for
+what whoosh runs itself, as their whoosh translation (tracker.index.whoosh_query).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import numpy as np
+from whoosh import collectors, sorting
+from whoosh import query as wq
+from whoosh.highlight import ContextFragmenter
+from whoosh.searching import Results
+
 from tracker.errors import IndexFailure
-from tracker.index.fastscore import _Eval, _Unsupported
-from tracker.index.schema import _MISSING_NUMBER
+from tracker.index.fastscore import Evaluator, SegmentArrays, Unsupported
+from tracker.index.schema import MISSING_NUMBER
+from tracker.query.nodes import Query
 
 
-def _edits(a: str, b: str) -> int:
+def edits(a: str, b: str) -> int:
     """Levenshtein distance (short words; a plain DP table is fine)."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -20,14 +32,13 @@ def _edits(a: str, b: str) -> int:
     return prev[-1]
 
 
-def _evaluate(s, query, flt):
-    """(evaluator, doc ids, scores) of every match through _Eval, or None if it cannot."""
+def evaluate(s, query: Query, flt: wq.Query | None, arrays: SegmentArrays | None = None):
+    """(evaluator, doc ids, scores) of every match through the numpy
+    Evaluator, or None where whoosh's collector must run the query."""
     try:
-        import numpy as np
-
-        ev = _Eval(s)
+        ev = Evaluator(s, arrays)
         ids, scores = ev.run(query)
-    except (ImportError, _Unsupported):
+    except Unsupported:
         return None
     if flt is not None and len(ids):
         allowed = np.fromiter(s.docs_for_query(flt), dtype=np.int64)
@@ -36,16 +47,15 @@ def _evaluate(s, query, flt):
     return ev, ids, scores
 
 
-def _top(s, query, ev, ids, scores, limit, terms: bool, sort: str = "relevance"):
-    """whoosh Results for the first `limit` matches in `sort` order, with
-    matched terms recorded for highlights. Relevance is score descending, then
-    doc number, as whoosh's TopCollector orders them; the other sorts put
-    missing values last and break ties by relevance, as _sort_spec does."""
-    import numpy as np
-    from whoosh.searching import Results
-
+def top(s, query: wq.Query, ev: Evaluator, ids: np.ndarray, scores: np.ndarray, limit: int | None,
+        terms: bool, sort: str = "relevance") -> Results:
+    """whoosh Results (of `query`, the whoosh translation) for the first
+    `limit` matches in `sort` order, with matched terms recorded for
+    highlights. Relevance is score descending, then doc number, as whoosh's
+    TopCollector orders them; the other sorts put missing values last and
+    break ties by relevance, as sort_spec does."""
     if sort != "relevance":
-        order = _sorted(ev, ids, scores, sort)[:limit]
+        order = sort_order(ev, ids, scores, sort)[:limit]
     else:
         if limit is not None and len(ids) > limit:
             cut = np.argpartition(-scores, limit - 1)[:limit]
@@ -74,31 +84,27 @@ def _top(s, query, ev, ids, scores, limit, terms: bool, sort: str = "relevance")
     return results
 
 
-def _sorted(ev, ids, scores, sort: str):
+def sort_order(ev: Evaluator, ids: np.ndarray, scores: np.ndarray, sort: str) -> np.ndarray:
     """Positions of `ids` in --sort year|-year|cases order: missing values
-    last, ties by score, then doc number (whoosh's order for _sort_spec)."""
-    import numpy as np
-
+    last, ties by score, then doc number (whoosh's order for sort_spec)."""
     fieldname, sign = {"year": ("year", 1), "-year": ("year", -1), "cases": ("case_count", -1)}[sort]
     values = ev.column(fieldname)[ids].astype(np.float64)
-    missing = values == _MISSING_NUMBER
+    missing = values == MISSING_NUMBER
     values = values * sign
     values[missing] = np.inf
     return np.lexsort((ids, -scores, values))
 
 
-def _query_terms(s, query) -> list[tuple[str, bytes]]:
+def _query_terms(s, query: wq.Query) -> list[tuple[str, bytes]]:
     """(field, term bytes) of every positive leaf: words of phrases, expansions of prefixes."""
-    from whoosh import query as Q
-
     out: list[tuple[str, bytes]] = []
 
     def walk(q):
-        if isinstance(q, Q.Not):
+        if isinstance(q, wq.Not):
             return
-        if isinstance(q, Q.NumericRange):
+        if isinstance(q, wq.NumericRange):
             return
-        if isinstance(q, (Q.And, Q.Or)):
+        if isinstance(q, (wq.And, wq.Or)):
             for sub in q.subqueries:
                 walk(sub)
             return
@@ -111,15 +117,14 @@ def _query_terms(s, query) -> list[tuple[str, bytes]]:
     return list(dict.fromkeys(out))
 
 
-def _collect(s, query, limit, sortedby, terms: bool, flt):
+def collect(s, query: wq.Query, limit: int | None, sortedby: list | None, terms: bool,
+            flt: wq.Query | None) -> tuple[Results, int]:
     """Top hits and the exact number of matches in one pass.
 
     whoosh's own exact count (len(results)) runs the query a second time;
     here every match goes through a counting collector instead (block-max
     skipping is off, which the count would defeat anyway).
     """
-    from whoosh import collectors
-
     if sortedby is None and limit is None:
         top = collectors.UnlimitedCollector()
     elif sortedby is None:
@@ -136,29 +141,17 @@ def _collect(s, query, limit, sortedby, terms: bool, flt):
     return outer.results(), counter.n
 
 
-class _Counting:
+class _Counting(collectors.WrappingCollector):
     """Wraps a collector and counts every document it is handed."""
 
-    def __new__(cls, child):
-        from whoosh.collectors import WrappingCollector
+    n = 0
 
-        class Counting(WrappingCollector):
-            n = 0
-
-            def collect(self, sub_docnum):
-                self.n += 1
-                return self.child.collect(sub_docnum)
-
-        return Counting(child)
+    def collect(self, sub_docnum):
+        self.n += 1
+        return self.child.collect(sub_docnum)
 
 
-def _since_filter(since: str | None):
-    from whoosh.query import TermRange
-
-    return TermRange("first_seen", since, None) if since else None
-
-
-def _matched_docs(s, query, flt) -> set[int]:
+def matched_docs(s, query: wq.Query, flt: wq.Query | None) -> set[int]:
     docs = set(s.docs_for_query(query))
     if flt is not None:
         docs &= set(s.docs_for_query(flt))
@@ -178,10 +171,8 @@ _FACETS = {
 _NONE = "(none)"
 
 
-def _facet(s, ev, matched, name: str) -> list[tuple[str, int]]:
+def facet(s, ev: Evaluator, matched: np.ndarray, name: str) -> list[tuple[str, int]]:
     """[(value, count)] over the matched doc numbers (a sorted numpy array)."""
-    import numpy as np
-
     if name not in _FACETS:
         raise IndexFailure(f"unknown facet '{name}' ({', '.join(sorted(_FACETS))}).")
     fieldname, how = _FACETS[name]
@@ -189,7 +180,7 @@ def _facet(s, ev, matched, name: str) -> list[tuple[str, int]]:
     if how == "column":
         values, n = np.unique(ev.column(fieldname)[matched], return_counts=True)
         for value, count in zip(values.tolist(), n.tolist()):
-            counts[_NONE if value == _MISSING_NUMBER else str(value)] = count
+            counts[_NONE if value == MISSING_NUMBER else str(value)] = count
     else:
         size = int(matched[-1]) + 1 if len(matched) else 0
         wanted = np.zeros(size, dtype=bool)
@@ -215,7 +206,7 @@ def _descending_missing_last(key):
     return 2 ** 40 if key == 2 ** 32 - 1 else -key
 
 
-def _sort_spec(sort: str, sorting):
+def sort_spec(sort: str) -> list | None:
     """--sort -> a whoosh sortedby list; ties (and missing values) by relevance."""
     if sort == "relevance":
         return None
@@ -233,9 +224,8 @@ def _sort_spec(sort: str, sorting):
 _SNIPPET_FIELDS = ("title", "abstract", "body")
 
 
-def _highlights(hit, rec: dict[str, Any]) -> dict[str, str]:
-    from whoosh.highlight import ContextFragmenter
-
+def highlights(hit, rec: dict[str, Any]) -> dict[str, str]:
+    """Snippets of the shown hit's matched words, [[marked]], by field."""
     out = {}
     matched = {name for name, _ in hit.matched_terms()} if hit.results.has_matched_terms() else None
     hit.results.fragmenter = ContextFragmenter(maxchars=200, surround=60)
@@ -269,8 +259,6 @@ _WINDOW = 600
 def _window(text: str, terms: list[bytes]) -> str | None:
     """The part of `text` around the earliest word starting like a matched
     term (a stem's first four letters), cut at spaces; None if there is none."""
-    import re
-
     probes = {t.decode("utf-8", "replace")[:4] for t in terms}
     probes.discard("")
     if not probes:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
+from whoosh import index as wix
+from whoosh.filedb.filestore import FileStorage
+
 from tracker.errors import IndexFailure
-from tracker.index.schema import (INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, _doc, _journal_variants,
-                                  _read_meta, _schema, _write_meta)
+from tracker.index.formats import Codec
+from tracker.index.schema import (INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, build_schema, document,
+                                  journal_variants, read_meta, write_meta)
 from tracker.models import Article
 
 
@@ -19,13 +24,9 @@ def rebuild(directory: str | os.PathLike) -> int:
     The new index is written beside the old one and swapped in by renames,
     so an interrupted rebuild leaves the old index in place.
     """
-    import shutil
-
-    from whoosh import index as wix
-
     directory = Path(directory)
-    _recover_swap(directory)
-    version = _read_meta(directory / META_FILE)
+    recover_swap(directory)
+    version = read_meta(directory / META_FILE)
     if version is not None and version > SCHEMA_VERSION:
         raise IndexFailure(f"{directory}: the index was written by a newer tracker (schema version "
                            f"{version}; this one reads {SCHEMA_VERSION}); rebuilding it here would drop "
@@ -37,19 +38,17 @@ def rebuild(directory: str | os.PathLike) -> int:
     shutil.rmtree(new_dir, ignore_errors=True)
     new_dir.mkdir(parents=True)
     try:
-        old = _storage(old_dir).open_index(INDEX_NAME)
+        old = open_storage(old_dir).open_index(INDEX_NAME)
     except Exception as exc:  # any damage in the old files ends here, with its reason
         raise IndexFailure(f"{directory}: the old index cannot be read ({exc}).") from None
-    new = _storage(new_dir).create_index(_schema(), indexname=INDEX_NAME)
-    variants = _journal_variants()
-    from tracker.index.formats import Codec
-
+    new = open_storage(new_dir).create_index(build_schema(), indexname=INDEX_NAME)
+    variants = journal_variants()
     writer = new.writer(limitmb=128, codec=Codec())
     n = 0
     try:
         with old.searcher() as s:
             for _, stored in s.reader().iter_docs():
-                writer.add_document(**_doc(Article.from_dict(json.loads(stored["record"])), variants))
+                writer.add_document(**document(Article.from_dict(json.loads(stored["record"])), variants))
                 n += 1
         writer.commit()
     except BaseException:
@@ -62,12 +61,12 @@ def rebuild(directory: str | os.PathLike) -> int:
     shutil.rmtree(gone_dir, ignore_errors=True)
     os.replace(old_dir, gone_dir)
     os.replace(new_dir, old_dir)
-    _write_meta(directory / META_FILE)
+    write_meta(directory / META_FILE)
     shutil.rmtree(gone_dir, ignore_errors=True)
     return n
 
 
-def _recover_swap(directory: Path) -> None:
+def recover_swap(directory: Path) -> None:
     """A rebuild killed between its two renames leaves `whoosh.old` and no
     `whoosh`: put the old index back, so that nothing is taken for an empty
     index (the rebuild simply runs again)."""
@@ -80,7 +79,7 @@ def _recover_swap(directory: Path) -> None:
                                f"({exc.strerror}).") from None
 
 
-def _storage(wdir: Path):
+def open_storage(wdir: Path) -> FileStorage:
     """Whoosh file storage with mmap off, for readers and writers alike.
 
     With mmap, Whoosh copies every compound segment's postings and terms into
@@ -88,6 +87,4 @@ def _storage(wdir: Path):
     search at 100k records, and a crawl's memory growing with the index, since
     every upsert batch opens a searcher to find existing records.
     """
-    from whoosh.filedb.filestore import FileStorage
-
     return FileStorage(str(wdir), supports_mmap=False)

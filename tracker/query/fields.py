@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from tracker.query import expand
 from tracker.errors import QueryError
+from tracker.models import normalize_doi, normalize_pmcid, normalize_pmid
+from tracker.query import expand
+from tracker.query.nodes import And, Nothing, Or, Prefix, Query, Range, Term
 
 # How each index field is shown back to the user in --explain.
 SHOWN = {"drugs": "drug", "study_type": "type", "authors": "author", "feeds": "feed",
@@ -20,8 +21,9 @@ _RANGE = re.compile(r"(?P<op>>=|<=|>|<)(?P<n>\d+)|(?P<lo>\d+)?\.\.(?P<hi>\d+)?|"
 
 
 @dataclass
-class Node:
-    q: Any
+class Piece:
+    """A parsed part of the query: its node and how it is shown back."""
+    q: Query
     shown: str
     group: bool = False   # shown text is an OR list (needs parentheses inside AND)
 
@@ -38,48 +40,40 @@ class FieldLeaves:
     """The `field:value` leaves; mixed into the parser, whose analyse,
     text_query, prefix_query and notes they use."""
 
-    def f_drugs(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Or, Term
-
+    def f_drugs(self, value: str, phrase: bool, pos: int) -> Piece:
         if not phrase and value.endswith("*"):
-            return Node(self.prefix_query(("drugs",), value, pos), f"drug:{value}")
+            return Piece(self.prefix_query(("drugs",), value, pos), f"drug:{value}")
         cls = expand.drug_class(value)
         if cls is not None:
             name, members = cls
             self.notes.append(f"drug:{quote(value)} -> {', '.join(members)} (drug class {name})")
-            return Node(Or([Term("drugs", m) for m in members]),
+            return Piece(Or(tuple(Term("drugs", m) for m in members)),
                          f"drug:({' OR '.join(quote(m) for m in members)})")
         generic = expand.drug_generic(value) or value.lower()
         if generic != value.lower():
             self.notes.append(f"drug:{quote(value)} -> {generic} (brand, biosimilar, code or abbreviation)")
-        return Node(Term("drugs", generic), f"drug:{quote(generic)}")
+        return Piece(Term("drugs", generic), f"drug:{quote(generic)}")
 
-    def f_study_type(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Term
-
+    def f_study_type(self, value: str, phrase: bool, pos: int) -> Piece:
         st = expand.study_type(value)
         if st is None:
             raise QueryError(f"unknown study type 'type:{value}' at position {pos}; use case_report, "
                              f"case_series, cohort, rct, meta_analysis, review or other.")
-        return Node(Term("study_type", st), f"type:{st}")
+        return Piece(Term("study_type", st), f"type:{st}")
 
-    def f_conditions(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Term
-
+    def f_conditions(self, value: str, phrase: bool, pos: int) -> Piece:
         code = expand.condition(value) or value.lower().replace(" ", "_")
-        return Node(Term("conditions", code), f"condition:{code}")
+        return Piece(Term("conditions", code), f"condition:{code}")
 
-    def f_journal(self, value: str, phrase: bool, pos: int) -> Node:
+    def f_journal(self, value: str, phrase: bool, pos: int) -> Piece:
         """Full titles, their indexed variants, and abbreviations word by word.
 
         "J Crohns Colitis" also matches as prefixes in any order (j* crohn*
         colitis*), which is how ISO abbreviations are formed.
         """
-        from whoosh.query import And, NullQuery, Or, Prefix, Term
-
         shown = f"journal:{quote(value)}"
         if not phrase and value.endswith("*"):
-            return Node(self.prefix_query(("journal",), value, pos), shown)
+            return Piece(self.prefix_query(("journal",), value, pos), shown)
         full = expand.journal_title(value)
         if full:
             # A journal of the bundled list: records carry its full title
@@ -89,7 +83,7 @@ class FieldLeaves:
             term = Term("journal_name", full)
             word = self.text_query(("journal",), value) if " " not in value.strip() else None
             # one word ("gastroenterology") also matches every title holding it
-            return Node(Or([term, word]) if word is not None else term, shown)
+            return Piece(Or((term, word)) if word is not None else term, shown)
         subs = []
         exact = self.text_query(("journal",), value)
         if exact is not None:
@@ -98,60 +92,42 @@ class FieldLeaves:
         words = re.sub(r"'s\b", "", value.lower())
         stems = [_journal_stem(t) for t, _ in self.analyse("journal", words)]
         if stems:
-            subs.append(And([Prefix("journal", s) for s in stems]))
+            subs.append(And(tuple(Prefix("journal", s) for s in stems)))
         if not subs:
-            return Node(NullQuery, shown)
-        return Node(subs[0] if len(subs) == 1 else Or(subs), shown)
+            return Piece(Nothing(), shown)
+        return Piece(subs[0] if len(subs) == 1 else Or(tuple(subs)), shown)
 
-    def f_doi(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Prefix, Term
-
-        from tracker.models import normalize_doi
-
+    def f_doi(self, value: str, phrase: bool, pos: int) -> Piece:
         if value.endswith("*"):
             base = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", value[:-1].lower())
-            return Node(Prefix("doi", base), f"doi:{base}*")
+            return Piece(Prefix("doi", base), f"doi:{base}*")
         doi = normalize_doi(value)
         if doi is None:
             raise QueryError(f"'doi:{value}' at position {pos} is not a DOI (expected 10.<digits>/<suffix>).")
-        return Node(Term("doi", doi), f"doi:{doi}")
+        return Piece(Term("doi", doi), f"doi:{doi}")
 
-    def f_pmid(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Term
-
-        from tracker.models import normalize_pmid
-
+    def f_pmid(self, value: str, phrase: bool, pos: int) -> Piece:
         pmid = normalize_pmid(value)
         if pmid is None:
             raise QueryError(f"'pmid:{value}' at position {pos} is not a PubMed id (digits only).")
-        return Node(Term("pmid", pmid), f"pmid:{pmid}")
+        return Piece(Term("pmid", pmid), f"pmid:{pmid}")
 
-    def f_pmcid(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Term
-
-        from tracker.models import normalize_pmcid
-
+    def f_pmcid(self, value: str, phrase: bool, pos: int) -> Piece:
         pmcid = normalize_pmcid(value)
         if pmcid is None:
             raise QueryError(f"'pmcid:{value}' at position {pos} is not a PMC id (PMC and digits).")
-        return Node(Term("pmcid", pmcid.lower()), f"pmcid:{pmcid}")
+        return Piece(Term("pmcid", pmcid.lower()), f"pmcid:{pmcid}")
 
-    def f_feeds(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Or, Term
-
+    def f_feeds(self, value: str, phrase: bool, pos: int) -> Piece:
         names = sorted({value, value.lower()})
-        q = Term("feeds", names[0]) if len(names) == 1 else Or([Term("feeds", n) for n in names])
-        return Node(q, f"feed:{quote(value)}")
+        q = Term("feeds", names[0]) if len(names) == 1 else Or(tuple(Term("feeds", n) for n in names))
+        return Piece(q, f"feed:{quote(value)}")
 
-    def f_language(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Term
+    def f_language(self, value: str, phrase: bool, pos: int) -> Piece:
+        return Piece(Term("language", value.lower()), f"lang:{value.lower()}")
 
-        return Node(Term("language", value.lower()), f"lang:{value.lower()}")
-
-    def f_id(self, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import Or, Term
-
-        return Node(Or([Term("id", value), Term("keys", value)]), f"id:{value}")
+    def f_id(self, value: str, phrase: bool, pos: int) -> Piece:
+        return Piece(Or((Term("id", value), Term("keys", value))), f"id:{value}")
 
 
 def _journal_stem(token: str) -> str:
@@ -160,9 +136,7 @@ def _journal_stem(token: str) -> str:
     return token if keep or not token.endswith("s") else token[:-1]
 
 
-def range_node(fld: str, value: str, pos: int) -> Node:
-    from whoosh.query import NumericRange
-
+def range_piece(fld: str, value: str, pos: int) -> Piece:
     shown = show(fld)
     m = _RANGE.fullmatch(value.replace(" ", ""))
     if m is None or (m.group("lo") is None and m.group("hi") is None and m.group("op") is None
@@ -177,14 +151,14 @@ def range_node(fld: str, value: str, pos: int) -> Node:
         op, n = m.group("op"), int(m.group("n"))
         lo, hi, lox, hix = {">=": (n, None, False, False), ">": (n, None, True, False),
                             "<=": (None, n, False, False), "<": (None, n, False, True)}[op]
-        return Node(NumericRange(fld, lo, hi, startexcl=lox, endexcl=hix), f"{shown}:{op}{n}")
+        return Piece(Range(fld, lo, hi, start_excl=lox, end_excl=hix), f"{shown}:{op}{n}")
     if m.group("eq"):
         n = int(m.group("eq"))
-        return Node(NumericRange(fld, n, n), f"{shown}:{n}")
+        return Piece(Range(fld, n, n), f"{shown}:{n}")
     lo_s, hi_s = (m.group("a"), m.group("b")) if m.group("a") else (m.group("lo"), m.group("hi"))
     lo = int(lo_s) if lo_s else None
     hi = int(hi_s) if hi_s else None
     if lo is not None and hi is not None and lo > hi:
         raise QueryError(f"the range '{shown}:{value}' at position {pos} is inverted ({lo} > {hi}); "
                          f"write {shown}:{hi}..{lo}.")
-    return Node(NumericRange(fld, lo, hi), f"{shown}:{lo if lo is not None else ''}..{hi if hi is not None else ''}")
+    return Piece(Range(fld, lo, hi), f"{shown}:{lo if lo is not None else ''}..{hi if hi is not None else ''}")

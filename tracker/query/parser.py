@@ -1,4 +1,4 @@
-"""The search query language -> a Whoosh query, plus a readable account of it.
+"""The search query language -> tracker's query nodes, plus a readable account of it.
 
     natalizumab pml              every word must match (implicit AND); bare words
                                  search title, abstract, body, journal and authors
@@ -18,19 +18,23 @@ biosimilar or code matches the generic as text and as the drugs keyword
 a condition synonym matches the condition (crohns, "regional enteritis").
 Every problem raises QueryError with one sentence naming the position
 (1-based character column). Tokens come from tracker.query.lex; the
-`field:value` leaves and ranges are in tracker.query.fields.
+`field:value` leaves and ranges are in tracker.query.fields; the nodes built
+are tracker.query.nodes. Words are analysed (tokenised, stemmed) by the
+index that will run the query, through the Analyser protocol.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
-from tracker.query import expand
 from tracker.errors import QueryError
-from tracker.query.fields import FieldLeaves, Node, quote, range_node, show
+from tracker.query import expand
+from tracker.query.fields import FieldLeaves, Piece, quote, range_piece, show
 from tracker.query.lex import Tok, lex
+from tracker.query.nodes import And, Every, Not, Nothing, Or, Phrase, Prefix, Query, Term
+from tracker.query.weights import BOOSTS, EXPANSION_WEIGHT
 
 NUMERIC = {"year", "case_count"}
 DEFAULT_FIELDS = ("title", "abstract", "body", "journal", "authors")
@@ -39,24 +43,25 @@ DEFAULT_FIELDS = ("title", "abstract", "body", "journal", "authors")
 # Bare words of a comparison that no record needs to contain.
 _COMPARISON_WORDS = {"vs", "vs.", "versus"}
 
-# Text matches found only through an expansion (a brand's generic, a class
-# member, a condition synonym) count this much of a typed word.
-EXPANSION_WEIGHT = 0.6
-
 
 def _scaled(boosts: dict[str, float], factor: float) -> dict[str, float]:
     return {k: v * factor for k, v in boosts.items()}
 
 
-def _boosts() -> dict[str, float]:
-    from tracker.index import BOOSTS
+class Analyser(Protocol):
+    """How the index turns text into terms, field by field (tracker.index
+    provides one: Index.analyser)."""
 
-    return BOOSTS
+    def analyse(self, field: str, text: str) -> list[tuple[str, int]]:
+        """(term, position) of each word of `text` as a query for `field`."""
+
+    def has_positions(self, field: str) -> bool:
+        """Whether `field` stores word positions (phrases can be checked)."""
 
 
 @dataclass
 class Parsed:
-    query: Any                       # a whoosh query
+    query: Query
     shown: str                       # the query as understood, in the user's syntax
     notes: list[str] = field(default_factory=list)   # one line per expansion
 
@@ -64,10 +69,10 @@ class Parsed:
 # ------------------------------------------------------------------ parsing
 
 class _Parser(FieldLeaves):
-    def __init__(self, text: str, schema):
+    def __init__(self, text: str, analyser: Analyser):
         self.toks = lex(text)
         self.i = 0
-        self.schema = schema
+        self.analyser = analyser
         self.notes: list[str] = []
         self._analysed: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
@@ -79,16 +84,14 @@ class _Parser(FieldLeaves):
         self.i += 1
         return tok
 
-    def parse(self) -> Node | None:
-        node = self.or_expr(None)
+    def parse(self) -> Piece | None:
+        piece = self.or_expr(None)
         tok = self.peek()
         if tok is not None:   # only a stray operator can be left here
             raise QueryError(f"'{tok.text}' at position {tok.pos} needs a term on each side.")
-        return node
+        return piece
 
-    def or_expr(self, fld: str | None) -> Node | None:
-        from whoosh.query import Or
-
+    def or_expr(self, fld: str | None) -> Piece | None:
         parts = [self.and_expr(fld)]
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
             self.take()
@@ -99,12 +102,10 @@ class _Parser(FieldLeaves):
         kept = [p for p in parts if p is not None]
         if len(kept) <= 1:
             return kept[0] if kept else None
-        return Node(Or([p.q for p in kept]), " OR ".join(_wrap(p) for p in kept), group=True)
+        return Piece(Or(tuple(p.q for p in kept)), " OR ".join(_wrap(p) for p in kept), group=True)
 
-    def and_expr(self, fld: str | None) -> Node | None:
-        from whoosh.query import And, Every, Not
-
-        parts: list[Node | None] = []
+    def and_expr(self, fld: str | None) -> Piece | None:
+        parts: list[Piece | None] = []
         while (tok := self.peek()) is not None and tok.kind != "rparen":
             if tok.kind == "op" and tok.text == "OR":
                 break
@@ -125,11 +126,9 @@ class _Parser(FieldLeaves):
         queries = [p.q for p in kept]
         if all(isinstance(q, Not) for q in queries):
             queries.insert(0, Every())    # "NOT pml" means everything else
-        return Node(And(queries), " AND ".join(_wrap(p) for p in kept))
+        return Piece(And(tuple(queries)), " AND ".join(_wrap(p) for p in kept))
 
-    def unary(self, fld: str | None) -> Node | None:
-        from whoosh.query import Not
-
+    def unary(self, fld: str | None) -> Piece | None:
         tok = self.peek()
         if tok.kind == "op" and tok.text == "NOT":
             self.take()
@@ -137,14 +136,14 @@ class _Parser(FieldLeaves):
             if nxt is None or nxt.kind in ("rparen", "op"):
                 raise QueryError(f"'NOT' at position {tok.pos} needs a term after it.")
             inner = self.unary(fld)
-            return Node(Not(inner.q), f"NOT {_wrap(inner)}") if inner else None
+            return Piece(Not(inner.q), f"NOT {_wrap(inner)}") if inner else None
         neg = tok.neg
-        node = self.atom(fld)
-        if neg and node is not None:
-            return Node(Not(node.q), f"NOT {_wrap(node)}")
-        return node
+        piece = self.atom(fld)
+        if neg and piece is not None:
+            return Piece(Not(piece.q), f"NOT {_wrap(piece)}")
+        return piece
 
-    def synonym_run(self, fld: str | None) -> Node | None:
+    def synonym_run(self, fld: str | None) -> Piece | None:
         """Unquoted words that together name a drug, class or condition act as one term.
 
         "progressive multifocal leukoencephalopathy" and "jak inhibitor" then
@@ -162,14 +161,14 @@ class _Parser(FieldLeaves):
                 return self.leaf(fld, Tok("phrase", words, run[0].pos), run[0].pos)
         return None
 
-    def atom(self, fld: str | None) -> Node | None:
+    def atom(self, fld: str | None) -> Piece | None:
         tok = self.take()
         if tok.kind == "lparen":
             if self.peek() is not None and self.peek().kind == "rparen":
                 raise QueryError(f"empty parentheses at position {tok.pos}.")
-            node = self.or_expr(fld)
+            piece = self.or_expr(fld)
             self.take()   # the lexer guarantees the matching ')'
-            return node
+            return piece
         if tok.kind == "field":
             nxt = self.peek()
             if nxt is None or nxt.kind not in ("word", "phrase", "lparen"):
@@ -184,7 +183,7 @@ class _Parser(FieldLeaves):
 
     # -------------------------------------------------------------- leaves
 
-    def leaf(self, fld: str | None, tok: Tok, pos: int) -> Node | None:
+    def leaf(self, fld: str | None, tok: Tok, pos: int) -> Piece | None:
         value = tok.text.strip()
         if not value:
             if fld is None:
@@ -194,7 +193,7 @@ class _Parser(FieldLeaves):
         if fld is None:
             return self.bare(value, phrase, pos)
         if fld in NUMERIC:
-            return range_node(fld, value, pos)
+            return range_piece(fld, value, pos)
         handler = getattr(self, f"f_{fld}", None)
         if handler is not None:
             return handler(value, phrase, pos)
@@ -203,50 +202,44 @@ class _Parser(FieldLeaves):
     def analyse(self, fld: str, text: str) -> list[tuple[str, int]]:
         key = (fld, text)
         if key not in self._analysed:
-            ana = self.schema[fld].analyzer
-            self._analysed[key] = [(t.text, t.pos) for t in ana(text, positions=True, mode="query")]
+            self._analysed[key] = self.analyser.analyse(fld, text)
         return self._analysed[key]
 
     def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None,
-                   *, words: bool = False):
+                   *, words: bool = False) -> Query | None:
         """One word or phrase over `fields` (each analysed its own way); None if all
         stop words. words=True asks for all the words rather than the phrase."""
-        from whoosh.query import And, Or, Phrase, Term
-
-        subs = []
+        subs: list[Query] = []
         for fld in fields:
             boost = (boosts or {}).get(fld, 1.0)
             toks = self.analyse(fld, text)
             if len(toks) == 1:
                 subs.append(Term(fld, toks[0][0], boost=boost))
-            elif toks and not words and self.schema[fld].format.supports("positions"):
+            elif toks and not words and self.analyser.has_positions(fld):
                 # whoosh renumbers positions after removing stop words; an
                 # analyser that left gaps would need them allowed for
                 slop = 1 + (toks[-1][1] - toks[0][1]) - (len(toks) - 1)
-                subs.append(Phrase(fld, [t for t, _ in toks], slop=slop, boost=boost))
+                subs.append(Phrase(fld, tuple(t for t, _ in toks), slop=slop, boost=boost))
             elif toks:
-                subs.append(And([Term(fld, t, boost=boost) for t, _ in toks]))
+                subs.append(And(tuple(Term(fld, t, boost=boost) for t, _ in toks)))
         if not subs:
             return None
-        return subs[0] if len(subs) == 1 else Or(subs)
+        return subs[0] if len(subs) == 1 else Or(tuple(subs))
 
-    def prefix_query(self, fields: tuple[str, ...], value: str, pos: int, boosts=None):
-        from whoosh.query import Or, Prefix
-
+    def prefix_query(self, fields: tuple[str, ...], value: str, pos: int,
+                     boosts: dict[str, float] | None = None) -> Query:
         base = _fold(value.rstrip("*").lower())
         if len(base) < 2 or not re.fullmatch(r"[\w\-./]+", base):
             raise QueryError(f"the prefix '{value}' at position {pos} needs at least two letters before '*'.")
         subs = [Prefix(f, base, boost=(boosts or {}).get(f, 1.0)) for f in fields]
-        return subs[0] if len(subs) == 1 else Or(subs)
+        return subs[0] if len(subs) == 1 else Or(tuple(subs))
 
-    def bare(self, value: str, phrase: bool, pos: int) -> Node | None:
-        from whoosh.query import Term
-
-        boosts = _boosts()
+    def bare(self, value: str, phrase: bool, pos: int) -> Piece | None:
+        boosts = BOOSTS
         shown = f'"{value}"' if phrase else value
         if not phrase and value.endswith("*"):
             q = self.prefix_query((*DEFAULT_FIELDS, "drugs"), value, pos, boosts)
-            return Node(q, value)
+            return Piece(q, value)
         if not phrase and value.lower() in ("and", "or", "not"):
             self.notes.append(f"lower-case '{value}' at position {pos} is an ordinary word "
                               f"(ignored); write {value.upper()} for the operator.")
@@ -274,7 +267,7 @@ class _Parser(FieldLeaves):
                 if mq is not None:
                     subs.append(mq)
             self.notes.append(f"{shown} -> {', '.join(members)} (drug class {name})")
-            return Node(_synonyms(subs), f"{shown} OR drug:({' OR '.join(members)})", group=True)
+            return Piece(_synonyms(subs), f"{shown} OR drug:({' OR '.join(members)})", group=True)
         generic = expand.drug_generic(value)
         if generic is not None:
             subs = [q for q in (text_q, Term("drugs", generic, boost=dq)) if q is not None]
@@ -283,9 +276,9 @@ class _Parser(FieldLeaves):
                 if gq is not None:
                     subs.append(gq)
                 self.notes.append(f"{shown} -> {generic} (brand, biosimilar, code or abbreviation)")
-                return Node(_synonyms(subs), f"{shown} OR {quote(generic)} OR drug:{quote(generic)}",
+                return Piece(_synonyms(subs), f"{shown} OR {quote(generic)} OR drug:{quote(generic)}",
                              group=True)
-            return Node(_synonyms(subs), f"{shown} OR drug:{quote(generic)}", group=True)
+            return Piece(_synonyms(subs), f"{shown} OR drug:{quote(generic)}", group=True)
         code = expand.condition(value, bare=True)
         if code is not None:
             subs = [q for q in (text_q, Term("conditions", code, boost=boosts.get("conditions", 1.0)))
@@ -308,27 +301,24 @@ class _Parser(FieldLeaves):
                     extra.append(p)
             self.notes.append(f"{shown} -> condition:{code}" +
                               (f" and {', '.join(quote(p) for p in extra)}" if extra else ""))
-            return Node(_synonyms(subs), f"{shown} OR condition:{code}" +
+            return Piece(_synonyms(subs), f"{shown} OR condition:{code}" +
                          "".join(f" OR {quote(p)}" for p in extra), group=True)
         if text_q is None:
             return None
-        return Node(text_q, shown)
+        return Piece(text_q, shown)
 
-    def fielded_text(self, fld: str, value: str, phrase: bool, pos: int) -> Node:
-        from whoosh.query import NullQuery
-
+    def fielded_text(self, fld: str, value: str, phrase: bool, pos: int) -> Piece:
         shown = f"{show(fld)}:{quote(value) if phrase else value}"
         if not phrase and value.endswith("*"):
-            return Node(self.prefix_query((fld,), value, pos), shown)
+            return Piece(self.prefix_query((fld,), value, pos), shown)
         q = self.text_query((fld,), value)
-        return Node(q if q is not None else NullQuery, shown)
+        return Piece(q if q is not None else Nothing(), shown)
 
-def _synonyms(subs: list):
+
+def _synonyms(subs: list[Query]) -> Query:
     """Alternatives for one term, summed (whoosh 2.7's DisjunctionMax scores
     every match alike, so it cannot be used); expansions carry lower boosts."""
-    from whoosh.query import Or
-
-    return subs[0] if len(subs) == 1 else Or(subs)
+    return subs[0] if len(subs) == 1 else Or(tuple(subs))
 
 
 def _fold(text: str) -> str:
@@ -337,24 +327,23 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _wrap(node: Node) -> str:
-    return f"({node.shown})" if node.group else node.shown
+def _wrap(piece: Piece) -> str:
+    return f"({piece.shown})" if piece.group else piece.shown
 
 
-def compile_query(text: str, schema) -> Parsed:
-    """Parse a user query against the index schema; QueryError on bad syntax."""
-    from whoosh.query import Every
-
+def compile_query(text: str, analyser: Analyser) -> Parsed:
+    """Parse a user query, its words analysed as `analyser` (the index) does;
+    QueryError on bad syntax."""
     text = (text or "").strip()
     if not text or text == "*":
         return Parsed(Every(), "everything")
-    parser = _Parser(text, schema)
-    node = parser.parse()
-    if node is None:
+    parser = _Parser(text, analyser)
+    piece = parser.parse()
+    if piece is None:
         raise QueryError("the query has only stop words (such as 'the', 'of', 'and'); add a search term.")
-    return Parsed(node.q, node.shown, parser.notes)
+    return Parsed(piece.q, piece.shown, parser.notes)
 
 
-def parse(text: str, schema):
-    """The whoosh query alone (exports, digests)."""
-    return compile_query(text, schema).query
+def parse(text: str, analyser: Analyser) -> Query:
+    """The query alone (exports, digests)."""
+    return compile_query(text, analyser).query
