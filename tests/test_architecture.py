@@ -128,3 +128,50 @@ def test_no_underscored_name_imported_across_modules():
             if private:
                 found.append(f"{name}:{line} imports {', '.join(private)} from {target}")
     assert not found, "\n".join(found)
+
+
+# namedtuple's public API is spelt with a leading underscore
+_NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
+# the one module that may read Whoosh's private members (its version range is pinned and tested)
+_ADAPTER = "tracker.index.whoosh_adapter"
+
+
+def _own_private_names(tree: ast.AST) -> set[str]:
+    """Underscored names a module defines itself: functions, classes, and
+    attributes it assigns (self._x = ...)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return {n for n in names if n.startswith("_")}
+
+
+def _private_reads(tree: ast.AST) -> list[str]:
+    """`x._name` reads of another object's underscored members."""
+    own = _own_private_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        attr = node.attr
+        if not attr.startswith("_") or attr.startswith("__") or attr in _NAMEDTUPLE_API or attr in own:
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            continue
+        found.append(f"{node.lineno} reads .{attr}")
+    return found
+
+
+def test_private_reads_are_seen():
+    code = "class A:\n    def f(self, m):\n        self._own = m._postfile\n        return self._own, m._own\n"
+    assert _private_reads(ast.parse(code)) == ["3 reads ._postfile"]
+
+
+def test_no_module_reaches_into_private_members_of_others():
+    found = [f"{name}:{line}" for name, path in MODULES.items() if name != _ADAPTER
+             for line in _private_reads(ast.parse(path.read_text(encoding="utf-8"), str(path)))]
+    assert not found, "\n".join(found)

@@ -11,8 +11,8 @@ from tracker.index import Index, SearchResult
 from tracker.models import canonical_url, normalize_doi, normalize_pmid
 from tracker.query import expand
 from tracker.query import parser as q
-from tracker.query.parser import DEFAULT_FIELDS, Parsed
-from tracker.query.weights import BOOSTS
+from tracker.query.parser import Parsed
+from tracker.query.weights import BOOSTS, DEFAULT_FIELDS
 
 
 @dataclass

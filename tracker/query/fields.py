@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable, Protocol
 
 from tracker.errors import QueryError
 from tracker.models import normalize_doi, normalize_pmcid, normalize_pmid
@@ -36,98 +37,126 @@ def quote(text: str) -> str:
     return f'"{text}"' if re.search(r"[\s():]", text) else text
 
 
-class FieldLeaves:
-    """The `field:value` leaves; mixed into the parser, whose analyse,
-    text_query, prefix_query and notes they use."""
+class Builder(Protocol):
+    """What a field rule uses of the term builder (tracker.query.terms.Terms)."""
 
-    def f_drugs(self, value: str, phrase: bool, pos: int) -> Piece:
-        if not phrase and value.endswith("*"):
-            return Piece(self.prefix_query(("drugs",), value, pos), f"drug:{value}")
-        cls = expand.drug_class(value)
-        if cls is not None:
-            name, members = cls
-            self.notes.append(f"drug:{quote(value)} -> {', '.join(members)} (drug class {name})")
-            return Piece(Or(tuple(Term("drugs", m) for m in members)),
-                         f"drug:({' OR '.join(quote(m) for m in members)})")
-        generic = expand.drug_generic(value) or value.lower()
-        if generic != value.lower():
-            self.notes.append(f"drug:{quote(value)} -> {generic} (brand, biosimilar, code or abbreviation)")
-        return Piece(Term("drugs", generic), f"drug:{quote(generic)}")
+    notes: list[str]
 
-    def f_study_type(self, value: str, phrase: bool, pos: int) -> Piece:
-        st = expand.study_type(value)
-        if st is None:
-            raise QueryError(f"unknown study type 'type:{value}' at position {pos}; use case_report, "
-                             f"case_series, cohort, rct, meta_analysis, review or other.")
-        return Piece(Term("study_type", st), f"type:{st}")
+    def analyse(self, fld: str, text: str) -> list[tuple[str, int]]: ...
 
-    def f_conditions(self, value: str, phrase: bool, pos: int) -> Piece:
-        code = expand.condition(value) or value.lower().replace(" ", "_")
-        return Piece(Term("conditions", code), f"condition:{code}")
+    def text_query(self, fields: tuple[str, ...], text: str, boosts: dict[str, float] | None = None,
+                   *, words: bool = False) -> Query | None: ...
 
-    def f_journal(self, value: str, phrase: bool, pos: int) -> Piece:
-        """Full titles, their indexed variants, and abbreviations word by word.
+    def prefix_query(self, fields: tuple[str, ...], value: str, pos: int,
+                     boosts: dict[str, float] | None = None) -> Query: ...
 
-        "J Crohns Colitis" also matches as prefixes in any order (j* crohn*
-        colitis*), which is how ISO abbreviations are formed.
-        """
-        shown = f"journal:{quote(value)}"
-        if not phrase and value.endswith("*"):
-            return Piece(self.prefix_query(("journal",), value, pos), shown)
-        full = expand.journal_title(value)
-        if full:
-            # A journal of the bundled list: records carry its full title
-            # (extraction normalises names), so one exact term finds them all.
-            if full.lower() != value.lower():
-                self.notes.append(f"journal:{quote(value)} -> {full}")
-            term = Term("journal_name", full)
-            word = self.text_query(("journal",), value) if " " not in value.strip() else None
-            # one word ("gastroenterology") also matches every title holding it
-            return Piece(Or((term, word)) if word is not None else term, shown)
-        subs = []
-        exact = self.text_query(("journal",), value)
-        if exact is not None:
-            subs.append(exact)
-        # Unknown journals: abbreviations word by word, as prefixes.
-        words = re.sub(r"'s\b", "", value.lower())
-        stems = [_journal_stem(t) for t, _ in self.analyse("journal", words)]
-        if stems:
-            subs.append(And(tuple(Prefix("journal", s) for s in stems)))
-        if not subs:
-            return Piece(Nothing(), shown)
-        return Piece(subs[0] if len(subs) == 1 else Or(tuple(subs)), shown)
 
-    def f_doi(self, value: str, phrase: bool, pos: int) -> Piece:
-        if value.endswith("*"):
-            base = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", value[:-1].lower())
-            return Piece(Prefix("doi", base), f"doi:{base}*")
-        doi = normalize_doi(value)
-        if doi is None:
-            raise QueryError(f"'doi:{value}' at position {pos} is not a DOI (expected 10.<digits>/<suffix>).")
-        return Piece(Term("doi", doi), f"doi:{doi}")
+def drugs_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    if not phrase and value.endswith("*"):
+        return Piece(b.prefix_query(("drugs",), value, pos), f"drug:{value}")
+    cls = expand.drug_class(value)
+    if cls is not None:
+        name, members = cls
+        b.notes.append(f"drug:{quote(value)} -> {', '.join(members)} (drug class {name})")
+        return Piece(Or(tuple(Term("drugs", m) for m in members)),
+                     f"drug:({' OR '.join(quote(m) for m in members)})")
+    generic = expand.drug_generic(value) or value.lower()
+    if generic != value.lower():
+        b.notes.append(f"drug:{quote(value)} -> {generic} (brand, biosimilar, code or abbreviation)")
+    return Piece(Term("drugs", generic), f"drug:{quote(generic)}")
 
-    def f_pmid(self, value: str, phrase: bool, pos: int) -> Piece:
-        pmid = normalize_pmid(value)
-        if pmid is None:
-            raise QueryError(f"'pmid:{value}' at position {pos} is not a PubMed id (digits only).")
-        return Piece(Term("pmid", pmid), f"pmid:{pmid}")
 
-    def f_pmcid(self, value: str, phrase: bool, pos: int) -> Piece:
-        pmcid = normalize_pmcid(value)
-        if pmcid is None:
-            raise QueryError(f"'pmcid:{value}' at position {pos} is not a PMC id (PMC and digits).")
-        return Piece(Term("pmcid", pmcid.lower()), f"pmcid:{pmcid}")
+def study_type_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    st = expand.study_type(value)
+    if st is None:
+        raise QueryError(f"unknown study type 'type:{value}' at position {pos}; use case_report, "
+                         f"case_series, cohort, rct, meta_analysis, review or other.")
+    return Piece(Term("study_type", st), f"type:{st}")
 
-    def f_feeds(self, value: str, phrase: bool, pos: int) -> Piece:
-        names = sorted({value, value.lower()})
-        q = Term("feeds", names[0]) if len(names) == 1 else Or(tuple(Term("feeds", n) for n in names))
-        return Piece(q, f"feed:{quote(value)}")
 
-    def f_language(self, value: str, phrase: bool, pos: int) -> Piece:
-        return Piece(Term("language", value.lower()), f"lang:{value.lower()}")
+def conditions_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    code = expand.condition(value) or value.lower().replace(" ", "_")
+    return Piece(Term("conditions", code), f"condition:{code}")
 
-    def f_id(self, value: str, phrase: bool, pos: int) -> Piece:
-        return Piece(Or((Term("id", value), Term("keys", value))), f"id:{value}")
+
+def journal_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    """Full titles, their indexed variants, and abbreviations word by word.
+
+    "J Crohns Colitis" also matches as prefixes in any order (j* crohn*
+    colitis*), which is how ISO abbreviations are formed.
+    """
+    shown = f"journal:{quote(value)}"
+    if not phrase and value.endswith("*"):
+        return Piece(b.prefix_query(("journal",), value, pos), shown)
+    full = expand.journal_title(value)
+    if full:
+        # A journal of the bundled list: records carry its full title
+        # (extraction normalises names), so one exact term finds them all.
+        if full.lower() != value.lower():
+            b.notes.append(f"journal:{quote(value)} -> {full}")
+        term = Term("journal_name", full)
+        word = b.text_query(("journal",), value) if " " not in value.strip() else None
+        # one word ("gastroenterology") also matches every title holding it
+        return Piece(Or((term, word)) if word is not None else term, shown)
+    subs = []
+    exact = b.text_query(("journal",), value)
+    if exact is not None:
+        subs.append(exact)
+    # Unknown journals: abbreviations word by word, as prefixes.
+    words = re.sub(r"'s\b", "", value.lower())
+    stems = [_journal_stem(t) for t, _ in b.analyse("journal", words)]
+    if stems:
+        subs.append(And(tuple(Prefix("journal", s) for s in stems)))
+    if not subs:
+        return Piece(Nothing(), shown)
+    return Piece(subs[0] if len(subs) == 1 else Or(tuple(subs)), shown)
+
+
+def doi_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    if value.endswith("*"):
+        base = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", value[:-1].lower())
+        return Piece(Prefix("doi", base), f"doi:{base}*")
+    doi = normalize_doi(value)
+    if doi is None:
+        raise QueryError(f"'doi:{value}' at position {pos} is not a DOI (expected 10.<digits>/<suffix>).")
+    return Piece(Term("doi", doi), f"doi:{doi}")
+
+
+def pmid_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    pmid = normalize_pmid(value)
+    if pmid is None:
+        raise QueryError(f"'pmid:{value}' at position {pos} is not a PubMed id (digits only).")
+    return Piece(Term("pmid", pmid), f"pmid:{pmid}")
+
+
+def pmcid_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    pmcid = normalize_pmcid(value)
+    if pmcid is None:
+        raise QueryError(f"'pmcid:{value}' at position {pos} is not a PMC id (PMC and digits).")
+    return Piece(Term("pmcid", pmcid.lower()), f"pmcid:{pmcid}")
+
+
+def feeds_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    names = sorted({value, value.lower()})
+    q = Term("feeds", names[0]) if len(names) == 1 else Or(tuple(Term("feeds", n) for n in names))
+    return Piece(q, f"feed:{quote(value)}")
+
+
+def language_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    return Piece(Term("language", value.lower()), f"lang:{value.lower()}")
+
+
+def id_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    return Piece(Or((Term("id", value), Term("keys", value))), f"id:{value}")
+
+
+# field -> its rule; a text field without one is searched as words/phrases
+Handler = Callable[[Builder, str, bool, int], Piece]
+HANDLERS: dict[str, Handler] = {
+    "drugs": drugs_leaf, "study_type": study_type_leaf, "conditions": conditions_leaf,
+    "journal": journal_leaf, "doi": doi_leaf, "pmid": pmid_leaf, "pmcid": pmcid_leaf,
+    "feeds": feeds_leaf, "language": language_leaf, "id": id_leaf,
+}
 
 
 def _journal_stem(token: str) -> str:

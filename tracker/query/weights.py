@@ -14,3 +14,6 @@ BOOSTS = {"title": 2.5, "abstract": 1.0, "journal": 0.5, "authors": 0.7, "body":
 # Text matches found only through an expansion (a brand's generic, a class
 # member, a condition synonym) count this much of a typed word.
 EXPANSION_WEIGHT = 0.6
+
+# The fields a bare word searches (each weighted by BOOSTS).
+DEFAULT_FIELDS = ("title", "abstract", "body", "journal", "authors")
