@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from tracker.extract.textutil import DATA_DIR, fold, norm_key, trie_pattern
+from tracker.extract.textutil import DATA_DIR, norm_key, trie_pattern
+from tracker.textutil import fold
 
 _TSV = DATA_DIR / "journals.tsv"
 _PAREN_TAIL = re.compile(r"\s*\([^()]*\)\s*$")

@@ -1,5 +1,6 @@
-"""Small text helpers shared by the extractors: accent folding, trie regexes,
-reference-section stripping and sentence spans.
+"""Small text helpers shared by the extractors: name keys, trie regexes,
+reference-section and boilerplate stripping, sentence spans. Accent folding
+is tracker.textutil's.
 
 Everything here is pure and cheap; patterns compile once at import.
 """
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Iterable
+
+# pipeline.py folds filter terms with this name until it imports tracker.textutil.fold.
+from tracker.textutil import fold
 
 DATA_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
 
@@ -20,32 +23,6 @@ _REFERENCE_HEADING = re.compile(
     r"r[ée]f[ée]rences|literatur(?:verzeichnis)?|bibliografia)[ \t:]*(?:\n|$)",
     re.I,
 )
-
-# Folding table: accented Latin letters -> base letter, length preserving.
-_FOLD: dict[int, str] = {}
-for _cp in range(0xC0, 0x250):
-    _base = unicodedata.normalize("NFKD", chr(_cp))[0]
-    if _base.isascii() and _base.isalpha():
-        _FOLD[_cp] = _base
-_FOLD.update({ord("’"): "'", ord("‘"): "'", ord("‐"): "-", ord("‑"): "-", ord("–"): "-",
-              ord("—"): "-", ord("\u00a0"): " ", ord("\u202f"): " ", ord("“"): '"', ord("”"): '"'})
-
-
-_FOLD_STR = {chr(k): v for k, v in _FOLD.items()}
-_FOLDABLE = re.compile("[" + "".join(re.escape(c) for c in _FOLD_STR) + "]")
-
-
-@lru_cache(maxsize=8)
-def fold(text: str) -> str:
-    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid).
-
-    Cached: each extractor folds the same page text; a regex over the few
-    non-ASCII characters is much faster than str.translate with a dict.
-    """
-    if text.isascii():
-        return text
-    return _FOLDABLE.sub(lambda m: _FOLD_STR[m.group()], text)
-
 
 _NAME_PUNCT = re.compile(r"[^\w\s&]")
 _NAME_WS = re.compile(r"\s+")
