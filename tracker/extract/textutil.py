@@ -1,6 +1,5 @@
-"""Small text helpers shared by the extractors: name keys, trie regexes,
-reference-section and boilerplate stripping, sentence spans. Accent folding
-is tracker.textutil's.
+"""Small text helpers shared by the extractors: trie regexes, reference-section
+and boilerplate stripping, sentence spans. Accent folding is tracker.textutil's.
 
 Everything here is pure and cheap; patterns compile once at import.
 """
@@ -8,13 +7,10 @@ Everything here is pure and cheap; patterns compile once at import.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Iterable
 
 # pipeline.py folds filter terms with this name until it imports tracker.textutil.fold.
-from tracker.textutil import fold
-
-DATA_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
+from tracker.textutil import fold  # noqa: F401
 
 # Headings after which a page lists references, not its own prose.
 _REFERENCE_HEADING = re.compile(
@@ -23,20 +19,6 @@ _REFERENCE_HEADING = re.compile(
     r"r[ée]f[ée]rences|literatur(?:verzeichnis)?|bibliografia)[ \t:]*(?:\n|$)",
     re.I,
 )
-
-_NAME_PUNCT = re.compile(r"[^\w\s&]")
-_NAME_WS = re.compile(r"\s+")
-
-
-def norm_key(text: str) -> str:
-    """Comparison key for names: folded, lower, '&' -> 'and', no punctuation or leading 'the'."""
-    text = fold(unicodedata.normalize("NFC", text)).lower()
-    text = text.replace("'s", "s").replace("'", "")
-    text = _NAME_PUNCT.sub(" ", text).replace("&", " and ")
-    text = _NAME_WS.sub(" ", text).strip()
-    if text.startswith("the "):
-        text = text[4:]
-    return text
 
 
 def strip_references(text: str | None) -> str:

@@ -98,7 +98,7 @@ def _split_labelled(text: str | None) -> tuple[str | None, dict[str, str]]:
 
 def _resolve_journal(name: str) -> str | None:
     try:
-        from tracker.extract.journals import resolve
+        from tracker.lexicon.journals import resolve
     except ImportError:
         return None
     return resolve(name)

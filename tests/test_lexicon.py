@@ -1,0 +1,32 @@
+"""tracker.lexicon: drug lookups, and what importing it costs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tracker.lexicon.drugs import ABBREVIATIONS, BRANDS, CLASSES, GENERICS, generic_of
+
+
+def test_generic_of_any_listed_name():
+    assert [generic_of(n) for n in ("Tysabri", "CT-P13", "ct p13", "CTP13", "infliximab", "natalizimab",
+                                    "tysabri", "aspirin")] == [
+        "natalizumab", "infliximab", "infliximab", "infliximab", "infliximab", "natalizumab", "natalizumab", None]
+
+
+def test_tables_the_query_layer_reads():
+    assert "natalizumab" in GENERICS
+    assert BRANDS["inflectra"] == "infliximab" and ABBREVIATIONS["IFX"] == "infliximab"
+    assert "vedolizumab" in CLASSES["anti-integrin"]
+
+
+def test_lexicon_imports_stay_light():
+    """Search imports the drug lexicon: no HTTP or HTML stack, and nothing of extract/, query/, index/."""
+    code = ("import sys, tracker.lexicon.drugs, tracker.lexicon.journals; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'requests', 'whoosh') "
+            "or m.startswith(('tracker.extract', 'tracker.query', 'tracker.index'))))")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"
