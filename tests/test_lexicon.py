@@ -1,4 +1,4 @@
-"""tracker.lexicon: drug lookups, and what importing it costs."""
+"""tracker.lexicon: languages, drug lookups, and what importing it costs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tracker.lexicon.drugs import ABBREVIATIONS, BRANDS, CLASSES, GENERICS, generic_of
+from tracker.lexicon.languages import language_code
+
+
+# Registries and feeds: codes. Pages also write names and lists.
+@pytest.mark.parametrize("value, registry, page", [
+    ("eng", "en", "en"), ("spa", "es", "es"), ("por", "pt", "pt"), ("ger", "de", "de"), ("fre", "fr", "fr"),
+    ("chi", "zh", "zh"), ("fin", "fi", None), ("EN", "en", "en"), ("en-GB", "en", "en"), ("pt-BR", "pt", "pt"),
+    ("es_ES", "es", "es"), ("zh-Hant-TW", "zh", "zh"), (" en ", "en", "en"),
+    ("English", None, "en"), ("español", None, "es"), ("Deutsch", None, "de"), ("en, fr", None, "en"),
+    ("x-klingon", None, None), ("und", None, None), ("mul", None, None), ("zxx", None, None), ("xyz", None, None),
+    ("", None, None), (None, None, None),
+])
+def test_language_codes(value, registry, page):
+    assert (language_code(value), language_code(value, names=True)) == (registry, page)
 
 
 def test_generic_of_any_listed_name():
@@ -24,7 +40,7 @@ def test_tables_the_query_layer_reads():
 
 def test_lexicon_imports_stay_light():
     """Search imports the drug lexicon: no HTTP or HTML stack, and nothing of extract/, query/, index/."""
-    code = ("import sys, tracker.lexicon.drugs, tracker.lexicon.journals; "
+    code = ("import sys, tracker.lexicon.drugs, tracker.lexicon.journals, tracker.lexicon.languages; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'requests', 'whoosh') "
             "or m.startswith(('tracker.extract', 'tracker.query', 'tracker.index'))))")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))

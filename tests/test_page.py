@@ -15,7 +15,7 @@ import pytest
 from tracker.errors import ParseError
 from tracker.extract.page.parse import extract_links, extract_page, next_page_link
 from tracker.extract.page.html import decode_html
-from tracker.extract.page.values import author_name, language_code
+from tracker.extract.page.values import author_name
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLDEN = sorted(PAGES.glob("*.expected.json"))
@@ -307,13 +307,6 @@ def test_many_jsonld_scripts_and_nodes_are_bounded() -> None:
 ])
 def test_author_names(raw: str, expected: str | None) -> None:
     assert author_name(raw) == expected
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("pt-BR", "pt"), ("es_ES", "es"), ("English", "en"), ("spa", "es"), ("", None), ("x-klingon", None),
-])
-def test_language_codes(raw: str, expected: str | None) -> None:
-    assert language_code(raw) == expected
 
 
 # --- listing pages -------------------------------------------------------------

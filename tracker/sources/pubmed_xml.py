@@ -12,8 +12,9 @@ from xml.etree.ElementTree import Element
 
 from tracker.dates import first_year, iso_date, month_number
 from tracker.errors import ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article
-from tracker.sources.markup import dedupe, element_text, initials, language_code, person, squash
+from tracker.sources.markup import dedupe, element_text, initials, person, squash
 from tracker.sources.records import RecordError, registry_article
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"

@@ -14,9 +14,9 @@ from typing import Any, Iterator
 from tracker.config import check_bool
 from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi
 from tracker.sources.base import FetchContext, KeySpec, Source, register
-from tracker.sources.markup import language_code
 from tracker.textutil import html_to_text
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)

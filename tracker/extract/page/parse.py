@@ -27,7 +27,8 @@ from tracker.extract.page.rules import (
     DUBLIN_CORE, HIGHWIRE, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL, TITLE_SEPARATORS,
 )
 from tracker.extract.page.text import abstract_section, main_text
-from tracker.extract.page.values import author_name, language_code, plain, split_list
+from tracker.extract.page.values import author_name, plain, split_list
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ def _year(value: str | None) -> int | None:
 
 def _iso_date(value: str | None) -> str | None:
     return iso_date(value, as_stated=True)
+
+
+def _language(value: str | None) -> str | None:
+    return language_code(value, names=True)
 
 
 def _all(meta: Meta, names: tuple[str, ...]) -> list[str]:
@@ -187,10 +192,10 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
         "doi": _pick(normalize_doi(hw["doi"]), dc_doi, normalize_doi(pr["doi"]), ld.get("doi")),
         "pmid": _pick(normalize_pmid(hw["pmid"]), dc_pmid),
         "pmcid": normalize_pmcid(hw["pmcid"]),
-        "language": _pick(language_code(hw["language"]), language_code(dc["language"]),
-                          language_code(ld.get("language")),
-                          language_code(soup.html.get("lang") if soup.html else None),
-                          language_code(so["language"])),
+        "language": _pick(_language(hw["language"]), _language(dc["language"]),
+                          _language(ld.get("language")),
+                          _language(soup.html.get("lang") if soup.html else None),
+                          _language(so["language"])),
         "keywords": _pick(split_list(_all(meta, HIGHWIRE["keywords"])),
                           split_list(_all(meta, DUBLIN_CORE["keywords"])),
                           split_list(ld.get("keywords", [])), split_list(_all(meta, SOCIAL["keywords"]))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from tracker.extract.page.rules import LANGUAGE_NAMES, NAME_PARTICLES, ORGANIZATION_WORDS
+from tracker.extract.page.rules import NAME_PARTICLES, ORGANIZATION_WORDS
 from tracker.models import clean_text
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -19,21 +19,6 @@ def plain(value: str | None) -> str | None:
         return None
     text = _TAG.sub(" ", str(value)) if "<" in str(value) else str(value)
     return clean_text(html.unescape(text))
-
-
-def language_code(value: str | None) -> str | None:
-    """'pt-BR', 'es_ES', 'English', 'spa' -> ISO 639-1."""
-    if not value:
-        return None
-    text = str(value).strip().lower().replace("_", "-")
-    if not text:
-        return None
-    if text in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[text]
-    head = text.split("-")[0].split(",")[0].strip()
-    if len(head) == 2 and head.isalpha():
-        return head
-    return LANGUAGE_NAMES.get(head)
 
 
 def split_list(values: list[str], seps: str = ";,") -> list[str]:
