@@ -7,6 +7,7 @@ Everything here is pure and cheap; patterns compile once at import.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterable
 
 # pipeline.py folds filter terms with this name until it imports tracker.textutil.fold.
@@ -118,8 +119,6 @@ class Sentences:
     """Sentence boundaries of one text, found once; `bounds(pos)` by bisection."""
 
     def __init__(self, text: str) -> None:
-        from bisect import bisect_right
-        self._bisect = bisect_right
         self._len = len(text)
         self._ends = [m.end() for m in _SENT_END.finditer(text) if _is_boundary(text, m)]
 
@@ -130,7 +129,7 @@ class Sentences:
         return [(a, b) for a, b in zip(starts, ends) if b > a]
 
     def bounds(self, pos: int) -> tuple[int, int]:
-        i = self._bisect(self._ends, pos)
+        i = bisect_right(self._ends, pos)
         start = self._ends[i - 1] if i else 0
         end = self._ends[i] if i < len(self._ends) else self._len
         return start, end
