@@ -176,22 +176,3 @@ def test_html_uses_inline_styles_only(records):
 def test_unknown_format():
     with pytest.raises(TrackerError):
         digest.render([], "pdf", since=SINCE)
-
-
-# ---------------------------------------------------------------- --since
-
-@pytest.mark.parametrize("value, expected", [
-    ("7d", "2026-11-18T17:40:00Z"),
-    ("2w", "2026-11-11T17:40:00Z"),
-    ("12h", "2026-11-25T05:40:00Z"),
-    ("2026-11-01", "2026-11-01T00:00:00Z"),
-    ("2026-11-01T10:00:00+02:00", "2026-11-01T08:00:00Z"),
-    ("2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z"),
-])
-def test_resolve_since(value, expected):
-    assert digest.resolve_since(value, now=NOW) == expected
-
-
-def test_resolve_since_rejects_nonsense():
-    with pytest.raises(TrackerError, match="7d"):
-        digest.resolve_since("last tuesday", now=NOW)

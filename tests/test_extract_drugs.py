@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from tracker.extract.drugs import BRANDS, CLASSES, find_drugs
+from tracker.extract.drugs import find_drugs
+from tracker.lexicon.drugs import BRANDS, CLASSES
 
 
 def test_generics_brands_and_codes():

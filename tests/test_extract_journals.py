@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.extract.journals import TITLES, resolve, variants
+from tracker.lexicon.journals import TITLES, resolve, variants
 
 
 @pytest.mark.parametrize("name,expected", [

@@ -15,7 +15,7 @@ import pytest
 from tracker.errors import ParseError
 from tracker.extract.page.parse import extract_links, extract_page, next_page_link
 from tracker.extract.page.html import decode_html
-from tracker.extract.page.values import author_name, iso_date, language_code, year_of
+from tracker.extract.page.values import author_name
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLDEN = sorted(PAGES.glob("*.expected.json"))
@@ -307,31 +307,6 @@ def test_many_jsonld_scripts_and_nodes_are_bounded() -> None:
 ])
 def test_author_names(raw: str, expected: str | None) -> None:
     assert author_name(raw) == expected
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("2017/05/12", "2017-05-12"),
-    ("2017/5", "2017-05"),
-    ("2017", "2017"),
-    ("2019-03-14T08:30:00Z", "2019-03-14T08:30:00+00:00"),
-    ("March 2016", "2016-03"),
-    ("14 March 2016", "2016-03-14"),
-    ("not a date", None),
-    ("", None),
-])
-def test_iso_dates(raw: str, expected: str | None) -> None:
-    assert iso_date(raw) == expected
-
-
-def test_year_of_ignores_implausible_years() -> None:
-    assert (year_of("2017/05"), year_of("1066"), year_of("vol 12")) == (2017, None, None)
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("pt-BR", "pt"), ("es_ES", "es"), ("English", "en"), ("spa", "es"), ("", None), ("x-klingon", None),
-])
-def test_language_codes(raw: str, expected: str | None) -> None:
-    assert language_code(raw) == expected
 
 
 # --- listing pages -------------------------------------------------------------

@@ -1,11 +1,20 @@
-"""Small text helpers for feed sources: markup to plain text, dates."""
+"""Text helpers shared across tracker: markup to plain text, and the three
+ways of folding accents, which differ in what they keep:
+
+- `fold`: accents stripped, quotes and dashes unified, length unchanged (so
+  offsets found in folded text are valid in the original);
+- `strip_accents`: compatibility decomposition (NFKD), combining marks dropped
+  (ligatures and compatibility forms expand: "ﬁ" -> "fi");
+- `ascii_fold`: ASCII transliteration ("ø" -> "o", "ß" -> "ss"), anything
+  else non-ASCII dropped.
+"""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
-from datetime import datetime, timezone
+from functools import lru_cache
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u2009\u200b]+")
 _BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|blockquote)\b[^>]*>")
@@ -34,41 +43,43 @@ def html_to_text(value: str | None, *, keep_paragraphs: bool = False) -> str | N
     return text or None
 
 
-def iso_date(value) -> str | None:
-    """A date/time (struct_time, datetime or text) as ISO 8601; None if unreadable."""
-    if value is None or value == "":
-        return None
-    if hasattr(value, "tm_year"):
-        try:
-            dt = datetime(*value[:6], tzinfo=timezone.utc)
-        except (TypeError, ValueError):
-            return None
-        return dt.isoformat().replace("+00:00", "Z")
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-            return value.replace(tzinfo=None).isoformat() + "Z"
-        return value.isoformat()
-    text = str(value).strip()
-    if re.fullmatch(r"\d{4}", text):
+# fold: accented Latin letters -> base letter, one character for one.
+_FOLD: dict[str, str] = {}
+for _cp in range(0xC0, 0x250):
+    _base = unicodedata.normalize("NFKD", chr(_cp))[0]
+    if _base.isascii() and _base.isalpha():
+        _FOLD[chr(_cp)] = _base
+_FOLD.update({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "—": "-",
+              "\u00a0": " ", "\u202f": " "})
+_FOLDABLE = re.compile("[" + "".join(re.escape(c) for c in _FOLD) + "]")
+
+# ascii_fold: letters NFKD does not decompose, spelled as bibliographies usually fold them
+# (no "Þ": BibTeX keys have always dropped it), and typographic punctuation.
+_TRANSLITERATE = str.maketrans({
+    "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d", "Đ": "D",
+    "ł": "l", "Ł": "L", "þ": "th", "ı": "i",
+    "’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "—": "-",
+})
+
+
+@lru_cache(maxsize=8)
+def fold(text: str) -> str:
+    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid).
+
+    Cached: each extractor folds the same page text; a regex over the few
+    non-ASCII characters is much faster than str.translate with a dict.
+    """
+    if text.isascii():
         return text
-    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", text):
-        return text
-    try:
-        from dateutil import parser as dparser
-
-        dt = dparser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if dt.year < 1800:
-        return None
-    return iso_date(dt)
+    return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
 
-def year_of(value: str | None) -> int | None:
-    if not value:
-        return None
-    m = re.match(r"(\d{4})", value)
-    if m and 1800 <= int(m.group(1)) <= 2100:
-        return int(m.group(1))
-    return None
+def strip_accents(text: str) -> str:
+    """NFKD with the combining marks dropped: "Ménétrier" -> "Menetrier", "ﬁ" -> "fi"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def ascii_fold(text: str) -> str:
+    """ASCII transliteration: "Søren Groß-Müller" -> "Soren Gross-Muller", curly quotes and
+    dashes made plain; anything else non-ASCII is dropped."""
+    return "".join(c for c in strip_accents(text.translate(_TRANSLITERATE)) if c.isascii())

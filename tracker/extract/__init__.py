@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.models import Article
 
-# Submodules are imported inside enrich(): search code imports
-# tracker.extract.drugs for BRANDS/CLASSES and must not pay for the rest.
+# Submodules are imported inside enrich(): they take ~150 ms to import (their
+# regexes compile at import), and query/expand.py still reads the drug lexicon
+# through tracker.extract.drugs, which runs this file.
 
 __all__ = ["enrich"]
 
@@ -52,9 +53,9 @@ def enrich(article: Article) -> Article:
 
 
 def _journal_year(article: Article, title: str, abstract: str, body: str) -> None:
-    from tracker.extract.journals import resolve
     from tracker.extract.prose import journal_and_year
     from tracker.extract.textutil import join_text
+    from tracker.lexicon.journals import resolve
 
     if article.journal:
         canonical = resolve(article.journal)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.textutil import Sentences, fold
+from tracker.extract.textutil import Sentences
+from tracker.textutil import fold
 
 # Nouns that count people (folded, so "niños" is "ninos").
 NOUN = (r"(?:patients?|pts|cases?|subjects?|participants?|individuals?|children|adults?|adolescents?|women|men|"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.extract.textutil import fold
+from tracker.textutil import fold
 
 # condition -> case-insensitive patterns (English, Spanish, Portuguese, French, German, Italian).
 CONDITION_PATTERNS: dict[str, list[str]] = {

@@ -1,9 +1,4 @@
-"""Drug lexicon for IBD therapies and `find_drugs(text)`.
-
-The lexicon lives in tracker/data/drugs.json (generic -> class, brands,
-biosimilar names and codes, misspellings, case-sensitive abbreviations).
-This module only loads it (stdlib json; search code imports BRANDS and
-CLASSES to expand queries, so no heavy imports here) and applies it:
+"""`find_drugs(text)`: the drug lexicon (tracker.lexicon.drugs) applied to text.
 
 1. exact names, brands and codes, case-insensitive, hyphen/space optional
    between parts ("CT-P13" = "CT P13" = "CTP13");
@@ -14,62 +9,27 @@ CLASSES to expand queries, so no heavy imports here) and applies it:
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
-from tracker.extract.textutil import DATA_DIR, trie_pattern
+from tracker.extract.textutil import trie_pattern
+from tracker.lexicon.drugs import ABBREVIATIONS, DRUGS, GENERICS, SEPARATORS, generic_of
 
-_LEXICON = json.loads((DATA_DIR / "drugs.json").read_text(encoding="utf-8"))
+# query/expand.py and its tests read the lexicon here until they import tracker.lexicon.drugs.
+from tracker.lexicon.drugs import BRANDS, CLASSES  # noqa: F401
 
-# Separators that may sit between the parts of a name or code.
-_SEP_CHARS = re.compile(r"[\s\-\u2010\u2011\u2013,]+")
 # Words after a drug name that make it a metabolite or assay, not the drug.
 _NOT_DRUG_AFTER = re.compile(r"\s*(?:nucleotides?|levels? of 6|methyltransferase)", re.I)
 
 
-def _key(text: str) -> str:
-    return _SEP_CHARS.sub("", text.lower())
-
-
-def _build() -> tuple[dict[str, str], dict[str, str], dict[str, list[str]], dict[str, str]]:
-    brands: dict[str, str] = {}      # key (no separators, lower) -> generic
-    abbrevs: dict[str, str] = {}     # exact abbreviation -> generic
-    classes: dict[str, list[str]] = {}
-    class_of: dict[str, str] = {}
-    for generic, entry in _LEXICON["drugs"].items():
-        class_of[generic] = entry["class"]
-        classes.setdefault(entry["class"], []).append(generic)
-        for name in [generic, *entry["names"], *entry["codes"], *entry["misspellings"]]:
-            brands.setdefault(_key(name), generic)
-        for abbr in entry["abbrev"]:
-            abbrevs[abbr] = generic
-    for cls, aliases in _LEXICON["classes"].items():
-        members = classes.setdefault(cls, [])
-        for alias in aliases:
-            classes.setdefault(alias.lower(), members)
-    return brands, abbrevs, classes, class_of
-
-
-_BRAND_KEYS, ABBREVIATIONS, CLASSES, CLASS_OF = _build()
-GENERICS: tuple[str, ...] = tuple(_LEXICON["drugs"])
-
-# Public: every brand, code, variant (as written in the lexicon, lower case) -> generic.
-BRANDS: dict[str, str] = {}
-for _generic, _entry in _LEXICON["drugs"].items():
-    for _name in [*_entry["names"], *_entry["codes"], *_entry["misspellings"]]:
-        BRANDS[_name.lower()] = _generic
-        BRANDS.setdefault(_key(_name), _generic)
-
-
 def _term_form(name: str) -> str:
     """Lexicon name -> trie term: lower case, parts separated by one space."""
-    return " ".join(p for p in _SEP_CHARS.split(name.lower()) if p)
+    return " ".join(p for p in SEPARATORS.split(name.lower()) if p)
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern, re.Pattern | None]:
-    terms = {_term_form(n) for e in _LEXICON["drugs"].values()
+    terms = {_term_form(n) for e in DRUGS.values()
              for n in [*e["names"], *e["codes"], *e["misspellings"]]}
     terms |= {_term_form(g) for g in GENERICS}
     names = re.compile(r"(?<![\w])" + trie_pattern(sorted(terms), sep=r"[\s\-\u2010\u2011\u2013,]?")
@@ -121,7 +81,7 @@ def find_drugs(text: str | None) -> set[str]:
     names, abbr = _patterns()
     found: set[str] = set()
     for m in names.finditer(text):
-        generic = _BRAND_KEYS.get(_key(m.group()))
+        generic = generic_of(m.group())
         if generic and not _NOT_DRUG_AFTER.match(text, m.end()):
             found.add(generic)
     if abbr is not None:
@@ -129,12 +89,9 @@ def find_drugs(text: str | None) -> set[str]:
             found.add(ABBREVIATIONS[m.group()])
     for m in _WORD.finditer(text):
         word = m.group().lower()
-        if word[:4] in _FUZZY_INDEX and word not in _BRAND_KEYS:
+        # a listed name (its own key: letters only, lower case) was matched above
+        if word[:4] in _FUZZY_INDEX and generic_of(word) is None:
             generic = _fuzzy(word)
             if generic:
                 found.add(generic)
     return found
-
-
-def drug_class(generic: str) -> str | None:
-    return CLASS_OF.get(generic)

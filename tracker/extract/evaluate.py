@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any
 
 from tracker.extract import enrich
-from tracker.extract.journals import norm_key
+from tracker.lexicon.journals import norm_key
 from tracker.models import Article
 
 SCALARS = ("journal", "year", "study_type")

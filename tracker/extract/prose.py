@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 
-from tracker.extract.journals import find_journals, resolve
-from tracker.extract.textutil import fold, sentence_bounds
+from tracker.extract.journals import find_journals
+from tracker.extract.textutil import sentence_bounds
+from tracker.lexicon.journals import resolve
+from tracker.textutil import fold
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"

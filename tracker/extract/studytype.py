@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.extract.textutil import fold
+from tracker.textutil import fold
 
 # Publication type (lower case) -> study type, most specific first.
 PUBLICATION_TYPES: list[tuple[str, str]] = [

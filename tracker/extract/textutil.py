@@ -1,5 +1,5 @@
-"""Small text helpers shared by the extractors: accent folding, trie regexes,
-reference-section stripping and sentence spans.
+"""Small text helpers shared by the extractors: trie regexes, reference-section
+and boilerplate stripping, sentence spans. Accent folding is tracker.textutil's.
 
 Everything here is pure and cheap; patterns compile once at import.
 """
@@ -7,11 +7,11 @@ Everything here is pure and cheap; patterns compile once at import.
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
+from bisect import bisect_right
 from typing import Iterable
 
-DATA_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
+# pipeline.py folds filter terms with this name until it imports tracker.textutil.fold.
+from tracker.textutil import fold  # noqa: F401
 
 # Headings after which a page lists references, not its own prose.
 _REFERENCE_HEADING = re.compile(
@@ -20,46 +20,6 @@ _REFERENCE_HEADING = re.compile(
     r"r[ée]f[ée]rences|literatur(?:verzeichnis)?|bibliografia)[ \t:]*(?:\n|$)",
     re.I,
 )
-
-# Folding table: accented Latin letters -> base letter, length preserving.
-_FOLD: dict[int, str] = {}
-for _cp in range(0xC0, 0x250):
-    _base = unicodedata.normalize("NFKD", chr(_cp))[0]
-    if _base.isascii() and _base.isalpha():
-        _FOLD[_cp] = _base
-_FOLD.update({ord("’"): "'", ord("‘"): "'", ord("‐"): "-", ord("‑"): "-", ord("–"): "-",
-              ord("—"): "-", ord("\u00a0"): " ", ord("\u202f"): " ", ord("“"): '"', ord("”"): '"'})
-
-
-_FOLD_STR = {chr(k): v for k, v in _FOLD.items()}
-_FOLDABLE = re.compile("[" + "".join(re.escape(c) for c in _FOLD_STR) + "]")
-
-
-@lru_cache(maxsize=8)
-def fold(text: str) -> str:
-    """Strip accents and unify quotes/dashes without changing the length (offsets stay valid).
-
-    Cached: each extractor folds the same page text; a regex over the few
-    non-ASCII characters is much faster than str.translate with a dict.
-    """
-    if text.isascii():
-        return text
-    return _FOLDABLE.sub(lambda m: _FOLD_STR[m.group()], text)
-
-
-_NAME_PUNCT = re.compile(r"[^\w\s&]")
-_NAME_WS = re.compile(r"\s+")
-
-
-def norm_key(text: str) -> str:
-    """Comparison key for names: folded, lower, '&' -> 'and', no punctuation or leading 'the'."""
-    text = fold(unicodedata.normalize("NFC", text)).lower()
-    text = text.replace("'s", "s").replace("'", "")
-    text = _NAME_PUNCT.sub(" ", text).replace("&", " and ")
-    text = _NAME_WS.sub(" ", text).strip()
-    if text.startswith("the "):
-        text = text[4:]
-    return text
 
 
 def strip_references(text: str | None) -> str:
@@ -159,8 +119,6 @@ class Sentences:
     """Sentence boundaries of one text, found once; `bounds(pos)` by bisection."""
 
     def __init__(self, text: str) -> None:
-        from bisect import bisect_right
-        self._bisect = bisect_right
         self._len = len(text)
         self._ends = [m.end() for m in _SENT_END.finditer(text) if _is_boundary(text, m)]
 
@@ -171,7 +129,7 @@ class Sentences:
         return [(a, b) for a, b in zip(starts, ends) if b > a]
 
     def bounds(self, pos: int) -> tuple[int, int]:
-        i = self._bisect(self._ends, pos)
+        i = bisect_right(self._ends, pos)
         start = self._ends[i - 1] if i else 0
         end = self._ends[i] if i < len(self._ends) else self._len
         return start, end

@@ -3,8 +3,8 @@
 `render(records, fmt, since=..., now=...)` takes the records tracker first
 stored in the period (the caller selects them, e.g. first_seen >= since)
 and groups them by drug (a record naming several drugs appears under each;
-one naming none under "Other"), then by study type.
-`resolve_since("7d")` turns the CLI's --since value into a timestamp.
+one naming none under "Other"), then by study type. The CLI's --since
+value becomes a timestamp through tracker.dates.resolve_since.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
 from tracker.errors import TrackerError
+
+# search.parse_since reads it here until it imports tracker.dates.
+from tracker.dates import resolve_since  # noqa: F401
 from tracker.models import STUDY_TYPES, utcnow
 
 FORMATS = ("markdown", "html")
@@ -37,9 +39,6 @@ STUDY_LABELS = {
 }
 _TYPE_ORDER = {t: i for i, t in enumerate((*STUDY_TYPES, None))}
 
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-_DAYS_PER = {"m": 30, "y": 365}  # months and years, as spans of days
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$", re.I)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 
 # Inline styles only: mail clients drop <style> blocks and never run scripts.
@@ -73,31 +72,6 @@ def render(records: Iterable[dict], fmt: str = "markdown", *, since: str,
     digest = _Digest.collect(records)
     period = (_day(since), _day(now or utcnow()))
     return _markdown(digest, period) if fmt == "markdown" else _html(digest, period)
-
-
-def resolve_since(value: str, now: str | None = None) -> str:
-    """"7d", "2w", "12h" (before `now`) or an ISO date/time -> "YYYY-MM-DDTHH:MM:SSZ" (UTC)."""
-    ref = _parse_time(now) if now else datetime.now(timezone.utc)
-    m = _RELATIVE.match(value or "")
-    if m:
-        unit, n = m.group(2).lower(), int(m.group(1))
-        span = timedelta(days=n * _DAYS_PER[unit]) if unit in _DAYS_PER else timedelta(**{_UNITS[unit]: n})
-        when = ref - span
-    else:
-        try:
-            when = _parse_time(value)
-        except ValueError:
-            raise TrackerError(
-                f"Cannot read --since {value!r}; use a date (2026-11-01) or a span such as 7d, 2w, 3m or 12h."
-            ) from None
-    return when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_time(value: str) -> datetime:
-    when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
 
 
 def _day(stamp: str) -> str:

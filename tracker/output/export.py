@@ -17,7 +17,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, Callable, TextIO
 
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS
+from tracker.textutil import ascii_fold
 
 FORMATS = ("csv", "jsonl", "ris", "bibtex")
 
@@ -48,9 +48,6 @@ _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", 
                         "dos", "das", "du", "la", "le", "ter", "ten", "bin", "al", "y"})
 _CORPORATE = re.compile(r"\b(group|consortium|collaborat\w*|committee|society|"
                         r"investigators|association|organi[sz]ation|network|team|study)\b", re.I)
-# Letters NFKD does not decompose, spelled as bibliographies usually fold them.
-_FOLD = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
-                       "ß": "ss", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "ı": "i"})
 
 
 def write(records: Iterable[dict], fmt: str, out: TextIO, *,
@@ -206,9 +203,9 @@ def _is_initials(token: str) -> bool:
     return 0 < len(letters) <= 4 and letters.isalpha() and letters.isupper()
 
 
-def _ascii_fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
+def _key_part(text: str) -> str:
+    """A BibTeX key part: ASCII letters and digits, lower case ("Groß-Müller" -> "grossmuller")."""
+    return "".join(ch for ch in ascii_fold(text).lower() if ch.isalnum())
 
 
 def _link(record: dict) -> str | None:
@@ -354,11 +351,11 @@ def write_bibtex(records: Iterable[dict], out: TextIO) -> int:
 
 def _base_key(record: dict) -> str:
     authors = record.get("authors") or []
-    family = _ascii_fold(split_name(authors[0])[0]) if authors else ""
+    family = _key_part(split_name(authors[0])[0]) if authors else ""
     year = record.get("year")
     word = ""
     for token in re.split(r"[\s/]+", record.get("title") or ""):
-        folded = _ascii_fold(token)
+        folded = _key_part(token)
         if len(folded) >= 2 and folded not in _STOPWORDS:
             word = folded
             break

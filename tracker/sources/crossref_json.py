@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.dates import iso_date, valid_year
 from tracker.errors import ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi
-from tracker.sources.records import RecordError, iso_date, registry_article, valid_year
-from tracker.sources.markup import flatten_markup, initials, language_code, load_json, person, squash
+from tracker.sources.markup import flatten_markup, initials, load_json, person, squash
+from tracker.sources.records import RecordError, registry_article
 
 DOI_URL = "https://doi.org/{doi}"
 # Which date gives the journal year (the issue's, as PubMed's PubDate) and

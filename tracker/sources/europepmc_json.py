@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tracker.dates import valid_year
 from tracker.errors import ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi
-from tracker.sources.records import RecordError, registry_article, valid_year
-from tracker.sources.markup import dedupe, flatten_markup, language_code, load_json, person, squash
+from tracker.sources.markup import dedupe, flatten_markup, load_json, person, squash
+from tracker.sources.records import RecordError, registry_article
 
 LANDING = "https://europepmc.org/article/{source}/{id}"
 DOI_URL = "https://doi.org/{doi}"

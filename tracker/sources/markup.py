@@ -1,4 +1,4 @@
-"""Shared helpers for the registry sources: markup flattening, names, languages.
+"""Shared helpers for the registry sources: markup flattening, names, JSON.
 
 Registry records carry titles and abstracts with inline markup (PubMed XML
 elements, Europe PMC HTML, Crossref JATS). The record wants plain text, so
@@ -15,6 +15,9 @@ from typing import Any, Iterable
 from xml.etree.ElementTree import Element
 
 from tracker.errors import ParseError
+
+# tests/test_source_europepmc.py imports it here until it imports tracker.lexicon.languages.
+from tracker.lexicon.languages import language_code  # noqa: F401
 
 _WS = re.compile(r"\s+")
 
@@ -130,36 +133,6 @@ def person(family: str | None, given_initials: str | None) -> str | None:
     if family and given_initials:
         return f"{family} {given_initials}"
     return family or given_initials
-
-
-# ISO 639-2 (bibliographic and terminology forms) -> ISO 639-1.
-# PubMed and Europe PMC use the three-letter codes; the record wants two.
-_ISO639_2 = {
-    "afr": "af", "ara": "ar", "arm": "hy", "hye": "hy", "aze": "az", "baq": "eu", "eus": "eu",
-    "bel": "be", "ben": "bn", "bos": "bs", "bul": "bg", "cat": "ca", "chi": "zh", "zho": "zh",
-    "cze": "cs", "ces": "cs", "dan": "da", "dut": "nl", "nld": "nl", "eng": "en", "epo": "eo",
-    "est": "et", "fin": "fi", "fre": "fr", "fra": "fr", "geo": "ka", "kat": "ka", "ger": "de",
-    "deu": "de", "gle": "ga", "glg": "gl", "gre": "el", "ell": "el", "heb": "he", "hin": "hi",
-    "hrv": "hr", "hun": "hu", "ice": "is", "isl": "is", "ind": "id", "ita": "it", "jpn": "ja",
-    "kor": "ko", "lat": "la", "lav": "lv", "lit": "lt", "mac": "mk", "mkd": "mk", "may": "ms",
-    "msa": "ms", "mlt": "mt", "nor": "no", "nob": "nb", "nno": "nn", "per": "fa", "fas": "fa",
-    "pol": "pl", "por": "pt", "rum": "ro", "ron": "ro", "rus": "ru", "scr": "hr", "scc": "sr",
-    "slo": "sk", "slk": "sk", "slv": "sl", "spa": "es", "srp": "sr", "swe": "sv", "tha": "th",
-    "tur": "tr", "ukr": "uk", "urd": "ur", "vie": "vi", "wel": "cy", "cym": "cy",
-}
-# Codes that say "not one known language".
-_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
-
-
-def language_code(value: str | None) -> str | None:
-    """'eng' -> 'en', 'EN' -> 'en', 'en-GB' -> 'en'; None when unknown."""
-    text = (value or "").strip().lower()
-    if not text or text in _NO_LANGUAGE:
-        return None
-    text = re.split(r"[-_]", text, maxsplit=1)[0]
-    if len(text) == 2 and text.isalpha():
-        return text
-    return _ISO639_2.get(text)
 
 
 def dedupe(values: Iterable[str | None]) -> list[str]:

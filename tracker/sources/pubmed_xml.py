@@ -10,10 +10,12 @@ import re
 from typing import Iterator
 from xml.etree.ElementTree import Element
 
+from tracker.dates import first_year, iso_date, month_number
 from tracker.errors import ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article
-from tracker.sources.records import RecordError, first_year, iso_date, month_number, registry_article
-from tracker.sources.markup import dedupe, element_text, initials, language_code, person, squash
+from tracker.sources.markup import dedupe, element_text, initials, person, squash
+from tracker.sources.records import RecordError, registry_article
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 _MONTH_WORD = re.compile(r"\b([A-Za-z]{3,9})\b")

@@ -12,11 +12,12 @@ import re
 from typing import Any, Iterator
 
 from tracker.config import check_bool
+from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi
-from tracker.sources.markup import language_code
 from tracker.sources.base import FetchContext, KeySpec, Source, register
-from tracker.textutil import html_to_text, iso_date, year_of
+from tracker.textutil import html_to_text
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
 _PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*|^pubmed:\s*)(\d{1,9})\b", re.I)
@@ -97,7 +98,7 @@ def _split_labelled(text: str | None) -> tuple[str | None, dict[str, str]]:
 
 def _resolve_journal(name: str) -> str | None:
     try:
-        from tracker.extract.journals import resolve
+        from tracker.lexicon.journals import resolve
     except ImportError:
         return None
     return resolve(name)

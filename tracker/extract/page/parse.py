@@ -16,18 +16,19 @@ to the prose extractor. Every value set here has provenance "metadata".
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
+from tracker.dates import iso_date, year_of
 from tracker.extract.page.html import parse_html
 from tracker.extract.page.jsonld import read_jsonld
 from tracker.extract.page.rules import (
     DUBLIN_CORE, HIGHWIRE, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL, TITLE_SEPARATORS,
 )
 from tracker.extract.page.text import abstract_section, main_text
-from tracker.extract.page.values import (
-    author_name, iso_date, language_code, plain, split_list, year_of,
-)
+from tracker.extract.page.values import author_name, plain, split_list
+from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid
 
 if TYPE_CHECKING:
@@ -61,8 +62,21 @@ def _first(meta: Meta, names: tuple[str, ...], valid: Callable[[str], Any] = boo
 
 
 def _layer(meta: Meta, rules: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
-    return {field: _first(meta, names, year_of if field in ("date", "published") else bool)
+    return {field: _first(meta, names, _year if field in ("date", "published") else bool)
             for field, names in rules.items()}
+
+
+def _year(value: str | None) -> int | None:
+    """The year a metadata date states, if not after next year (an issue may be dated ahead)."""
+    return year_of(value, latest=date.today().year + 1)
+
+
+def _iso_date(value: str | None) -> str | None:
+    return iso_date(value, as_stated=True)
+
+
+def _language(value: str | None) -> str | None:
+    return language_code(value, names=True)
 
 
 def _all(meta: Meta, names: tuple[str, ...]) -> list[str]:
@@ -178,10 +192,10 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
         "doi": _pick(normalize_doi(hw["doi"]), dc_doi, normalize_doi(pr["doi"]), ld.get("doi")),
         "pmid": _pick(normalize_pmid(hw["pmid"]), dc_pmid),
         "pmcid": normalize_pmcid(hw["pmcid"]),
-        "language": _pick(language_code(hw["language"]), language_code(dc["language"]),
-                          language_code(ld.get("language")),
-                          language_code(soup.html.get("lang") if soup.html else None),
-                          language_code(so["language"])),
+        "language": _pick(_language(hw["language"]), _language(dc["language"]),
+                          _language(ld.get("language")),
+                          _language(soup.html.get("lang") if soup.html else None),
+                          _language(so["language"])),
         "keywords": _pick(split_list(_all(meta, HIGHWIRE["keywords"])),
                           split_list(_all(meta, DUBLIN_CORE["keywords"])),
                           split_list(ld.get("keywords", [])), split_list(_all(meta, SOCIAL["keywords"]))),
@@ -190,12 +204,12 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
     if scholarly:
         out["journal"] = _pick(hw["journal"], dc_journal, pr["journal"], ld.get("journal"),
                                hw["journal_abbrev"])
-        out["year"] = _pick(year_of(hw["date"]), year_of(dc["date"]), year_of(pr["date"]),
-                            year_of(ld.get("year_date")))
+        out["year"] = _pick(_year(hw["date"]), _year(dc["date"]), _year(pr["date"]),
+                            _year(ld.get("year_date")))
         dates = (hw["date"], pr["date"], dc["date"], ld.get("published"), so["published"])
     else:
         dates = (ld.get("published"), so["published"], dc["date"], hw["date"])
-    out["published"] = _pick(*(iso_date(d) for d in dates), iso_date(_time_published(soup)))
+    out["published"] = _pick(*(_iso_date(d) for d in dates), _iso_date(_time_published(soup)))
     # an abstract meta first, then the page's abstract block, then a description
     meta_abstract = _pick(hw["abstract"], dc["abstract"], dc["description"] if scholarly else None,
                           ld.get("abstract") if ld.get("scholarly") else None)

@@ -161,7 +161,7 @@ MAIN_SELECTORS = (
 )
 MIN_MAIN_CHARS = 200  # a main container shorter than this is not trusted
 
-# --- authors and language --------------------------------------------------
+# --- authors ---------------------------------------------------------------
 
 NAME_PARTICLES = frozenset({
     "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la",
@@ -173,16 +173,6 @@ ORGANIZATION_WORDS = frozenset({
     "foundation", "institute", "university", "hospital", "council", "board", "staff",
     "editors", "editorial", "press", "news", "agency", "reuters",
 })
-LANGUAGE_NAMES = {
-    "english": "en", "eng": "en", "spanish": "es", "español": "es", "espanol": "es",
-    "castellano": "es", "spa": "es", "portuguese": "pt", "português": "pt", "portugues": "pt",
-    "por": "pt", "french": "fr", "français": "fr", "fre": "fr", "fra": "fr", "german": "de",
-    "deutsch": "de", "ger": "de", "deu": "de", "italian": "it", "italiano": "it", "ita": "it",
-    "dutch": "nl", "nld": "nl", "dut": "nl", "japanese": "ja", "jpn": "ja", "chinese": "zh",
-    "chi": "zh", "zho": "zh", "russian": "ru", "rus": "ru", "polish": "pl", "pol": "pl",
-    "turkish": "tr", "tur": "tr", "korean": "ko", "kor": "ko",
-}
-
 # Leading bytes of formats that are clearly not HTML, with a readable name.
 NOT_HTML_MAGIC = (
     (b"%PDF-", "a PDF document"),

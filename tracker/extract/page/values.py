@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime
 
-from tracker.extract.page.rules import LANGUAGE_NAMES, NAME_PARTICLES, ORGANIZATION_WORDS
+from tracker.extract.page.rules import NAME_PARTICLES, ORGANIZATION_WORDS
 from tracker.models import clean_text
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_YMD = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
 _INITIALS = re.compile(r"^[A-Z]{1,4}$")
 _WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
@@ -22,71 +19,6 @@ def plain(value: str | None) -> str | None:
         return None
     text = _TAG.sub(" ", str(value)) if "<" in str(value) else str(value)
     return clean_text(html.unescape(text))
-
-
-def year_of(value: str | None) -> int | None:
-    """The publication year a date string states (1800 .. next year)."""
-    if not value:
-        return None
-    match = _YEAR.search(str(value)[:100])
-    if not match:
-        return None
-    year = int(match.group(1))
-    return year if 1800 <= year <= date.today().year + 1 else None
-
-
-def iso_date(value: str | None) -> str | None:
-    """'2017/5/12' -> '2017-05-12'; '2017' -> '2017'; datetimes keep their time."""
-    if not value:
-        return None
-    text = str(value).strip()[:100]
-    match = _YMD.match(text)
-    if match:
-        y, m, d = match.groups()
-        try:
-            if d:
-                return date(int(y), int(m), int(d)).isoformat()
-            if m and 1 <= int(m) <= 12:
-                return f"{int(y):04d}-{int(m):02d}"
-        except ValueError:
-            pass
-        return y if year_of(y) else None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        pass
-    from dateutil import parser
-
-    try:
-        # two defaults reveal which parts the string really gave
-        a = parser.parse(text, default=datetime(2000, 1, 1), fuzzy=True)
-        b = parser.parse(text, default=datetime(2001, 2, 2), fuzzy=True)
-    except (ValueError, OverflowError, parser.ParserError):
-        return None
-    if a.year != b.year:
-        return None
-    if a.month != b.month:
-        return f"{a.year:04d}"
-    if a.day != b.day:
-        return f"{a.year:04d}-{a.month:02d}"
-    if a.hour or a.minute or a.tzinfo:
-        return a.isoformat()
-    return a.date().isoformat()
-
-
-def language_code(value: str | None) -> str | None:
-    """'pt-BR', 'es_ES', 'English', 'spa' -> ISO 639-1."""
-    if not value:
-        return None
-    text = str(value).strip().lower().replace("_", "-")
-    if not text:
-        return None
-    if text in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[text]
-    head = text.split("-")[0].split(",")[0].strip()
-    if len(head) == 2 and head.isalpha():
-        return head
-    return LANGUAGE_NAMES.get(head)
 
 
 def split_list(values: list[str], seps: str = ";,") -> list[str]:

@@ -1,0 +1,48 @@
+"""tracker.lexicon: languages, drug lookups, and what importing it costs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.lexicon.drugs import ABBREVIATIONS, BRANDS, CLASSES, GENERICS, generic_of
+from tracker.lexicon.languages import language_code
+
+
+# Registries and feeds: codes. Pages also write names and lists.
+@pytest.mark.parametrize("value, registry, page", [
+    ("eng", "en", "en"), ("spa", "es", "es"), ("por", "pt", "pt"), ("ger", "de", "de"), ("fre", "fr", "fr"),
+    ("chi", "zh", "zh"), ("fin", "fi", None), ("EN", "en", "en"), ("en-GB", "en", "en"), ("pt-BR", "pt", "pt"),
+    ("es_ES", "es", "es"), ("zh-Hant-TW", "zh", "zh"), (" en ", "en", "en"),
+    ("English", None, "en"), ("español", None, "es"), ("Deutsch", None, "de"), ("en, fr", None, "en"),
+    ("x-klingon", None, None), ("und", None, None), ("mul", None, None), ("zxx", None, None), ("xyz", None, None),
+    ("", None, None), (None, None, None),
+])
+def test_language_codes(value, registry, page):
+    assert (language_code(value), language_code(value, names=True)) == (registry, page)
+
+
+def test_generic_of_any_listed_name():
+    assert [generic_of(n) for n in ("Tysabri", "CT-P13", "ct p13", "CTP13", "infliximab", "natalizimab",
+                                    "tysabri", "aspirin")] == [
+        "natalizumab", "infliximab", "infliximab", "infliximab", "infliximab", "natalizumab", "natalizumab", None]
+
+
+def test_tables_the_query_layer_reads():
+    assert "natalizumab" in GENERICS
+    assert BRANDS["inflectra"] == "infliximab" and ABBREVIATIONS["IFX"] == "infliximab"
+    assert "vedolizumab" in CLASSES["anti-integrin"]
+
+
+def test_lexicon_imports_stay_light():
+    """Search imports the drug lexicon: no HTTP or HTML stack, and nothing of extract/, query/, index/."""
+    code = ("import sys, tracker.lexicon.drugs, tracker.lexicon.journals, tracker.lexicon.languages; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'requests', 'whoosh') "
+            "or m.startswith(('tracker.extract', 'tracker.query', 'tracker.index'))))")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"
