@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
+from tracker.dates import resolve_since
 from tracker.errors import QueryError, TrackerError
 from tracker.index import Index, SearchResult
 from tracker.models import canonical_url, normalize_doi, normalize_pmid
@@ -86,8 +87,6 @@ def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
 
 def parse_since(text: str) -> str:
     """'7d', '2w', '3m', '12h' or an ISO date -> ISO 8601 UTC; a bad value is a usage error."""
-    from tracker.output.digest import resolve_since     # 4 ms of every search's start otherwise
-
     try:
         return resolve_since(text)
     except TrackerError as exc:

@@ -11,8 +11,6 @@ from tracker.extract.textutil import trie_pattern
 from tracker.lexicon.journals import BY_KEY, resolve
 from tracker.textutil import fold
 
-# index/ and query/ read the lexicon here until they import tracker.lexicon.journals.
-from tracker.lexicon.journals import variants  # noqa: F401
 
 
 def _scan_terms() -> list[str]:

@@ -134,11 +134,11 @@ def document(article: Article, variants: Callable[[str], list[str]] | None = Non
     return doc
 
 
-def journal_variants() -> Callable[[str], list[str]] | None:
-    try:
-        from tracker.extract.journals import variants
-    except ImportError:
-        return None
+def journal_variants() -> Callable[[str], list[str]]:
+    """The journal lexicon's variants of a title (abbreviations, spellings), indexed beside it."""
+    # imported here: reading the journal list costs ~12 ms that a search does not need
+    from tracker.lexicon.journals import variants
+
     return variants
 
 

@@ -17,9 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from tracker.errors import TrackerError
-
-# search.parse_since reads it here until it imports tracker.dates.
-from tracker.dates import resolve_since  # noqa: F401
 from tracker.models import STUDY_TYPES, utcnow
 
 FORMATS = ("markdown", "html")

@@ -1,16 +1,15 @@
 """What a search term means: drug brands and classes, conditions, study types, journals.
 
-Rules are data at the top; the extraction lexicons (tracker.extract.drugs,
-tracker.extract.journals) are imported lazily and any missing piece
-degrades to "no expansion" rather than an error, so search works while
-those modules change.
+Rules are data at the top; drug and journal names come from the shared
+lexicons (tracker.lexicon), the same ones extraction uses.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable
+
+from tracker.lexicon.drugs import ABBREVIATIONS, BRANDS, CLASSES, GENERICS
 
 # Condition code -> what a user may type for it (lower case; phrases allowed).
 CONDITION_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -46,50 +45,39 @@ def _key(text: str) -> str:
     return re.sub(r"[\s\-_'\u2010\u2011\u2013]+", "", text.lower())
 
 
-@lru_cache(maxsize=1)
-def _drugs():
-    try:
-        from tracker.extract import drugs
-    except ImportError:
-        return None
-    return drugs
-
-
 def generics() -> tuple[str, ...]:
-    mod = _drugs()
-    return tuple(getattr(mod, "GENERICS", ())) if mod else ()
+    return GENERICS
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    # "IFX", "VDZ", "ust": abbreviations are matched case-sensitively in
+    # article text, but a search term is the user's own shorthand
+    return {a.lower(): g for a, g in ABBREVIATIONS.items()}
+
+
+@lru_cache(maxsize=1)
+def _class_keys() -> dict[str, str]:
+    return {_key(k): k for k in CLASSES}
 
 
 def drug_generic(word: str) -> str | None:
     """A brand, biosimilar, code, abbreviation or variant -> its generic; a generic -> itself."""
-    mod = _drugs()
-    if mod is None:
-        return None
     low = word.lower().strip()
-    if low in generics():
+    if low in GENERICS:
         return low
-    brands: dict[str, str] = getattr(mod, "BRANDS", {}) or {}
-    found = brands.get(low) or brands.get(_key(low))
-    if found is None:
-        # "IFX", "VDZ", "ust": abbreviations are matched case-sensitively in
-        # article text, but a search term is the user's own shorthand
-        abbreviations: dict[str, str] = getattr(mod, "ABBREVIATIONS", {}) or {}
-        found = {a.lower(): g for a, g in abbreviations.items()}.get(low)
-    return found
+    return BRANDS.get(low) or BRANDS.get(_key(low)) or _abbreviations().get(low)
 
 
 def drug_class(word: str) -> tuple[str, list[str]] | None:
     """'anti-TNF' -> ('anti-tnf', [members]); None if `word` names no class."""
-    mod = _drugs()
-    classes: dict[str, list[str]] = getattr(mod, "CLASSES", {}) if mod else {}
     low = word.lower().strip()
-    members = classes.get(low)
+    members = CLASSES.get(low)
     if members is None:
-        keyed = {_key(k): k for k in classes}
-        name = keyed.get(_key(low))
+        name = _class_keys().get(_key(low))
         if name is None:
             return None
-        low, members = name, classes[name]
+        low, members = name, CLASSES[name]
     if low in _SKIP_CLASSES or not members:
         return None
     return low, sorted(members)
@@ -97,10 +85,7 @@ def drug_class(word: str) -> tuple[str, list[str]] | None:
 
 def drug_names() -> list[str]:
     """Every one-word generic and brand (for spelling suggestions)."""
-    mod = _drugs()
-    if mod is None:
-        return []
-    names = set(generics()) | {b for b in (getattr(mod, "BRANDS", {}) or {}) if b.isalpha()}
+    names = set(GENERICS) | {b for b in BRANDS if b.isalpha()}
     return sorted(n for n in names if " " not in n and len(n) >= 4)
 
 
@@ -137,21 +122,9 @@ def study_type(text: str) -> str | None:
     return _study_index().get(_key(text))
 
 
-def _journal_api() -> tuple[Callable | None, Callable | None]:
-    try:
-        from tracker.extract import journals
-    except ImportError:
-        return None, None
-    return getattr(journals, "resolve", None), getattr(journals, "variants", None)
-
-
 def journal_title(name: str) -> str | None:
     """Full journal title for an abbreviation or variant, if the lexicon knows it."""
-    resolve, _ = _journal_api()
-    if resolve is None:
-        return None
-    try:
-        full = resolve(name)
-    except (ValueError, TypeError, KeyError):
-        return None
-    return full if isinstance(full, str) and full else None
+    # imported here: reading the journal list costs ~12 ms, and only journal: queries need it
+    from tracker.lexicon.journals import resolve
+
+    return resolve(name)

@@ -17,6 +17,7 @@ from tracker.query import expand
 from tracker.query.fields import HANDLERS, Piece, quote, range_piece, show
 from tracker.query.nodes import And, Nothing, Or, Phrase, Prefix, Query, Term
 from tracker.query.weights import BOOSTS, DEFAULT_FIELDS, EXPANSION_WEIGHT
+from tracker.textutil import strip_accents
 
 NUMERIC = {"year", "case_count"}
 
@@ -87,7 +88,7 @@ class Terms:
 
     def prefix_query(self, fields: tuple[str, ...], value: str, pos: int,
                      boosts: dict[str, float] | None = None) -> Query:
-        base = _fold(value.rstrip("*").lower())
+        base = strip_accents(value.rstrip("*").lower())
         if len(base) < 2 or not re.fullmatch(r"[\w\-./]+", base):
             raise QueryError(f"the prefix '{value}' at position {pos} needs at least two letters before '*'.")
         subs = [Prefix(f, base, boost=(boosts or {}).get(f, 1.0)) for f in fields]
@@ -178,9 +179,3 @@ def _synonyms(subs: list[Query]) -> Query:
     """Alternatives for one term, summed (whoosh 2.7's DisjunctionMax scores
     every match alike, so it cannot be used); expansions carry lower boosts."""
     return subs[0] if len(subs) == 1 else Or(tuple(subs))
-
-
-def _fold(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
