@@ -13,6 +13,8 @@ import pytest
 from tracker.extract.evaluate import load_items, run_one, score
 
 ITEMS = load_items(Path(__file__).parent / "extraction" / "items")
+# Scored by bench/extraction/run.py --heldout for the record, never gated or tuned on.
+HELDOUT = load_items(Path(__file__).parent / "extraction" / "heldout")
 
 FLOORS = {
     "journal": 0.95,
@@ -44,3 +46,16 @@ def test_item_runs_and_keeps_provenance(name, data):
         given = data["input"].get("provenance", {}).get(field)
         if given:
             assert article.provenance[field] == given  # normalised, never downgraded
+
+
+def test_both_sets_are_large_and_a_third_pages():
+    everything = [n.removeprefix("h_") for n, _ in ITEMS + HELDOUT]
+    pages = [n for n in everything if n.startswith(("news_", "feed_", "page_"))]
+    assert len(everything) >= 200
+    assert len(pages) * 3 >= len(everything)
+
+
+@pytest.mark.parametrize("name,data", HELDOUT, ids=[n for n, _ in HELDOUT])
+def test_heldout_item_runs(name, data):
+    article, _ = run_one(data)
+    assert article.title

@@ -1,8 +1,10 @@
 """Score `enrich` against a labelled set (tests/extraction/items/*.json).
 
 Each item is {"about", "input": Article fields, "expected": {journal, year,
-case_count, drugs, conditions, study_type}}. Used by the test gate and by
-bench/extraction/run.py; no test framework imports here.
+case_count, drugs, conditions, study_type[, doi]}}. A whole-page item's input
+is {"html": "<file beside the item>", "url": ...}: the page is parsed first,
+as a crawl would. Used by the test gate and by bench/extraction/run.py; no
+test framework imports here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from statistics import median
 from typing import Any
 
 from tracker.extract import enrich
+from tracker.extract.page.parse import extract_page
 from tracker.lexicon.journals import norm_key
 from tracker.models import Article
 
@@ -25,6 +28,8 @@ SCALARS = ("journal", "year", "study_type")
 class Report:
     items: int = 0
     correct: dict[str, int] = field(default_factory=lambda: {k: 0 for k in SCALARS})
+    doi_items: int = 0
+    doi_correct: int = 0
     count_stated: int = 0
     count_exact: int = 0
     count_unstated: int = 0
@@ -69,6 +74,7 @@ class Report:
             "study_type": round(self.accuracy("study_type"), 3),
             "case_count_exact_where_stated": round(self.case_exact, 3),
             "case_count_null_where_unstated": round(self.case_null, 3),
+            "doi": round(self.doi_correct / self.doi_items, 3) if self.doi_items else None,
             "drugs_f1": round(self.drugs_f1, 3),
             "conditions_f1": round(self.conditions_f1, 3),
             "median_ms": round(median(self.ms), 2) if self.ms else None,
@@ -76,7 +82,13 @@ class Report:
 
 
 def load_items(directory: Path) -> list[tuple[str, dict[str, Any]]]:
-    return [(p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(directory.glob("*.json"))]
+    items = []
+    for path in sorted(directory.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "html" in data["input"]:     # the page file sits beside its item
+            data["input"]["html"] = str(path.parent / data["input"]["html"])
+        items.append((path.stem, data))
+    return items
 
 
 def _same_journal(got: str | None, want: str | None) -> bool:
@@ -86,8 +98,12 @@ def _same_journal(got: str | None, want: str | None) -> bool:
 
 
 def run_one(data: dict[str, Any]) -> tuple[Article, float]:
-    article = Article.from_dict(data["input"])
-    start = time.perf_counter()
+    given = data["input"]
+    start = time.perf_counter()     # a page's time includes parsing it
+    if "html" in given:
+        article = extract_page(Path(given["html"]).read_bytes(), given["url"])
+    else:
+        article = Article.from_dict(given)
     enrich(article)
     return article, (time.perf_counter() - start) * 1000
 
@@ -117,6 +133,12 @@ def score(items: list[tuple[str, dict[str, Any]]]) -> Report:
             report.count_exact += article.case_count == want["case_count"]
         if article.case_count != want.get("case_count"):
             report.misses.append(f"{name}: case_count got {article.case_count!r} want {want.get('case_count')!r}")
+        if "doi" in want:
+            report.doi_items += 1
+            if article.doi == want["doi"]:
+                report.doi_correct += 1
+            else:
+                report.misses.append(f"{name}: doi got {article.doi!r} want {want['doi']!r}")
         for kind in ("drugs", "conditions"):
             got, exp = set(getattr(article, kind)), set(want.get(kind) or [])
             tp, fp, fn = len(got & exp), len(got - exp), len(exp - got)
