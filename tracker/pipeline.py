@@ -22,6 +22,7 @@ from tracker.config import Config, FeedConfig, Filters
 from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
 from tracker.models import Article, utcnow
 from tracker.sources.base import FeedStats, FetchContext
+from tracker.state import STATE_FILE, State
 
 log = logging.getLogger("tracker.crawl")
 
@@ -32,7 +33,6 @@ log = logging.getLogger("tracker.crawl")
 BATCH_SIZE = 5000
 BATCH_BYTES = 64_000_000
 BATCH_SECONDS = 120.0
-STATE_FILE = "state.sqlite"
 LOCK_FILE = "crawl.lock"
 LOCK_INFO = "crawl.lock.json"
 
@@ -156,7 +156,6 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
     from tracker.fetch.http import Fetcher
     from tracker.index import Index, rebuild
     from tracker.sources import get as get_source
-    from tracker.state import State
 
     directory = Path(index_dir or config.index_dir)
     selected = _select(config, feeds)
