@@ -289,12 +289,10 @@ class Fetcher:
         deadline = started + budget
         chunks: list[bytes] = []
         total = 0
-        # urllib3 < 2 has no read1 (nor bounded decompression): pyproject should
-        # require urllib3 >= 2.6; until then fall back to blocking reads.
-        read = getattr(raw.raw, "read1", None) or raw.raw.read
         while True:
             try:
-                chunk = read(CHUNK, decode_content=True)
+                # read1 and bounded decompression need urllib3 >= 2.6 (pyproject requires it)
+                chunk = raw.raw.read1(CHUNK, decode_content=True)
             except ReadTimeoutError:
                 raise Transient(f"the body stalled for {limits.timeout:g} s (read timeout)") from None
             except ProtocolError:
