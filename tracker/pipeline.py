@@ -21,7 +21,8 @@ from typing import Callable
 from tracker.config import Config, FeedConfig, Filters
 from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
 from tracker.models import Article, utcnow
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.fetch.stats import FeedStats
+from tracker.sources.base import FetchContext
 from tracker.state import STATE_FILE, State
 
 log = logging.getLogger("tracker.crawl")
@@ -178,20 +179,18 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 t_feed = time.monotonic()
                 if full:
                     state.reset_feed(feed.name)
-                ctx = FetchContext(config, feed, fetcher, state.feed(feed.name), stats, full, progress)
+                ctx = FetchContext(config, feed, fetcher.for_feed(stats), state.feed(feed.name), stats, full, progress)
                 runner = _FeedRun(ctx, index, state, extract.enrich)
                 try:
                     runner.run(get_source(feed.kind)())
                 except IndexFailure:
                     raise  # the index or state cannot be written: no feed can go on
                 except TrackerError as exc:
-                    stats.feed_error = str(exc)
-                    stats.error(str(exc))
+                    stats.fail(str(exc))
                     runner.flush()
                 except Exception as exc:  # a bug in one source must not sink the others
                     log.debug("feed %s crashed", feed.name, exc_info=True)
-                    stats.feed_error = f"{feed.name}: unexpected {type(exc).__name__}: {exc}"
-                    stats.error(stats.feed_error)
+                    stats.fail(f"{feed.name}: unexpected {type(exc).__name__}: {exc}")
                     runner.flush()
                 result.seconds = time.monotonic() - t_feed
                 report.feeds.append(result)
@@ -230,9 +229,9 @@ class _FeedRun:
     def run(self, source) -> None:
         ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
         for art in source.items(ctx):
-            stats.fetched += 1
-            if ctx.progress and stats.fetched % 50 == 0:
-                ctx.progress(f"{name}: {stats.fetched} fetched")
+            stats.inc("fetched")
+            if ctx.progress and stats["fetched"] % 50 == 0:
+                ctx.progress(f"{name}: {stats['fetched']} fetched")
             key = art.id
             if key is None:
                 ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
@@ -242,10 +241,7 @@ class _FeedRun:
             if not ctx.full:
                 seen = self.state.item_hash(name, key)
                 if seen is not None and seen[0] == digest:
-                    if seen[1]:
-                        stats.unchanged += 1
-                    else:
-                        stats.filtered += 1
+                    stats.inc("unchanged" if seen[1] else "filtered")
                     continue
             try:
                 self.enrich(art)
@@ -253,7 +249,7 @@ class _FeedRun:
                 log.debug("extraction failed for %s", key, exc_info=True)
                 ctx.item_error(f"{key}: extraction failed ({type(exc).__name__}: {exc}).")
             if not relevant(art, ctx.feed.filters):
-                stats.filtered += 1
+                stats.inc("filtered")
                 self.state.stage_item(name, key, digest, "")
                 continue
             self.batch.append((art, key, digest))
@@ -276,8 +272,7 @@ class _FeedRun:
                     f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); "
                     f"the batch in flight was not saved, everything committed before it is intact.") from None
             for pos, (art, key, digest) in enumerate(self.batch):
-                outcome = result.outcome.get(pos, "unchanged")
-                setattr(stats, outcome, getattr(stats, outcome) + 1)
+                stats.inc(result.outcome.get(pos, "unchanged"))  # new, updated or unchanged
                 self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
             self.batch = []
         self.batch_bytes = 0

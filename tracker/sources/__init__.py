@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.sources.base import REGISTRY, FeedStats, FetchContext, KeySpec, Source, register
+from tracker.sources.base import REGISTRY, FetchContext, KeySpec, Source, register
 
 _BUILTIN = ("rss", "html", "pubmed", "europepmc", "crossref")
 
@@ -27,4 +27,4 @@ def get(kind: str) -> type[Source]:
     return load_all()[kind]
 
 
-__all__ = ["REGISTRY", "FeedStats", "FetchContext", "KeySpec", "Source", "register", "kinds", "get", "load_all"]
+__all__ = ["REGISTRY", "FetchContext", "KeySpec", "Source", "register", "kinds", "get", "load_all"]

@@ -1,9 +1,10 @@
 """The source interface: one class per feed kind, registered by kind name.
 
 A source turns a feed's configuration into Articles. It fetches through
-`ctx.http` only (never its own session), keeps incremental cursors through
-`ctx.state` (staged values are committed only after the index commit), and
-counts what it skips in `ctx.stats`. Per-item problems are counted with
+`ctx.http` only (never its own session), which counts requests, retries,
+robots denials and 304s into `ctx.stats`; it keeps incremental cursors
+through `ctx.state` (staged values are committed only after the index
+commit). Per-item problems are counted with
 `ctx.item_error(...)` and the crawl goes on; a problem that stops the whole
 feed is raised as a TrackerError.
 
@@ -21,43 +22,18 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 if TYPE_CHECKING:
     from tracker.config import Config, FeedConfig
     from tracker.fetch.http import Fetcher
+    from tracker.fetch.stats import FeedStats
     from tracker.models import Article
     from tracker.state import FeedState
-
-
-@dataclass
-class FeedStats:
-    """Counts for one feed in one crawl; printed as the summary line."""
-
-    fetched: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    filtered: int = 0
-    robots_skipped: int = 0
-    not_modified: int = 0
-    retries: int = 0
-    requests: int = 0
-    errors: int = 0
-    first_error: str | None = None
-    feed_error: str | None = None  # set when the feed as a whole failed
-
-    def error(self, message: str) -> None:
-        self.errors += 1
-        if self.first_error is None:
-            self.first_error = message
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass
 class FetchContext:
     config: "Config"
     feed: "FeedConfig"
-    http: "Fetcher"
+    http: "Fetcher"        # the crawl's fetcher, counting into `stats` (Fetcher.for_feed)
     state: "FeedState"
-    stats: FeedStats
+    stats: "FeedStats"
     full: bool = False  # --full: ignore cursors and validators
     progress: Callable[[str], None] | None = None
 

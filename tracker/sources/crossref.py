@@ -65,7 +65,7 @@ class CrossrefSource(Source):
         cursor, read = "*", 0
         while True:
             resp = ctx.http.get(base + "works", params=dict(params, cursor=cursor),
-                                limits=limits, stats=ctx.stats, robots=False)
+                                limits=limits, robots=False)
             page = parse_page(resp.content)
             for raw in page.items:
                 item = parse_item(raw)

@@ -50,7 +50,7 @@ class EuropePMCSource(Source):
         cursor, read = "*", 0
         while True:
             resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor),
-                                limits=limits, stats=ctx.stats, robots=False)
+                                limits=limits, robots=False)
             page = parse_page(resp.content)
             for rec in page.results:
                 item = parse_result(rec)

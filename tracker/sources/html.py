@@ -46,7 +46,7 @@ class HtmlSource(Source):
         local = (feed.url or "").lower().startswith("file:")
         listing_pages: set[str] = set()
         seen: set[str] = set()
-        errors_before = ctx.stats.errors
+        errors_before = ctx.stats["errors"]
         for links in self._listings(ctx, limits, local, listing_pages):
             for link in links:
                 if link in seen or link in listing_pages:
@@ -55,7 +55,7 @@ class HtmlSource(Source):
                 article = self._article(ctx, link, limits, local)
                 if article is not None:
                     yield article
-        if ctx.stats.errors > errors_before and ctx.http.validators is not None:
+        if ctx.stats["errors"] > errors_before and ctx.http.validators is not None:
             # An article failed: read the listing in full next run so it is tried
             # again, rather than skipping it behind an unchanged listing (304).
             for url in listing_pages:
@@ -79,7 +79,7 @@ class HtmlSource(Source):
                 return
             visited.add(url)
             try:
-                resp = ctx.http.get(url, limits=limits, stats=ctx.stats, conditional=not ctx.full,
+                resp = ctx.http.get(url, limits=limits, conditional=not ctx.full,
                                     allow_file=local)
                 if resp.not_modified:
                     return  # unchanged listing: nothing new to look at
@@ -106,7 +106,7 @@ class HtmlSource(Source):
         if link.lower().startswith("file:") and not local:
             return None  # only a local feed may read local files
         try:
-            resp = ctx.http.get(link, limits=limits, stats=ctx.stats, conditional=not ctx.full,
+            resp = ctx.http.get(link, limits=limits, conditional=not ctx.full,
                                 allow_file=local)
         except RobotsDisallowed:
             return None  # counted by the fetcher as robots_skipped

@@ -87,7 +87,7 @@ class _Run:
         if not ids:
             params["usehistory"] = "y"
         resp = self.ctx.http.get(self.base + "esearch.fcgi", params=params,
-                                 limits=self.limits, stats=self.ctx.stats, robots=False)
+                                 limits=self.limits, robots=False)
         return _esearch_result(resp.content)
 
     # --- fetching --------------------------------------------------------
@@ -100,7 +100,7 @@ class _Run:
                 params = dict(self.common, WebEnv=search["webenv"], query_key=search["querykey"],
                               retstart=retstart, retmax=self.batch, retmode="xml")
                 resp = self.ctx.http.get(self.base + "efetch.fcgi", params=params,
-                                         limits=self.limits, stats=self.ctx.stats, robots=False)
+                                         limits=self.limits, robots=False)
                 yield from self._articles(resp.content)
             return
         # No history server (a mirror or proxy without it): fetch the ids,
@@ -109,7 +109,7 @@ class _Run:
         for i in range(0, len(ids), self.batch):
             data = dict(self.common, id=",".join(ids[i:i + self.batch]), retmode="xml")
             resp = self.ctx.http.get(self.base + "efetch.fcgi", data=data,
-                                     limits=self.limits, stats=self.ctx.stats, robots=False)
+                                     limits=self.limits, robots=False)
             yield from self._articles(resp.content)
 
     def _articles(self, body: bytes) -> Iterator[Article]:

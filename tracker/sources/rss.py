@@ -192,7 +192,7 @@ class RssSource(Source):
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = feed.url.startswith("file:")
-        resp = ctx.http.get(feed.url, limits=limits, stats=ctx.stats, conditional=not ctx.full,
+        resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full,
                             allow_file=local)
         if resp.not_modified:
             return
@@ -224,7 +224,7 @@ class RssSource(Source):
         url = art.url or ""
         if url.startswith("file:") and not local:
             return art
-        resp = ctx.http.get(url, limits=limits, stats=ctx.stats, allow_file=local)
+        resp = ctx.http.get(url, limits=limits, allow_file=local)
         page = extract_page(resp.content, resp.url or url, encoding=resp.encoding)
         page.url = art.url  # the feed's link stays the record's URL
         page.__post_init__()
