@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker import config as tconfig
+from tracker import sources
 from tracker.fetch.http import Fetcher
 from tracker.fetch.stats import FeedStats
 from tracker.sources.base import FetchContext
@@ -18,5 +19,5 @@ def fetch_context(tmp_path: Path, state: State, feeds_yaml: str, *, full: bool =
     feed = config.feeds[0]
     fetcher = Fetcher(config.user_agent, validators=state.validators, sleep=lambda s: None,
                       obey_robots=robots)
-    stats = FeedStats()
-    return FetchContext(config, feed, fetcher.for_feed(stats), state.feed(feed.name), stats, full=full)
+    return FetchContext.for_source(sources.get(feed.kind)(), config, feed, fetcher, state.feed(feed.name),
+                                   FeedStats(), full=full)

@@ -247,3 +247,39 @@ def test_failed_feed_summary_line(workdir):
     gut = next(line for line in res.output.splitlines() if line.startswith("gut "))
     assert gut == (f"{'gut':<28} fetched 0, new 0, updated 0, unchanged 0, filtered 0, errors 1  FAILED: "
                    f"{(workdir / 'data' / 'gut-atom.xml').as_uri()}: returned an HTML page, not an RSS or Atom feed.")
+
+
+CONTACT_NOTE = ("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
+                "for a contact address.\n")
+API_FEED = {"pubmed": "query: crohn", "europepmc": "query: crohn", "crossref": "query: crohn"}
+
+
+def registry_api_kinds() -> list[str]:
+    from tracker import sources
+
+    return [kind for kind in sources.kinds() if sources.get(kind).registry_api]
+
+
+def test_every_registry_api_kind_has_a_feed_here():
+    assert sorted(API_FEED) == registry_api_kinds()
+
+
+@pytest.mark.parametrize("kind", registry_api_kinds())
+def test_contact_note_for_every_registry_api_kind(tmp_path, kind):
+    from loopback import Loopback
+
+    with Loopback() as srv:  # answers 404: the feed fails at once, without the network
+        (tmp_path / "feeds.yaml").write_text(
+            f"index: idx\nfeeds:\n  - name: api\n    kind: {kind}\n    {API_FEED[kind]}\n"
+            f"    base_url: {srv.url}/\n", encoding="utf-8")
+        res = run(tmp_path, "crawl")
+    assert res.exit_code == 1 and res.stderr == CONTACT_NOTE
+    (tmp_path / "feeds.yaml").write_text(
+        f"index: idx\ncontact_email: lab@example.org\nfeeds:\n  - name: api\n    kind: {kind}\n"
+        f"    {API_FEED[kind]}\n    base_url: http://127.0.0.1:9/\n    enabled: false\n", encoding="utf-8")
+    assert run(tmp_path, "crawl").stderr == ""
+
+
+def test_no_contact_note_without_registry_api_feeds(workdir):
+    res = run(workdir, "crawl")
+    assert res.exit_code == 0 and res.stderr == ""

@@ -333,7 +333,7 @@ def test_robots_off(rsps, fake):
     f = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, obey_robots=False)
     assert f.get(f"{SITE}/a").content == b"a"
     g = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
-    assert g.get(f"{SITE}/a", robots=False).content == b"a"
+    assert g.for_feed(FeedStats(), robots=False).get(f"{SITE}/a").content == b"a"
     assert calls_to(rsps, f"{SITE}/robots.txt") == 0
 
 
@@ -517,6 +517,20 @@ def test_feeds_count_apart_but_share_politeness(rsps, fake):
     assert (two["requests"], two["not_modified"], two["robots_skipped"]) == (1, 1, 1)
     assert crawl.stats["requests"] == 0  # the crawl's own collector saw none of it
     crawl.close()
+
+
+def test_for_feed_robots_false_skips_robots_for_that_feed_only(rsps, fake):
+    crawl = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: *\nDisallow: /\n")
+    rsps.add(responses.GET, f"{SITE}/api", body=b"ok")
+    assert crawl.for_feed(FeedStats(), robots=False).get(f"{SITE}/api").content == b"ok"
+    assert calls_to(rsps, f"{SITE}/robots.txt") == 0
+    with pytest.raises(RobotsDisallowed):
+        crawl.for_feed(FeedStats()).get(f"{SITE}/api")
+    off = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, obey_robots=False)
+    assert off.for_feed(FeedStats(), robots=True).get(f"{SITE}/api").content == b"ok"  # off stays off
+    crawl.close()
+    off.close()
 
 
 def test_stats_refuse_an_unknown_counter():

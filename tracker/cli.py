@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tracker import __version__
+from tracker import __version__, sources
 from tracker.errors import ConfigError, TrackerError
 
 EXIT_USAGE = 2
@@ -135,7 +135,7 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
             click.echo(_summary_line(result), err=result.failed and quiet)
 
     if not quiet and not as_json and config.contact_email is None and \
-            any(f.kind in ("pubmed", "europepmc", "crossref") for f in config.feeds):
+            any(sources.get(f.kind).registry_api for f in config.feeds):
         click.echo("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
                    "for a contact address.", err=True)
     try:

@@ -9,19 +9,25 @@ that batch is committed, so a killed crawl repeats at most one batch.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import json
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tracker.config import Config, FeedConfig, Filters
+from filelock import FileLock, Timeout
+
+from tracker import extract, sources
 from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
-from tracker.models import Article, utcnow
+from tracker.extract.textutil import fold
+from tracker.fetch.http import Fetcher
 from tracker.fetch.stats import FeedStats
+from tracker.index import Index, rebuild
+from tracker.models import Article, utcnow
+from tracker.settings import Config, FeedConfig, Filters
 from tracker.sources.base import FetchContext
 from tracker.state import STATE_FILE, State
 
@@ -72,8 +78,6 @@ class CrawlReport:
 
 
 def _fold(text: str) -> str:
-    from tracker.extract.textutil import fold
-
     return fold(text).lower()
 
 
@@ -104,11 +108,9 @@ class CrawlLock:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self._lock = None
+        self._lock: FileLock | None = None
 
     def __enter__(self) -> "CrawlLock":
-        from filelock import FileLock, Timeout
-
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.directory / LOCK_FILE))
@@ -153,11 +155,6 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
 
     fetcher_options go to tracker.fetch.http.Fetcher (tests pass a recording sleep).
     """
-    from tracker import extract
-    from tracker.fetch.http import Fetcher
-    from tracker.index import Index, rebuild
-    from tracker.sources import get as get_source
-
     directory = Path(index_dir or config.index_dir)
     selected = _select(config, feeds)
     report = CrawlReport(started=utcnow())
@@ -179,10 +176,12 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 t_feed = time.monotonic()
                 if full:
                     state.reset_feed(feed.name)
-                ctx = FetchContext(config, feed, fetcher.for_feed(stats), state.feed(feed.name), stats, full, progress)
+                source = sources.get(feed.kind)()
+                ctx = FetchContext.for_source(source, config, feed, fetcher, state.feed(feed.name), stats,
+                                              full=full, progress=progress)
                 runner = _FeedRun(ctx, index, state, extract.enrich)
                 try:
-                    runner.run(get_source(feed.kind)())
+                    runner.run(source)
                 except IndexFailure:
                     raise  # the index or state cannot be written: no feed can go on
                 except TrackerError as exc:

@@ -57,8 +57,8 @@ class Fetcher:
 
     `sleep` and `clock` (monotonic) are injectable so tests never wait; `rng`
     gives jitter. `obey_robots=False` turns robots.txt off for the whole
-    fetcher (tests, or a user's explicit choice); there is no per-source
-    default exemption, see get().
+    fetcher (tests, or a user's explicit choice); for_feed(robots=False)
+    turns it off for one feed, see get().
     """
 
     def __init__(self, user_agent: str, *, validators: "Validators | None" = None,
@@ -94,12 +94,13 @@ class Fetcher:
         self._robots: dict[str, robotslib.RobotsRules] = {}
         self.stats = FeedStats()  # counts outside any feed; for_feed() gives each feed its own
 
-    def for_feed(self, stats: FeedStats) -> "Fetcher":
-        """This fetcher counting into `stats`. A shallow copy: session, per-host
-        timing, robots cache and validators stay shared, so politeness spans
-        every feed."""
+    def for_feed(self, stats: FeedStats, *, robots: bool = True) -> "Fetcher":
+        """This fetcher counting into `stats`; robots=False skips robots.txt for
+        the feed's requests. A shallow copy: session, per-host timing, robots
+        cache and validators stay shared, so politeness spans every feed."""
         view = copy.copy(self)
         view.stats = stats
+        view.obey_robots = self.obey_robots and robots
         return view
 
     def set_host_rate(self, host: str, rate: float) -> None:
@@ -120,7 +121,7 @@ class Fetcher:
     def get(self, url: str, *, params: Mapping[str, Any] | None = None,
             data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
             limits: Limits | None = None, conditional: bool = False,
-            allow_file: bool = False, robots: bool = True) -> Response:
+            allow_file: bool = False) -> Response:
         """GET (or POST when `data` is given) with politeness applied.
 
         conditional: send stored ETag/Last-Modified for this URL (with its
@@ -128,12 +129,13 @@ class Fetcher:
         staged in `self.validators` (committed by the pipeline after the index
         commit).
 
-        robots: robots.txt is obeyed for every URL by default, API endpoints
-        included, as Scrapy does with ROBOTSTXT_OBEY: RFC 9309 covers any
-        automatic client, and API hosts (eutils, api.crossref.org) publish a
-        robots.txt too. `robots=False` exists for a caller with a documented
-        reason (the service's terms explicitly grant automated access to a path
-        its robots.txt blocks); it is not a default for any source.
+        robots.txt is obeyed for every URL and every redirect hop unless this
+        fetcher was made with obey_robots=False or for_feed(robots=False).
+        Feeds of the registry API kinds (Source.registry_api: pubmed,
+        europepmc, crossref) get robots=False (FetchContext.for_source): RFC
+        9309 governs crawlers of web pages, and those services publish usage
+        policies for programs (rate limits, tool/email/mailto) that their
+        sources follow instead. Feeds and web pages always obey robots.txt.
 
         POSTs are retried like GETs: every POST tracker sends is a read-only
         query (efetch with a long id list), so repeating one is harmless.
@@ -159,8 +161,7 @@ class Fetcher:
             if modified:
                 send_headers["If-Modified-Since"] = modified
         method = "POST" if data is not None else "GET"
-        resp = self._follow(url, method, params, data, send_headers, limits,
-                            robots=robots and self.obey_robots)
+        resp = self._follow(url, method, params, data, send_headers, limits, robots=self.obey_robots)
         if resp.status == 304:
             self.stats.inc("not_modified")
             resp.not_modified = True

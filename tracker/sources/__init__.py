@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 from tracker.sources.base import REGISTRY, FetchContext, KeySpec, Source, register
 
 _BUILTIN = ("rss", "html", "pubmed", "europepmc", "crossref")
 
 
 def load_all() -> dict[str, type[Source]]:
-    import importlib
-
+    # By name, on first use: each kind module imports this package (base,
+    # window, ...), so importing them at the top here would be an import cycle.
     for name in _BUILTIN:
         try:
             importlib.import_module(f"tracker.sources.{name}")

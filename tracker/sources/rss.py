@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from tracker.config import check_bool
 from tracker.errors import FetchError, ParseError
-from tracker.models import Article, normalize_doi
+from tracker.fetch.http import Limits, RobotsDisallowed
+from tracker.models import Article, merge, normalize_doi
+from tracker.sources.base import FetchContext, KeySpec, Source, check_bool, register
 from tracker.sources.markup import language_code
-from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.textutil import html_to_text, iso_date, year_of
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
@@ -185,15 +185,13 @@ class RssSource(Source):
     kind = "rss"
     required = ("url",)
     keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page")}
+    local_files = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
-        from tracker.fetch.http import Limits, RobotsDisallowed
-
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = feed.url.startswith("file:")
-        resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full,
-                            allow_file=local)
+        resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full, allow_file=local)
         if resp.not_modified:
             return
         articles, problems = parse_feed(resp.content, feed.url, feed.name)
@@ -217,9 +215,9 @@ class RssSource(Source):
             ctx.http.validators.forget(feed.url)
 
     @staticmethod
-    def _with_page(ctx: FetchContext, art: Article, limits, local: bool) -> Article:
+    def _with_page(ctx: FetchContext, art: Article, limits: Limits, local: bool) -> Article:
+        # bs4 underneath: config loading imports every kind, and `tracker search` must not load it
         from tracker.extract.page.parse import extract_page
-        from tracker.models import merge
 
         url = art.url or ""
         if url.startswith("file:") and not local:
