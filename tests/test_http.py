@@ -20,10 +20,13 @@ import pytest
 import requests
 import responses
 
+from tracker import sources
 from tracker.errors import FetchError
 from tracker.fetch.http import (BodyTooLarge, Fetcher, HTTPStatusError, Limits, RedirectError,
                           RobotsDisallowed, RobotsUnavailable, parse_retry_after, sniff_encoding)
 from tracker.fetch.stats import FeedStats
+from tracker.settings import FeedConfig
+from tracker.sources.base import FetchContext
 from tracker.state import State
 
 UA = "tracker/0.1 (mailto:test@example.org)"
@@ -531,6 +534,24 @@ def test_for_feed_robots_false_skips_robots_for_that_feed_only(rsps, fake):
     assert off.for_feed(FeedStats(), robots=True).get(f"{SITE}/api").content == b"ok"  # off stays off
     crawl.close()
     off.close()
+
+
+@pytest.mark.parametrize("kind", sources.kinds())
+def test_a_feeds_context_skips_robots_only_for_a_registry_api(rsps, fake, kind):
+    source = sources.get(kind)()
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: *\nDisallow: /\n")
+    rsps.add(responses.GET, f"{SITE}/api", body=b"ok")
+    crawl = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
+    stats = FeedStats()
+    ctx = FetchContext.for_source(source, None, FeedConfig("f", kind), crawl, None, stats)  # type: ignore[arg-type]
+    if source.registry_api:
+        assert ctx.http.get(f"{SITE}/api").content == b"ok"
+        assert calls_to(rsps, f"{SITE}/robots.txt") == 0
+    else:
+        with pytest.raises(RobotsDisallowed):
+            ctx.http.get(f"{SITE}/api")
+        assert stats["robots_skipped"] == 1
+    crawl.close()
 
 
 def test_stats_refuse_an_unknown_counter():
