@@ -88,8 +88,8 @@ def test_crawl_twice_is_idempotent(workdir):
     assert "jcc" in first.output and "new 3" in first.output and "filtered 1" in first.output
     second = run(workdir, "crawl")
     assert second.exit_code == 0
-    lines = [l for l in second.output.splitlines() if l.startswith(("jcc", "gut"))]
-    assert all(" new 0," in l for l in lines), second.output
+    lines = [ln for ln in second.output.splitlines() if ln.startswith(("jcc", "gut"))]
+    assert all(" new 0," in ln for ln in lines), second.output
     assert "5 records in the index" in second.output
 
 

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from tracker.output import export
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS, Article
+from tracker.output import export
 
 TRICKY_TITLE = "Crohn's & 5-ASA: 50% of TNF-α_users {paid} $3 #1 ~x^2 a\\b"
 

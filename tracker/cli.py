@@ -12,6 +12,7 @@ import click
 
 from tracker import __version__, sources
 from tracker.errors import ConfigError, TrackerError
+from tracker.settings import Config
 
 EXIT_USAGE = 2
 
@@ -22,9 +23,9 @@ class _State:
         self.index_path = index
         self.verbose = verbose
         self.quiet = quiet
-        self._config = None
+        self._config: Config | None = None
 
-    def config(self):
+    def config(self) -> Config:
         if self._config is None:
             from tracker import config as cfg
 
