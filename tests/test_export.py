@@ -64,7 +64,7 @@ def read_csv(text: str) -> list[dict]:
 def test_csv_header_is_record_table_order_without_body():
     text = dump([record()], "csv")
     header = next(csv.reader(io.StringIO(text)))
-    assert header == [f for f in RECORD_FIELDS if f != "body"]
+    assert header == [f for f in RECORD_FIELDS if f not in ("body", "case_count_evidence")]
     assert text.count("\r\n") == 2  # header + one row, RFC 4180 line ends
 
 
