@@ -185,7 +185,7 @@ def test_substring_precheck_never_changes_a_match():
     texts = [fold(t).lower() for t in _item_texts()]
     texts += ["in this issue of the journal", "sr. director: hemos leido", "a 34-year-old man", "mice", "in-vitro",
               "the walk", "an update", "is it time", "no aleatorizado", "un solo brazo", "del registro", ""]
-    cues = [c for table in (studytype._TITLE, studytype._TEXT, studytype._WEAK) for c, _ in table]
+    cues = [c for table in (studytype._TITLE, studytype._TEXT, studytype._WEAK, studytype._WEAK_TITLE) for c, _ in table]
     assert any(c.starts for c in cues)
     for cue in cues:
         for text in texts:
@@ -196,6 +196,36 @@ def test_cue_patterns_are_lower_case():
     # they run without re.I on lower-cased text; an upper-case letter would never match
     import re
 
-    for table in (studytype.TITLE_CUES, studytype.TEXT_CUES, studytype.WEAK_CUES):
+    for table in (studytype.TITLE_CUES, studytype.TEXT_CUES, studytype.WEAK_CUES, studytype.WEAK_TITLE_CUES):
         for pattern, _ in table:
             assert not re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)), pattern[:60]
+
+
+@pytest.mark.parametrize("keywords,expected", [
+    (["Crohn Disease", "Retrospective Studies"], "cohort"),
+    (["Cross-Sectional Studies"], "cohort"),
+    (["Animals", "Mice", "Colitis"], "other"),
+    (["Markov Chains", "Cost-Benefit Analysis"], "other"),
+    (["Crohn Disease", "Humans"], None),
+])
+def test_mesh_designs(keywords, expected):
+    assert studytype.from_mesh(keywords) == expected
+
+
+@pytest.mark.parametrize("title,text,expected", [
+    ("Crohn's disease in a rural hospital", "Case presentation: A 70-year man presented with abdominal pain.", "case_report"),
+    ("Efficacy of X in fistulizing Crohn's disease", "Study Type: Interventional. Allocation: Randomized. Enrollment: 94", "rct"),
+    ("Smoking and colitis", "SIR,-Dr Holdstock and colleagues say that smoking protects against colitis.", "other"),
+    ("Fatigue in IBD", "Our 10-year experience with 212 patients treated at the unit.", "cohort"),
+])
+def test_more_stated_designs(title, text, expected):
+    assert studytype.from_text(title, text) == expected
+
+
+@pytest.mark.parametrize("title,text,expected", [
+    ("EUA aprovam primeiro medicamento oral", "A FDA aprovou nesta quinta-feira o uso do medicamento.", "other"),
+    ("Crohn's disease blog", "I started this blog to document my experience of living with Crohn's disease.", "other"),
+])
+def test_more_news_without_a_study(title, text, expected):
+    assert studytype.from_text(title, text) is None
+    assert studytype.weak_cues(title, text) == expected

@@ -48,7 +48,11 @@ PUBLICATION_TYPES: list[tuple[str, str]] = [
 ]
 # MeSH study-design headings (registry keywords), used when types and text say nothing.
 MESH_DESIGNS: list[tuple[str, str]] = [
-    (r"^(?:cohort|retrospective|prospective|follow-up|longitudinal|case-control|cross-sectional) studies$", "cohort"),
+    (r"^(?:cohort|retrospective|prospective|follow-up|longitudinal|case-control|cross-sectional) studies$|"
+     r"^surveys and questionnaires$|^registries$", "cohort"),
+    (r"^(?:animals|mice|rats|mice, inbred \w+|mice, knockout|disease models, animal|cell line|in vitro techniques|"
+     r"organoids|markov chains|cost-benefit analysis|mendelian randomization analysis|genome-wide association study)$",
+     "other"),
 ]
 
 # --- text cues (run on accent-folded text, case-insensitive unless noted)
@@ -72,7 +76,7 @@ _RCT = (_NOT_RANDOM + r"randomi[sz]ed,?\s+(?:double|single|triple|observer|asses
         + _NOT_RANDOM + r"randomi[sz]ed\s+(?:\w+[- ]?\w*\s+){0,3}?(?:trial|study)\b|"
         r"ensayo\s+(?:cl[ií]nico\s+)?(?:aleatori[sz]ado|controlado)|controlado\s+(?:con|por)\s+placebo|"
         r"ensaio\s+(?:cl[ií]nico\s+)?(?:randomizado|aleatori[sz]ado|controlado)|"
-        r"estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
+        r"allocation:?\s+randomi[sz]ed|estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
 _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|did)\s+(?:a|an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
              r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
              r"were\s+randomi[sz]ed|were\s+randomly\s+(?:assigned|allocated)|randomly\s+assigned|"
@@ -103,7 +107,8 @@ _CASE = (r"case\s+report|\b(?:we|authors)\s+(?:report|describe|present)\s+(?:her
          r"reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|caso\s+cl[ií]nico|informe\s+de\s+un\s+caso|a\s+prop[oó]sito\s+de\s+un\s+caso|"
          r"(?:presentamos|describimos|reportamos|se\s+presenta|se\s+describe|relatamos|descrevemos|apresentamos|relata-se|descreve-se)\s+"
          r"(?:el|un|o|um)\s+caso\b|\b(?:paciente|doente)\s+(?:de|do)\s+sexo\s+(?:femenino|masculino|feminino)|"
-         r"^(?:an?\s+)?\d{1,3}[- ]year[- ]old\s+(?:\w+\s+)?(?:man|woman|male|female|boy|girl|patient)")
+         r"case\s+presentation|(?:^|[.:]\s+)(?:an?\s+)?\d{1,3}[- ]year[- ](?:old\s+)?(?:\w+\s+)?"
+         r"(?:man|woman|male|female|boy|girl|patient)\b")
 # "Two cases and a review of the literature": a title naming a few cases is a
 # case series, whatever else it names (the review is of earlier reports).
 _TITLE_FEW_CASES = (r"\b" + _FEW + r"\s+(?:new\s+|consecutive\s+|(?:p(?:a)?ediatric|adult|fatal|unusual|nuevos|novos)\s+)?"
@@ -111,7 +116,7 @@ _TITLE_FEW_CASES = (r"\b" + _FEW + r"\s+(?:new\s+|consecutive\s+|(?:p(?:a)?ediat
 
 # Editorials, letters and comments on someone else's work.
 # Context words sit in lookbehinds so that each alternative starts with a rare word (see _Cue).
-_LETTER_TEXT = (r"(?<=\bto\sthe\s)editor\b|\bdear\s+(?:editor|sir|madam)|(?<=\bwe\s)read\s+with\s+(?:great\s+)?interest|"
+_LETTER_TEXT = (r"^sir\s*[,.]|^editor\s*,|(?<=\bto\sthe\s)editor\b|\bdear\s+(?:editor|sir|madam)|(?<=\bwe\s)read\s+with\s+(?:great\s+)?interest|"
                 r"(?<=\bin\sthis\s)issue\s+of\b|\bthis\s+(?:editorial|commentary|viewpoint)\b|(?<=\bsr\.\s)director\b|"
                 r"(?<=\bsr\s)director\b|"
                 r"carta\s+al\s+(?:director|editor)|hemos\s+le[ií]do\s+con\s+(?:gran\s+)?inter[eé]s|"
@@ -122,13 +127,15 @@ _LETTER_TITLE = (r"^(?:correspondence|editorial|commentary|comment\s+on|viewpoin
 _GUIDELINE_TITLE = (r"guideline|consensus|position\s+statement|recommendations\s+(?:of|from|for)|delphi|"
                     r"gu[ií]a\s+de\s+pr[aá]ctica|consenso|diretriz|diretrizes|protocolo\s+cl[ií]nico")
 
+# Genetic instruments, not a randomised trial: checked before anything else.
+_MENDELIAN = r"mendelian\s+randomi[sz]ation"
 # Laboratory, animal, in-vitro, genetic and modelling work.
 _LAB = (r"\bmice\b|\bmouse\s+models?\b|murine\s+(?:model|colitis|ileitis)|\bmodelo\s+(?:murino|animal|experimental)|"
         r"\brats\b|zebrafish|(?<=\bin\s)vitro\b|in-vitro\b|organoids?|cell\s+lines?|knock-?out\s+mice|germ-free|animal\s+models?|"
         r"\bdss-induced|\btnbs|dextran\s+(?:sodium\s+)?sulfate|dextrano\s+sulfato|trinitrobenzene|ratones|camundongos|"
         r"\bratos\b|\bratas\b|lab-grown|(?<=\bin\sthe\s)laboratory|(?<=\ben\s)laboratorio|(?<=\ben\sel\s)laboratorio|"
         r"(?<=\bem\s)laboratorio|"
-        r"mendelian\s+randomi[sz]ation|genome-wide\s+association\s+(?:study\s+)?(?:data|summary|statistics)|"
+        r"genome-wide\s+association\s+(?:study\s+)?(?:data|summary|statistics)|"
         r"markov\s+(?:model|cohort|decision)|cost[- ](?:effectiveness|utility)|decision[- ]analytic|microsimulation|"
         r"hypothetical\s+cohort|budget\s+impact|custo-efetividade|coste-efectividad")
 
@@ -144,10 +151,12 @@ _REVIEW_SELF = (r"\b(?:this|the\s+present|our|in\s+this)\s+(?:narrative\s+|compr
 _CHART_REVIEW = (r"retrospective(?:ly)?\s+review(?:ed)?|chart\s+review|review\s+of\s+(?:the\s+)?(?:medical\s+)?(?:records|charts)|"
                  r"revisi[oó]n\s+(?:retrospectiva\s+)?de\s+(?:historias|expedientes)|revis[aã]o\s+de\s+prontu[aá]rios")
 _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|registries|registers|real[- ](?:world|life)|"
+           r"estudio\s+multic[eé]ntrico|estudo\s+multic[eê]ntrico|"
            r"population[- ]based|nationwide|\bmedical\s+records|\bdatabase\b|base\s+de\s+datos|cohorte|coorte|"
            r"retrospectiv[oa]|prospectiv[oa]|observacional|longitudinal|multicent(?:er|re|ric)\s+study|"
-           r"case[- ]control|cross[- ]sectional|\bsurvey\b|questionnaire|caso[- ]control|transversal|"
-           r"single[- ]cent(?:er|re)|tertiary\s+(?:care\s+)?cent(?:er|re)|experience\s+(?:of|from|at|in)\b|"
+           r"case[- ]control|cross[- ]sectional|\bsurveys?\b|questionnaire|caso[- ]control|transversal|"
+           r"single[- ]cent(?:er|re)|tertiary\s+(?:care\s+)?cent(?:er|re)|"
+           r"(?:our|cent(?:er|re)'?s?|institutional|clinical|initial|long-term|\d+-year)\s+experience\b|"
            r"estudio\s+poblacional|registros?\s+(?:de\s+pacientes|nacional|multic[eé]ntrico|prospectivo)|"
            r"(?<=\bsu\s)registro\b|(?<=\bdel\s)registro\b|nuestro\s+registro\b|experi[eê]ncia\s+(?:cl[ií]nica|de\s+um)|centro\s+terci[aá]rio")
 # A news story reporting on a study of counted people.
@@ -156,13 +165,15 @@ _NEWS_STUDY = (r"\bresearchers\s+(?:\w+\s+){0,2}?(?:followed|tracked|analy[sz]ed
                r"\b(?:followed|tracked)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men|participants)|"
                r"\bstudy\s+(?:of|involving|including|in)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men)|"
                r"\b(?:data|records)\s+(?:from|on|of)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients)|"
+               r"\b(?:dados|registros|prontu[aá]rios|datos|historias\s+cl[ií]nicas|muestra|amostra)\s+(?:\w+\s+){0,2}?"
+               r"(?:de|a)\s+(?:los\s+|las\s+)?" + _NUM + r"\s+(?:\w+\s+)?(?:pacientes|personas|pessoas)\b|"
                r"\b(?:sigui[oó]|siguieron|analiz[oó]|evalu[oó]|incluy[oó]|acompanharam|acompanhou|avaliou|avaliaram|analisou|"
                r"analisaram|inclu[ií]u)\s+(?:[\w,]+\s+){0,5}?" + _NUM + r"\s+(?:\w+\s+)?(?:personas|pacientes|ni[nñ]os|"
                r"adultos|mujeres|hombres|participantes|pessoas|crian[cç]as|mulheres|homens)\b|"
                r"\bforam\s+(?:avaliados|acompanhados|analisados|inclu[ií]dos)\s+" + _NUM)
 # Approvals, events, policy, personal stories and practical guides: news without a study.
 _NO_STUDY = (r"\bapprov(?:es|ed|al)\b|\bclears\b|\bauthori[sz](?:es|ed|ation)\b|\breimburs|aprob(?:[oó]|aci[oó]n)|"
-             r"\baprova(?:do|da|u|ção|cao)?\b|\bincorpora(?:ção|cao|do|da|r)\b|\bfunding\s+(?:decision|approval)|"
+             r"\baprov(?:a|ou|am|aram|ado|ada|acao)\b|\baprob(?:o|aron|ado|ada)\b|\bincorpora(?:ção|cao|do|da|r)\b|\bfunding\s+(?:decision|approval)|"
              r"fundrais|take\s+steps|charity\s+walk|walkathon|(?:annual|community|sponsored)\s+walk|\bgala\b|"
              r"\braised\s+(?:about\s+|more\s+than\s+)?\$|awareness\s+(?:day|week|month|campaign)|rais(?:e|ing)\s+awareness|"
              r"world\s+ibd\s+day|"
@@ -170,7 +181,8 @@ _NO_STUDY = (r"\bapprov(?:es|ed|al)\b|\bclears\b|\bauthori[sz](?:es|ed|ation)\b|
              r"\binsurers?\b|\bley\b|\blei\b|di[aá]rio\s+oficial|"
              # first-person stories
              r"(?<=\bi\s)was\s+diagnosed|(?<=\bi\s)have\s+(?:had\s+)?(?:crohn|colitis|ibd)|i've\s+had|"
-             r"\bmy\s+(?:crohn|colitis|gastroenterologist|gi\b|doctor|infusion|diagnosis)|"
+             r"\bmy\s+(?:crohn|colitis|gastroenterologist|gi\b|doctor|infusion|diagnosis|experience|story|journey)|"
+             r"(?:this|my)\s+blog\b|"
              r"\btips\b|what\s+to\s+know|consejos|\bdicas\b")
 # An acronym-named trial ("the GALAXI-2 trial"): case-sensitive, on the unfolded title/text.
 _NAMED_TRIAL = r"\b(?!(?:IBD|EII|DII|FDA|EMA|NHS|USA|SUS|ECCO|DDW|UEGW)\b)[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*\s+(?:trials?|programme|program)\b"
@@ -190,20 +202,19 @@ _CITATIONS = r"\[\d{1,3}(?:[,\u2013-]\s*\d{1,3})*\]"
 
 # Title: strongest first. A title names its own design; a text also names other studies.
 TITLE_CUES: list[tuple[str, str]] = [
-    (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_RCT, "rct"), (_LETTER_TITLE, "other"), (_GUIDELINE_TITLE, "other"),
+    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_RCT, "rct"), (_LETTER_TITLE, "other"), (_GUIDELINE_TITLE, "other"),
     (_SERIES, "case_series"), (_TITLE_FEW_CASES, "case_series"), (_CASE, "case_report"), (_CHART_REVIEW, "cohort"),
     (_REVIEW_TITLE_STATED, "review"), (_LAB, "other"), (_NONRANDOM_TRIAL, "cohort"), (_PHASE_TRIAL, "rct"), (_COHORT, "cohort"),
 ]
 # Text: own-study statements first; lab/model work before any "randomly assigned" (animals are randomised too).
 TEXT_CUES: list[tuple[str, str]] = [
-    (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_SERIES, "case_series"), (_CASE, "case_report"),
+    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_SERIES, "case_series"), (_CASE, "case_report"),
     (_LETTER_TEXT, "other"), (_REVIEW_SELF, "review"), (_LAB, "other"), (_RCT_SELF, "rct"), (_RCT, "rct"),
     (_NONRANDOM_TRIAL, "cohort"), (_CHART_REVIEW, "cohort"), (_COHORT, "cohort"), (_PHASE_TRIAL, "rct"),
 ]
-# Weak cues, title and text together, once no strong cue was found.
-WEAK_CUES: list[tuple[str, str]] = [
-    (_NEWS_STUDY, "cohort"), (_NO_STUDY, "other"), (_REVIEW_TITLE, "review"),
-]
+# Weak cues, once no strong cue was found: title and text together, then the title alone.
+WEAK_CUES: list[tuple[str, str]] = [(_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
+WEAK_TITLE_CUES: list[tuple[str, str]] = [(_REVIEW_TITLE, "review")]
 
 # Cue patterns are lower case and run on folded, lower-cased text: without re.I the
 # regex engine skips most positions by their first character (about 3x faster).
@@ -281,6 +292,7 @@ _MESH = [(re.compile(p, re.I), t) for p, t in MESH_DESIGNS]
 _TITLE = [(_Cue(p), t) for p, t in TITLE_CUES]
 _TEXT = [(_Cue(p), t) for p, t in TEXT_CUES]
 _WEAK = [(_Cue(p), t) for p, t in WEAK_CUES]
+_WEAK_TITLE = [(_Cue(p), t) for p, t in WEAK_TITLE_CUES]
 _POOLED_RE = re.compile(_POOLED)
 _NOT_POOLED_RE = re.compile(_NOT_POOLED)
 _RANDOMISED_RE = re.compile(_RCT_SELF + "|" + _RCT)
@@ -364,6 +376,10 @@ def weak_cues(title: str | None, text: str | None, abstract: bool = False) -> st
     lowered = both.lower()
     for pattern, kind in _WEAK:
         if pattern.search(lowered):
+            return kind
+    lowered_title = _prep(title)
+    for pattern, kind in _WEAK_TITLE:
+        if pattern.search(lowered_title):
             return kind
     if abstract and _CITATIONS_RE.search(head):
         return "review"
