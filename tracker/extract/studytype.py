@@ -62,8 +62,10 @@ _FEW_ES_PT = r"(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|dois|duas|tr[
 _FEW = r"(?:[2-9]|1\d|20|" + _FEW_EN + "|" + _FEW_ES_PT + ")"
 
 _META = (r"meta-?analy[sz]\w*|meta-?an[aá]lis[ie]s|metan[aá]lis[ie]s?|pooled\s+analysis|an[aá]lisis\s+agrupado|"
-         r"(?:combined|pooled)\s+(?:the\s+)?(?:results|data)\s+(?:of|from)\s+(?:\d+|\w+)\s+(?:\w+\s+)?(?:studies|trials)")
-_SYSREV = r"systematic\s+(?:literature\s+)?review|revisi[oó]n\s+sistem[aá]tica|revis[aã]o\s+sistem[aá]tica|revue\s+syst[eé]matique"
+         r"(?:combined|pooled)\s+(?:the\s+)?(?:results|data)\s+(?:of|from)\s+(?:\d+|\w+)\s+(?:\w+\s+)?"
+         r"(?:studies|trials)")
+_SYSREV = (r"systematic\s+(?:literature\s+)?review|revisi[oó]n\s+sistem[aá]tica|revis[aã]o\s+sistem[aá]tica|"
+           r"revue\s+syst[eé]matique")
 # A systematic review pools (meta_analysis) or describes (review); these say which.
 _POOLED = (r"pooled|random[- ]effects?|fixed[- ]effects?|summary\s+(?:odds|risk|hazard)\s+ratio|\bi2\s*=|\bi²|"
            r"forest\s+plot|efectos\s+aleatorios|efeitos\s+aleat[oó]rios|se\s+combinaron|foram\s+combinados")
@@ -72,12 +74,15 @@ _NOT_POOLED = (r"not\s+(?:be\s+)?pooled|without\s+(?:a\s+)?meta-?analysis|narrat
 
 _NOT_RANDOM = r"(?<!non)(?<!non-)(?<!no )(?<!nao )(?<!not )"
 _RCT = (_NOT_RANDOM + r"randomi[sz]ed,?\s+(?:double|single|triple|observer|assessor)[- ]blind\w*|"
-        r"double[- ]blind\w*,?\s+(?:randomi[sz]ed|placebo)|placebo[- ]controlled|"
+        r"double[- ]blind\w*,?\s+(?:randomi[sz]ed|placebo)|placebo[- ]controlled(?!(?:[\s,-]+\w+){0,3}?\s+(?:trials|"
+        r"studies)\b)|"
         + _NOT_RANDOM + r"randomi[sz]ed\s+(?:\w+[- ]?\w*\s+){0,3}?(?:trial|study)\b|"
         r"ensayo\s+(?:cl[ií]nico\s+)?(?:aleatori[sz]ado|controlado)|controlado\s+(?:con|por)\s+placebo|"
         r"ensaio\s+(?:cl[ií]nico\s+)?(?:randomizado|aleatori[sz]ado|controlado)|"
-        r"allocation:?\s+randomi[sz]ed|estudio\s+aleatori[sz]ado|estudo\s+randomizado|head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
-_RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|did)\s+(?:a|an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
+        r"allocation:?\s+randomi[sz]ed|estudio\s+aleatori[sz]ado|estudo\s+randomizado|"
+        r"head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
+_RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|did)\s+(?:a|"
+             r"an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
              r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
              r"were\s+randomi[sz]ed|were\s+randomly\s+(?:assigned|allocated)|randomly\s+assigned|"
              r"were\s+randomi[sz]ed\s+(?:\(|\d|to|in)|we\s+randomi[sz]ed|"
@@ -85,38 +90,50 @@ _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|d
              r"asignad[oa]s\s+(?:de\s+forma\s+)?aleatori(?:amente|a)|foram\s+(?:randomizados|aleatori[sz]ados)|"
              r"(?:alocad|distribu[ií]d)[oa]s\s+(?:de\s+forma\s+)?aleatori(?:amente|a))")
 # Trials that say they were not randomised: patients followed on one treatment.
-_NONRANDOM_TRIAL = (r"single[- ]arm|open[- ]label,?\s+(?:single|uncontrolled|non-?comparative|pilot)|uncontrolled\s+(?:\w+\s+)?"
-                    r"(?:trial|study)|non-?randomi[sz]ed|open[- ]label\s+extension|(?<=\bun\s)solo\s+brazo|bra[cç]o\s+[uú]nico|"
+_NONRANDOM_TRIAL = (r"single[- ]arm|open[- ]label,?\s+(?:single|uncontrolled|non-?comparative|pilot)|"
+                    r"uncontrolled\s+(?:\w+\s+)?"
+                    r"(?:trial|study)|non-?randomi[sz]ed|open[- ]label\s+extension|(?<=\bun\s)solo\s+brazo|"
+                    r"bra[cç]o\s+[uú]nico|"
                     r"(?<=\bno\s)aleatori[sz]ado|(?<=\bnao\s)randomizado|pilot\s+study")
 # "a phase 3 trial" is almost always randomised, but weaker than a stated randomisation.
-_PHASE_TRIAL = r"phase\s+(?:2|3|ii|iii|2b|iib|2/3|ii/iii)\b[^.]{0,40}\btrial\b|\bfase\s+(?:2|3|ii|iii)\b[^.]{0,40}\bensa[iy]o\b"
+_PHASE_TRIAL = (r"phase\s+(?:2|3|ii|iii|2b|iib|2/3|ii/iii)\b[^.]{0,40}\btrial\b|"
+                r"\bfase\s+(?:2|3|ii|iii)\b[^.]{0,40}\bensa[iy]o\b")
 
 _SERIES = (r"case\s+series|series\s+of\s+\d+\s+(?:\w+\s+)?(?:cases|patients)|"
            r"serie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT + r"\s+)?(?:casos|pacientes)|s[eé]rie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT
            + r"\s+)?(?:casos|pacientes)|"
-           r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?(?:cases|patients|women|men|children)|"
+           r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?(?:cases|"
+           r"patients|women|men|children)|"
            r"(?:presentamos|describimos|reportamos|relatamos|descrevemos|apresentamos)\s+(?:\d+|" + _FEW_ES_PT
            + r")\s+(?:casos|pacientes)|"
-           r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?cases\b|"
+           r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|"
+           r"" + _FEW_EN + r")\s+(?:\w+\s+)?cases\b|"
            # "doctors have described three patients": a few patients described is a series
-           r"\b(?:reported|described|describe[sd]?|present(?:ed|s)?)\s+(?:[2-9]|1\d|" + _FEW_EN + r")\s+(?:\w+\s+)?patients\b|"
-           r"\b(?:describieron|reportaron|presentaron|comunicaron|describen|relataram|descreveram|apresentaram|relatam|descrevem)\s+"
+           r"\b(?:reported|described|describe[sd]?|present(?:ed|s)?)\s+(?:[2-9]|1\d|"
+           r"" + _FEW_EN + r")\s+(?:\w+\s+)?patients\b|"
+           r"\b(?:describieron|reportaron|presentaron|comunicaron|describen|relataram|descreveram|apresentaram|"
+           r"relatam|descrevem)\s+"
            r"(?:\d+|" + _FEW_ES_PT + r")\s+(?:\w+\s+)?(?:casos|pacientes)\b")
-_CASE = (r"case\s+report|\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:the\s+|a\s+|an\s+)(?:[\w-]+\s+){0,3}?"
+_CASE = (r"case\s+report|\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:the\s+|a\s+|"
+         r"an\s+)(?:[\w-]+\s+){0,3}?"
          r"(?:case|patient)\b(?!s)|"
-         r"reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|caso\s+cl[ií]nico|informe\s+de\s+un\s+caso|a\s+prop[oó]sito\s+de\s+un\s+caso|"
-         r"(?:presentamos|describimos|reportamos|se\s+presenta|se\s+describe|relatamos|descrevemos|apresentamos|relata-se|descreve-se)\s+"
+         r"reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|caso\s+cl[ií]nico|informe\s+de\s+un\s+caso|"
+         r"a\s+prop[oó]sito\s+de\s+un\s+caso|"
+         r"(?:presentamos|describimos|reportamos|se\s+presenta|se\s+describe|relatamos|descrevemos|apresentamos|"
+         r"relata-se|descreve-se)\s+"
          r"(?:el|un|o|um)\s+caso\b|\b(?:paciente|doente)\s+(?:de|do)\s+sexo\s+(?:femenino|masculino|feminino)|"
          r"case\s+presentation|(?:^|[.:]\s+)(?:an?\s+)?\d{1,3}[- ]year[- ](?:old\s+)?(?:\w+\s+)?"
          r"(?:man|woman|male|female|boy|girl|patient)\b")
 # "Two cases and a review of the literature": a title naming a few cases is a
 # case series, whatever else it names (the review is of earlier reports).
-_TITLE_FEW_CASES = (r"\b" + _FEW + r"\s+(?:new\s+|consecutive\s+|(?:p(?:a)?ediatric|adult|fatal|unusual|nuevos|novos)\s+)?"
+_TITLE_FEW_CASES = (r"\b" + _FEW + r"\s+(?:new\s+|consecutive\s+|(?:p(?:a)?ediatric|adult|fatal|unusual|nuevos|"
+                    r"novos)\s+)?"
                     r"(?:cases|casos)\b")
 
 # Editorials, letters and comments on someone else's work.
 # Context words sit in lookbehinds so that each alternative starts with a rare word (see _Cue).
-_LETTER_TEXT = (r"^sir\s*[,.]|^editor\s*,|(?<=\bto\sthe\s)editor\b|\bdear\s+(?:editor|sir|madam)|(?<=\bwe\s)read\s+with\s+(?:great\s+)?interest|"
+_LETTER_TEXT = (r"^sir\s*[,.]|^editor\s*,|(?<=\bto\sthe\s)editor\b|\bdear\s+(?:editor|sir|madam)|"
+                r"(?<=\bwe\s)read\s+with\s+(?:great\s+)?interest|"
                 r"(?<=\bin\sthis\s)issue\s+of\b|\bthis\s+(?:editorial|commentary|viewpoint)\b|(?<=\bsr\.\s)director\b|"
                 r"(?<=\bsr\s)director\b|"
                 r"carta\s+al\s+(?:director|editor)|hemos\s+le[ií]do\s+con\s+(?:gran\s+)?inter[eé]s|"
@@ -131,7 +148,8 @@ _GUIDELINE_TITLE = (r"guideline|consensus|position\s+statement|recommendations\s
 _MENDELIAN = r"mendelian\s+randomi[sz]ation"
 # Laboratory, animal, in-vitro, genetic and modelling work.
 _LAB = (r"\bmice\b|\bmouse\s+models?\b|murine\s+(?:model|colitis|ileitis)|\bmodelo\s+(?:murino|animal|experimental)|"
-        r"\brats\b|zebrafish|(?<=\bin\s)vitro\b|in-vitro\b|organoids?|cell\s+lines?|knock-?out\s+mice|germ-free|animal\s+models?|"
+        r"\brats\b|zebrafish|(?<=\bin\s)vitro\b|in-vitro\b|organoids?|cell\s+lines?|knock-?out\s+mice|germ-free|"
+        r"animal\s+models?|"
         r"\bdss-induced|\btnbs|dextran\s+(?:sodium\s+)?sulfate|dextrano\s+sulfato|trinitrobenzene|ratones|camundongos|"
         r"\bratos\b|\bratas\b|lab-grown|(?<=\bin\sthe\s)laboratory|(?<=\ben\s)laboratorio|(?<=\ben\sel\s)laboratorio|"
         r"(?<=\bem\s)laboratorio|"
@@ -139,16 +157,21 @@ _LAB = (r"\bmice\b|\bmouse\s+models?\b|murine\s+(?:model|colitis|ileitis)|\bmode
         r"markov\s+(?:model|cohort|decision)|cost[- ](?:effectiveness|utility)|decision[- ]analytic|microsimulation|"
         r"hypothetical\s+cohort|budget\s+impact|custo-efetividade|coste-efectividad")
 
-_REVIEW_SELF = (r"\b(?:this|the\s+present|our|in\s+this)\s+(?:narrative\s+|comprehensive\s+|clinical\s+|brief\s+|mini-?\s*)?review|"
-                r"\bwe\s+(?:review|summari[sz]e|discuss|provide\s+an?\s+(?:overview|update))\b|\bhere,?\s+we\s+(?:review|summari[sz]e)|"
-                r"\b(?:this|the\s+present)\s+(?:article|paper|chapter)\s+(?:reviews|summari[sz]es|discusses|provides\s+an?)\b|"
+_REVIEW_SELF = (r"\b(?:this|the\s+present|our|in\s+this)\s+(?:narrative\s+|comprehensive\s+|clinical\s+|brief\s+|"
+                r"mini-?\s*)?review|"
+                r"\bwe\s+(?:review|summari[sz]e|discuss|provide\s+an?\s+(?:overview|update))\b|"
+                r"\bhere,?\s+we\s+(?:review|summari[sz]e)|"
+                r"\b(?:this|the\s+present)\s+(?:article|paper|chapter)\s+(?:reviews|summari[sz]es|discusses|"
+                r"provides\s+an?)\b|"
                 r"\b(?:esta|la\s+presente)\s+revisi[oó]n|revisi[oó]n\s+narrativa|\bse\s+realiz[oó]\s+una\s+revisi[oó]n|"
                 r"\b(?:esta|nesta|a\s+presente)\s+revis[aã]o|revis[aã]o\s+narrativa|artigo\s+de\s+revis[aã]o|"
-                r"trata-se\s+de\s+(?:um\s+artigo\s+de\s+|uma\s+)?revis[aã]o|objetivo\s+deste\s+trabalho\s+[eé]\s+(?:o\s+de\s+)?revisar|"
+                r"trata-se\s+de\s+(?:um\s+artigo\s+de\s+|uma\s+)?revis[aã]o|"
+                r"objetivo\s+deste\s+trabalho\s+[eé]\s+(?:o\s+de\s+)?revisar|"
                 r"\brevisamos\b")
 
 # Observational designs (cohort in the sense above).
-_CHART_REVIEW = (r"retrospective(?:ly)?\s+review(?:ed)?|chart\s+review|review\s+of\s+(?:the\s+)?(?:medical\s+)?(?:records|charts)|"
+_CHART_REVIEW = (r"retrospective(?:ly)?\s+review(?:ed)?|chart\s+review|"
+                 r"review\s+of\s+(?:the\s+)?(?:medical\s+)?(?:records|charts)|"
                  r"revisi[oó]n\s+(?:retrospectiva\s+)?de\s+(?:historias|expedientes)|revis[aã]o\s+de\s+prontu[aá]rios")
 _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|registries|registers|real[- ](?:world|life)|"
            r"estudio\s+multic[eé]ntrico|estudo\s+multic[eê]ntrico|"
@@ -158,24 +181,31 @@ _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|registr
            r"single[- ]cent(?:er|re)|tertiary\s+(?:care\s+)?cent(?:er|re)|"
            r"(?:our|cent(?:er|re)'?s?|institutional|clinical|initial|long-term|\d+-year)\s+experience\b|"
            r"estudio\s+poblacional|registros?\s+(?:de\s+pacientes|nacional|multic[eé]ntrico|prospectivo)|"
-           r"(?<=\bsu\s)registro\b|(?<=\bdel\s)registro\b|nuestro\s+registro\b|experi[eê]ncia\s+(?:cl[ií]nica|de\s+um)|centro\s+terci[aá]rio")
+           r"(?<=\bsu\s)registro\b|(?<=\bdel\s)registro\b|nuestro\s+registro\b|experi[eê]ncia\s+(?:cl[ií]nica|"
+           r"de\s+um)|centro\s+terci[aá]rio")
 # A news story reporting on a study of counted people.
 _NUM = r"(?:\d[\d,.]*|\w+\s+(?:hundred|thousand)|hundreds|thousands)"
-_NEWS_STUDY = (r"\bresearchers\s+(?:\w+\s+){0,2}?(?:followed|tracked|analy[sz]ed|examined|studied|looked\s+at|reviewed|surveyed)\b|"
-               r"\b(?:followed|tracked)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men|participants)|"
-               r"\bstudy\s+(?:of|involving|including|in)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men)|"
+_NEWS_STUDY = (r"\bresearchers\s+(?:\w+\s+){0,2}?(?:followed|tracked|analy[sz]ed|examined|studied|looked\s+at|"
+               r"reviewed|surveyed)\b|"
+               r"\b(?:followed|tracked)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men|"
+               r"participants)|"
+               r"\bstudy\s+(?:of|involving|including|in)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|"
+               r"adults|women|men)|"
                r"\b(?:data|records)\s+(?:from|on|of)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients)|"
                r"\b(?:dados|registros|prontu[aá]rios|datos|historias\s+cl[ií]nicas|muestra|amostra)\s+(?:\w+\s+){0,2}?"
                r"(?:de|a)\s+(?:los\s+|las\s+)?" + _NUM + r"\s+(?:\w+\s+)?(?:pacientes|personas|pessoas)\b|"
-               r"\b(?:sigui[oó]|siguieron|analiz[oó]|evalu[oó]|incluy[oó]|acompanharam|acompanhou|avaliou|avaliaram|analisou|"
+               r"\b(?:sigui[oó]|siguieron|analiz[oó]|evalu[oó]|incluy[oó]|acompanharam|acompanhou|avaliou|avaliaram|"
+               r"analisou|"
                r"analisaram|inclu[ií]u)\s+(?:[\w,]+\s+){0,5}?" + _NUM + r"\s+(?:\w+\s+)?(?:personas|pacientes|ni[nñ]os|"
                r"adultos|mujeres|hombres|participantes|pessoas|crian[cç]as|mulheres|homens)\b|"
                r"\bforam\s+(?:avaliados|acompanhados|analisados|inclu[ií]dos)\s+" + _NUM)
 # Approvals, events, policy, personal stories and practical guides: news without a study.
 _NO_STUDY = (r"\bapprov(?:es|ed|al)\b|\bclears\b|\bauthori[sz](?:es|ed|ation)\b|\breimburs|aprob(?:[oó]|aci[oó]n)|"
-             r"\baprov(?:a|ou|am|aram|ado|ada|acao)\b|\baprob(?:o|aron|ado|ada)\b|\bincorpora(?:ção|cao|do|da|r)\b|\bfunding\s+(?:decision|approval)|"
+             r"\baprov(?:a|ou|am|aram|ado|ada|acao)\b|\baprob(?:aron|ado|ada)\b|\bincorpora(?:cao|do|da|r)\b|"
+             r"\bfunding\s+(?:decision|approval)|"
              r"fundrais|take\s+steps|charity\s+walk|walkathon|(?:annual|community|sponsored)\s+walk|\bgala\b|"
-             r"\braised\s+(?:about\s+|more\s+than\s+)?\$|awareness\s+(?:day|week|month|campaign)|rais(?:e|ing)\s+awareness|"
+             r"\braised\s+(?:about\s+|more\s+than\s+)?\$|awareness\s+(?:day|week|month|campaign)|rais(?:e|"
+             r"ing)\s+awareness|"
              r"world\s+ibd\s+day|"
              r"d[ií]a\s+mundial|dia\s+mundial|jornada|convenci[oó]n|webinar|\bstep\s+therapy|\blaw\b|legislat|"
              r"\binsurers?\b|\bley\b|\blei\b|di[aá]rio\s+oficial|"
@@ -185,30 +215,41 @@ _NO_STUDY = (r"\bapprov(?:es|ed|al)\b|\bclears\b|\bauthori[sz](?:es|ed|ation)\b|
              r"(?:this|my)\s+blog\b|"
              r"\btips\b|what\s+to\s+know|consejos|\bdicas\b")
 # An acronym-named trial ("the GALAXI-2 trial"): case-sensitive, on the unfolded title/text.
-_NAMED_TRIAL = r"\b(?!(?:IBD|EII|DII|FDA|EMA|NHS|USA|SUS|ECCO|DDW|UEGW)\b)[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*\s+(?:trials?|programme|program)\b"
+_NAMED_TRIAL = (r"\b(?!(?:IBD|EII|DII|FDA|EMA|NHS|USA|SUS|ECCO|DDW|UEGW)\b)"
+                r"[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*\s+(?:trials?|programme|program)\b")
 # A title that calls itself a review (after chart reviews and case cues in TITLE_CUES).
-_REVIEW_TITLE_STATED = (r"(?:narrative|literature|comprehensive|critical|scoping|clinical|mini-?|brief|state-of-the-art)\s+review|"
+_REVIEW_TITLE_STATED = (r"(?:narrative|literature|comprehensive|critical|scoping|clinical|mini-?|brief|"
+                        r"state-of-the-art)\s+review|"
                         r":\s*(?:a|an)\s+(?:\w+\s+)?review\b|\breview\s+(?:of\s+the\s+literature|article)|\boverview\b|"
-                        r"revisi[oó]n\s+(?:narrativa|de\s+la\s+literatura|bibliogr[aá]fica)|art[ií]culo\s+de\s+revisi[oó]n|"
-                        r"revis[aã]o\s+(?:narrativa|da\s+literatura|de\s+literatura|bibliogr[aá]fica)|artigo\s+de\s+revis[aã]o")
+                        r"revisi[oó]n\s+(?:narrativa|de\s+la\s+literatura|bibliogr[aá]fica)|"
+                        r"art[ií]culo\s+de\s+revisi[oó]n|"
+                        r"revis[aã]o\s+(?:narrativa|da\s+literatura|de\s+literatura|bibliogr[aá]fica)|"
+                        r"artigo\s+de\s+revis[aã]o")
 # Title words of overviews; weaker than any study cue.
-_REVIEW_TITLE = (r"(?<!retrospective\s)(?<!chart\s)(?<!priority\s)(?<!under\s)(?<!peer\s)(?<!regulatory\s)(?<!fda\s)\breview\b|"
-                 r"\boverview\b|state[- ]of[- ]the[- ]art|\bupdate\s+on\b|(?<=\ban\s)update\b|recent\s+advances|advances\s+in|"
+_REVIEW_TITLE = (r"(?<!retrospective\s)(?<!chart\s)(?<!priority\s)(?<!under\s)(?<!peer\s)(?<!regulatory\s)(?<!fda\s)"
+                 r"\breview\b|"
+                 r"\boverview\b|state[- ]of[- ]the[- ]art|\bupdate\s+on\b|(?<=\ban\s)update\b|recent\s+advances|"
+                 r"advances\s+in|"
                  r"current\s+(?:evidence|perspectives|concepts|status|role|management|options)|narrative|"
-                 r"where\s+(?:do|are)\s+we|what(?:'s|\s+is)\s+new|(?<=\bis\sit\s)time\b|\bprimer\b|future\s+(?:directions|perspectives)|"
-                 r"\bpositioning\b|revisi[oó]n|revis[aã]o|actualizaci[oó]n|atualiza[cç][aã]o|avances\s+en|avan[cç]os\s+n")
+                 r"where\s+(?:do|are)\s+we|what(?:'s|\s+is)\s+new|(?<=\bis\sit\s)time\b|\bprimer\b|"
+                 r"future\s+(?:directions|perspectives)|"
+                 r"\bpositioning\b|revisi[oó]n|revis[aã]o|actualizaci[oó]n|atualiza[cç][aã]o|avances\s+en|"
+                 r"avan[cç]os\s+n")
 # Bracketed reference markers in an abstract: narrative text citing the literature.
 _CITATIONS = r"\[\d{1,3}(?:[,\u2013-]\s*\d{1,3})*\]"
 
 # Title: strongest first. A title names its own design; a text also names other studies.
 TITLE_CUES: list[tuple[str, str]] = [
-    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_RCT, "rct"), (_LETTER_TITLE, "other"), (_GUIDELINE_TITLE, "other"),
+    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_RCT, "rct"), (_LETTER_TITLE, "other"),
+    (_GUIDELINE_TITLE, "other"),
     (_SERIES, "case_series"), (_TITLE_FEW_CASES, "case_series"), (_CASE, "case_report"), (_CHART_REVIEW, "cohort"),
-    (_REVIEW_TITLE_STATED, "review"), (_LAB, "other"), (_NONRANDOM_TRIAL, "cohort"), (_PHASE_TRIAL, "rct"), (_COHORT, "cohort"),
+    (_REVIEW_TITLE_STATED, "review"), (_LAB, "other"), (_NONRANDOM_TRIAL, "cohort"), (_PHASE_TRIAL, "rct"),
+    (_COHORT, "cohort"),
 ]
 # Text: own-study statements first; lab/model work before any "randomly assigned" (animals are randomised too).
 TEXT_CUES: list[tuple[str, str]] = [
-    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_SERIES, "case_series"), (_CASE, "case_report"),
+    (_MENDELIAN, "other"), (_META, "meta_analysis"), (_SYSREV, "sysrev"), (_SERIES, "case_series"),
+    (_CASE, "case_report"),
     (_LETTER_TEXT, "other"), (_REVIEW_SELF, "review"), (_LAB, "other"), (_RCT_SELF, "rct"), (_RCT, "rct"),
     (_NONRANDOM_TRIAL, "cohort"), (_CHART_REVIEW, "cohort"), (_COHORT, "cohort"), (_PHASE_TRIAL, "rct"),
 ]
@@ -249,20 +290,36 @@ _LITERAL = re.compile(r"[a-z0-9' :-]+")
 _ONE_ASCII = re.compile(r"\[([a-z])[^\x00-\x7f\]]+\]|\[[^\x00-\x7f\]]+([a-z])\]")
 
 
+def _group_end(pattern: str) -> int:
+    """Index of the parenthesis that closes the group opened at pattern[0]."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+            if depth == 0:
+                return i
+        i += 1
+    return len(pattern)
+
+
 def _literal_starts(alternative: str) -> list[str] | None:
     """Plain texts one of which starts every match of `alternative` (None if unknown)."""
     # Cues run on accent-folded text, where "[oó]" can only match "o".
     body = _ONE_ASCII.sub(lambda m: m.group(1) or m.group(2), _LEAD.sub("", alternative))
     if body.startswith("(?:"):  # a leading group: the starts of its own alternatives
-        depth = 0
-        for i, c in enumerate(body):
-            depth += (c == "(") - (c == ")")
-            if depth == 0:
-                break
-        if body[i + 1:i + 2] in ("?", "*", "{"):
+        end = _group_end(body)
+        if body[end + 1:end + 2] in ("?", "*", "{"):
             return None
-        inner = [_literal_starts(a) for a in _alternatives(body[3:i])]
-        return None if None in inner else [s for group in inner for s in group]
+        inner = [_literal_starts(a) for a in _alternatives(body[3:end])]
+        return None if None in inner else [s for group in inner if group for s in group]
     m = _LITERAL.match(body)
     if not m:
         return None
@@ -279,7 +336,7 @@ class _Cue:
     def __init__(self, pattern: str, flags: int = _FLAGS) -> None:
         self.regex = re.compile(pattern, flags)
         starts = [_literal_starts(a) for a in _alternatives(pattern)]
-        self.starts = None if None in starts else tuple(sorted({s for group in starts for s in group}))
+        self.starts = None if None in starts else tuple(sorted({s for group in starts if group for s in group}))
 
     def search(self, text: str) -> re.Match | None:
         if self.starts is not None and not any(s in text for s in self.starts):
