@@ -225,6 +225,8 @@ def test_more_stated_designs(title, text, expected):
 @pytest.mark.parametrize("title,text,expected", [
     ("EUA aprovam primeiro medicamento oral", "A FDA aprovou nesta quinta-feira o uso do medicamento.", "other"),
     ("Crohn's disease blog", "I started this blog to document my experience of living with Crohn's disease.", "other"),
+    # trials cited as the basis of an approval are not the study the page reports
+    ("FDA approves oral drug for Crohn's", "The approval rests on two placebo-controlled trials in adults.", "other"),
 ])
 def test_more_news_without_a_study(title, text, expected):
     assert studytype.from_text(title, text) is None
