@@ -1,0 +1,108 @@
+"""The journal and year a publisher page shows in its header instead of its meta tags.
+
+Read from the first lines of the page's visible text, before cleaning drops
+the header (see MASTHEAD_* in rules.py for the bounds). In order of trust:
+
+    1. a citation line: "World J Gastroenterol. Apr 14, 2016; 22(14)",
+       "Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017",
+       "Journal of X: December 2020 - Volume 32 - Issue 12",
+       "Thorax, Volume 76, Issue 2, Pages 120-127, February 2021";
+    2. a labelled line: "Journal: Scientific Reports, 2023", "ISSUE: Name | 2018 | VOLUME 4";
+    3. a breadcrumb: "Journals » Clinical and Experimental Gastroenterology » Volume 14";
+    4. a line that is only a journal's name, when an issue line ("Volume 53,
+       Issue 6 | March 2021") is also shown.
+
+The year is the citation's or label's own; else an issue line's; else a
+"Published 3 March 2021" line's. Impact-factor lines ("Impact Factor: 2.566
+(2019)") are skipped: their year is the metric's, not the article's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.extract.page.rules import MASTHEAD_LINE_CHARS, MASTHEAD_LINES, MASTHEAD_NEAR, MASTHEAD_SKIP
+from tracker.extract.prose import cited_journal
+from tracker.lexicon.journals import resolve
+
+_YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+_SKIP = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in MASTHEAD_SKIP if w.isalpha() or " " in w) + r")|©", re.I)
+_LABELLED = re.compile(r"^\s*(?:journal|revista|peri[oó]dico|issue|source|fuente|fonte|published\s+in|publicado\s+en)"
+                       r"\s*:\s*([^|,;(\n]{3,150})", re.I)
+_CRUMB_SPLIT = re.compile(r"\s+[»›>|/]\s+")
+_AFTER_CRUMB = re.compile(r"^(?:vol(?:ume)?\b|issue\b|no\.|number\b|n[º°]|" + _YEAR + r"\b|articles?\b|current\b|"
+                          r"early\s+view|online\s+first|ahead\s+of\s+print)", re.I)
+_ISSUE = re.compile(r"\b(?:vol(?:ume)?\.?|issue|number|n[º°]|n[úu]mero)\s*\d", re.I)
+_ISSUE_YEAR = re.compile(r"(?<![\d:/.-])(" + _YEAR + r")(?![\d:/])")
+_PUBLISHED = re.compile(r"^\s*(?:published(?:\s+online)?|first\s+published|publication\s+date|publicado|publica[cç][aã]o)"
+                        r"\b[^\n]{0,30}?\b(" + _YEAR + r")\b", re.I)
+# A line citing someone's work ("Moens A, et al. Aliment Pharmacol Ther. 2020;51:129"), not the page's own.
+_CITED_WORK = re.compile(r"(?i:\bet\s+al\b)|^\s*(?:\[?\d{1,3}[.\])]\s+)?[A-Z][\w'-]+\s+[A-Z]{1,3}[,.]\s")
+_NAME_TAIL = re.compile(r"\s*(?:,\s*)?(?:\bISSN\b|\bversi[oó]n\b|\bvers[aã]o\b|\bprint\b|\bonline\b|\be-?ISSN\b).*$",
+                        re.I)
+
+
+@dataclass
+class Masthead:
+    journal: str | None = None
+    year: int | None = None
+
+
+def _name_line(line: str) -> str | None:
+    """The journal a line names and nothing else ("Gastroenterology Research, ISSN 1918-2805")."""
+    name = _NAME_TAIL.sub("", line).strip(" .,:;|")
+    if not name or len(name) > 120 or not name[0].isalpha():
+        return None
+    return resolve(name, catalog=True)
+
+
+def _crumb(line: str) -> str | None:
+    parts = [p.strip() for p in _CRUMB_SPLIT.split(line)]
+    for i, part in enumerate(parts[:-1] if len(parts) > 1 else []):
+        after, before = parts[i + 1], parts[i - 1] if i else ""
+        if _AFTER_CRUMB.match(after) or "journal" in before.lower():
+            title = resolve(part, catalog=True)
+            if title:
+                return title
+    return None
+
+
+def read_masthead(head: str) -> Masthead:
+    """Journal and year from the head of a page's text (one line per block)."""
+    lines = [ln for ln in head.split("\n")[:MASTHEAD_LINES]
+             if len(ln) <= MASTHEAD_LINE_CHARS and not _SKIP.search(ln) and not _CITED_WORK.search(ln)]
+    found: list[tuple[int, str, int | None]] = []          # (trust, journal, year)
+    issue_year = published_year = None
+    issue_lines: list[int] = []
+    names: list[tuple[int, str]] = []
+    for n, line in enumerate(lines):
+        cited = cited_journal(line)
+        if cited:
+            found.append((1, cited[0], cited[1]))
+        label = _LABELLED.match(line)
+        if label and resolve(label.group(1).strip(), catalog=True):
+            year = _ISSUE_YEAR.search(line, label.end())
+            found.append((2, resolve(label.group(1).strip(), catalog=True) or "", int(year.group(1)) if year else None))
+        if _CRUMB_SPLIT.search(line):
+            crumb = _crumb(line)
+            if crumb:
+                found.append((3, crumb, None))
+        if _ISSUE.search(line):
+            issue_lines.append(n)
+            year = _ISSUE_YEAR.search(line)
+            if year and issue_year is None:
+                issue_year = int(year.group(1))
+        published = _PUBLISHED.match(line)
+        if published and published_year is None:
+            published_year = int(published.group(1))
+        if not cited and not label:
+            name = _name_line(line)
+            if name:
+                names.append((n, name))
+    # a bare name counts beside an issue line only: a menu entry "Science" is not a masthead
+    found += [(4, name, None) for n, name in names if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
+    if not found:
+        return Masthead()
+    trust, journal, year = min(found, key=lambda f: f[0])
+    return Masthead(journal, year or issue_year or published_year)
