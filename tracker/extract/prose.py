@@ -267,6 +267,20 @@ def _before_tails(text: str) -> list[Candidate]:
     return out
 
 
+_SOURCE_HEADING = re.compile(
+    r"(?:^|\n)[ \t#*]*(?:references?|sources?|journal\s+reference|referencias?|refer[eê]ncias?|fuentes?|fontes?)"
+    r"[ \t:]*\n+([^\n]{20,600})\s*$", re.I)
+
+
+def source_note(body: str | None) -> str | None:
+    """The one entry of a closing "Reference" section with one entry: a news story's study
+    ("Reference\nNguyen V, et al. Clin Infect Dis. 2022;75:410-8."). Longer lists are references."""
+    if not body:
+        return None
+    m = _SOURCE_HEADING.search(body[-1200:])
+    return m.group(1).strip() if m else None
+
+
 def cited_journal(text: str) -> tuple[str, int | None] | None:
     """(journal, year) of the first citation in `text` ("Eur Respir J. 2019;54:", "Thorax, Volume 76,
     Issue 2, February 2021", "Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017"), if any."""
