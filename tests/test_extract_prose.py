@@ -89,6 +89,8 @@ def test_journals_outside_the_hand_kept_list(text, published, expected):
     ("A Study In Blood Cancer Patients Shows Benefit", (None, None)),
     ("The report was published in March and covered 40 patients.", (None, None)),
     ("Results were published in Africa and Asia first.", (None, None)),
+    ("Adverse events were reported in Europe, Asia and North America.", (None, None)),
+    ("Results were reported in Table 2; the survey was published in Spanish.", (None, None)),
 ])
 def test_ordinary_word_titles_need_a_citation_context(text, expected):
     assert journal_and_year(text) == expected

@@ -118,7 +118,7 @@ _STRONG_WORDS = ("publi", "appear", "report", "describ", "present", "write", "wr
                  "veroff", "pubblic")
 _VENUE_WORDS = ("journal", "revista", "periodico", "magazine", "publicac", "issue", "edition", "edici", "edica")
 _WEAK_WORDS = ("stud", "trial", "paper", "artic", "report", "research", "analys", "review", "letter", "finding",
-               "result", "data", "estud", "trabaj", "pesquis", "ensa", "investig", "series", "according", "segun")
+               "result", "data", "estud", "trabaj", "pesquis", "ensa", "investig", "case", "meta", "according", "segun")
 _SPACES = re.compile(r"\s*")
 # ... and the words before a citation tail.
 _TAIL = re.compile(
@@ -136,6 +136,7 @@ _QUOTED = re.compile(r'"([A-Z][^"\n]{2,118})"|“([A-Z][^”\n]{2,118})”|«([A
 # Unlisted, unquoted journal after a strong cue: a capitalised title that looks like a journal.
 _TITLE_WORDS = re.compile(
     r"([A-Z][\w'’\-]*(?:\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the|[A-Z][\w'’\-]*)){0,9})")
+_TRAILING_CONNECTORS = re.compile(r"(?:\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the))+$")
 _JOURNALISH = re.compile(r"\b(?:journal|revista|annals|anais|archives|arquivos|archivos|acta|reports?|review|"
                          r"medicine|medicina|gastroenterolog\w*|hepatolog\w*|proceedings|bulletin|boletin|gazette|"
                          r"gaceta|jornal|cadernos|clinic\w*)\b", re.I)
@@ -155,17 +156,28 @@ def _page_year(published: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _ends_with_cue(pattern: re.Pattern, before: str, low: str, words: tuple[str, ...]) -> bool:
+    """Whether `before` ends with a cue: the pattern (which starts with one of `words` and ends
+    at $) is tried only where those words occur, not at every position."""
+    for word in words:
+        i = low.find(word)
+        while i >= 0:
+            if pattern.match(before, i):
+                return True
+            i = low.find(word, i + 1)
+    return False
+
+
 def _evidence(text: str, folded: str, start: int, end: int) -> tuple[int, bool]:
     """(score, citation context?) for a name at text[start:end]."""
     before = folded[max(0, start - 120):start]
     low = before.lower()
     score, context = 0, False
-    # each cue pattern is tried only when its words occur at all (they are costly to search)
-    if any(w in low for w in _STRONG_WORDS) and _CUE_STRONG.search(before):
+    if _ends_with_cue(_CUE_STRONG, before, low, _STRONG_WORDS):
         score, context = 3, True
-    elif any(w in low for w in _VENUE_WORDS) and _CUE_VENUE.search(before):
+    elif _ends_with_cue(_CUE_VENUE, before, low, _VENUE_WORDS):
         score, context = 2, True
-    elif any(w in low for w in _WEAK_WORDS) and _CUE_WEAK.search(before):
+    elif _ends_with_cue(_CUE_WEAK, before, low, _WEAK_WORDS):
         score = 2
     if _CITATION_AFTER.match(text, end):
         score += 3
@@ -291,14 +303,16 @@ def cited_journal(text: str) -> tuple[str, int | None] | None:
     return title, year
 
 
-def _allowed(text: str, title: str, start: int, end: int, context: bool, listed: bool) -> bool:
+def _allowed(text: str, title: str, start: int, end: int, context: bool) -> bool:
     """Ordinary-word titles only in a citation context; not "Blood Cancer", not "published in March"."""
+    if fold(text[start:end]).lower().strip(" .") in _NOT_A_VENUE:
+        return False   # "reported in Europe": the catalog has a journal of that name, the sentence does not
     if not is_common_word(title):
         return True
     if not context:
         # a weak cue ("a study in Gut") will do, unless the word runs into more capitalised words
         return bool(re.match(r"\s*(?:[,.;:)]|$|[a-z]|\d)", text[end:end + 3]))
-    return listed or fold(text[start:end]).lower().strip(" .") not in _NOT_A_VENUE
+    return True
 
 
 def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
@@ -319,8 +333,7 @@ def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
         score, context = _evidence(text, folded, start, end)
         if year:
             score, context = max(score, 3), True
-        listed = resolve(text[start:end]) is not None
-        if score >= 2 and _allowed(text, title, start, end, context, listed):
+        if score >= 2 and _allowed(text, title, start, end, context):
             out.append((score, start, end, title, year))
     return out
 
@@ -329,7 +342,8 @@ def _unlisted(text: str, folded: str, cue_ends: list[int], taken: set[int]) -> l
     """Journal names in no list, after a strong cue: quoted, or title-cased and journal-like."""
     out: list[Candidate] = []
     for pos in cue_ends:
-        if pos in taken or not _CUE_STRONG.search(folded[max(0, pos - 160):pos]):
+        before = folded[max(0, pos - 160):pos]
+        if pos in taken or not _ends_with_cue(_CUE_STRONG, before, before.lower(), _STRONG_WORDS):
             continue
         q = _QUOTED.match(text, pos)
         if q:
@@ -340,7 +354,7 @@ def _unlisted(text: str, folded: str, cue_ends: list[int], taken: set[int]) -> l
         t = _TITLE_WORDS.match(text, pos)
         if t:
             name = t.group(1).rstrip(" ,.;")
-            name = re.sub(r"\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the)$", "", name)
+            name = _TRAILING_CONNECTORS.sub("", name)
             if _JOURNALISH.search(name) and len(name.split()) >= 2:
                 out.append((3, t.start(1), t.start(1) + len(name), resolve(name, catalog=True) or name, None))
     return out
