@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.extract.prose import cited_journal, journal_and_year, source_note
+from tracker.extract.journals import cited_journal
+from tracker.extract.prose import journal_and_year, source_note
 
 
 @pytest.mark.parametrize("text,published,expected", [

@@ -27,7 +27,7 @@ from tracker.lexicon.journals import norm_key  # noqa: E402
 
 SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
          "with", "de", "del", "della", "der", "des", "di", "do", "dos", "da", "das", "du", "e", "en", "et",
-         "für", "fur", "la", "le", "les", "los", "und", "y", "van", "von", "voor", "och", "och", "i"}
+         "für", "fur", "la", "le", "les", "los", "und", "y", "van", "von", "voor", "och", "i"}
 _PLACE = re.compile(r"\s*\([^()]*\)\s*$")
 _WORD = re.compile(r"[^\s\-/]+|[\s\-/]+")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from tracker.extract.prose import cited_journal
+from tracker.extract.journals import cited_journal
 from tracker.lexicon.journals import resolve
 from tracker.models import normalize_doi
 
@@ -22,8 +22,9 @@ from tracker.models import normalize_doi
 _DOI_IN_TEXT = re.compile(
     r"(?:\bdoi\b\s*(?:[:.]|\s)\s*(?:https?://(?:dx\.)?doi\.org/)?|(?:https?://)?(?:dx\.)?doi\.org/)"
     r"(10\.\d{4,9}/[^\s\"'<>]+)", re.I)
-_DOI_IN_PATH = re.compile(r"/(?:doi|article|fullarticle|abs|full|pdf|epdf|epub|abstract)/(?:(?:abs|full|pdf|epdf|epub)/)?"
-                          r"(10\.\d{4,9}/.+)$", re.I)
+_DOI_IN_PATH = re.compile(
+    r"/(?:doi|article|fullarticle|abs|full|pdf|epdf|epub|abstract)/(?:(?:abs|full|pdf|epdf|epub)/)?(10\.\d{4,9}/.+)$",
+    re.I)
 _DOI_IN_QUERY = re.compile(r"(?:^|&)doi=(10\.\d{4,9}[^&]+)", re.I)
 _LABELLED_SOURCE = re.compile(
     r"(?:^|\n)\s*(?:source|journal|published\s+in|fuente|revista|publicado\s+en|fonte|publicado\s+em|"

@@ -26,16 +26,13 @@ from __future__ import annotations
 
 import re
 
-from tracker.extract.journals import find_journals
+from tracker.extract.journals import MONTH as _MONTH
+from tracker.extract.journals import YEAR as _YEAR
+from tracker.extract.journals import cited_names, find_journals, names_after
 from tracker.extract.textutil import sentence_bounds
 from tracker.lexicon.journals import is_common_word, resolve
 from tracker.textutil import fold
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-          r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|marco|maio|junho|julho|"
-          r"setembro|outubro|novembro|dezembro|ene|abr|ago|dic|fev|mai|set|out|dez)")
-_YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _DATE = r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?" + _YEAR + r"|" + _YEAR + r")"
 # Words that may stand between "journal"/"revista" and the name ("la revista científica estadounidense").
 _ADJECTIVES = (r"(?:(?:peer[- ]reviewed|prestigious|leading|medical|scientific|specialist|specialized|online|"
@@ -74,7 +71,8 @@ _CITATION_AFTER = re.compile(
 # A year shortly after the name: "... in 2017", "in March 2019", ", 2018", "(March 2019)".
 _YEAR_AFTER = re.compile(
     r"[\"'»)]?\s*(?:[,(]\s*|\s+(?:in|en|em|no|on|during|durante|el|the)\s+(?:" + _MONTH + r"\s+(?:de\s+|of\s+)?)?)?"
-    r"(?:(?:early|late|mid-?|principios\s+de|finales\s+de|inicio\s+de)\s+)?(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
+    r"(?:(?:early|late|mid-?|principios\s+de|finales\s+de|inicio\s+de)\s+)?"
+    r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
     r"(" + _YEAR + r")\b(?!\s*(?:patients|pacientes|cases|casos|[-–]\s*\d))", re.I)
 _YEAR_ANY = re.compile(r"(?<![\d.,/-])(" + _YEAR + r")(?![\d%]|\s*[-–]\s*\d|\s*(?:patients|pacientes|cases|casos))")
 # Years that are a study period, not a publication date.
@@ -91,7 +89,8 @@ _STUDY_YEAR = re.compile(
     + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b", re.I)
 # Relative publication years, resolved against the page's own date.
 _RELATIVE = [
-    (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|l'annee\s+derniere)\b", re.I), -1),
+    (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|"
+                r"l'annee\s+derniere)\b", re.I), -1),
     (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b", re.I), 0),
     (re.compile(r"\b(?:published|publicad[oa]|publie|publica)\s+(?:online\s+)?(?:this\s+(?:week|month)|today|yesterday|"
                 r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b", re.I), 0),
@@ -107,29 +106,17 @@ _CUE_START = re.compile(
     r"(?:in|en|em)\s+" + _DATE + r")){0,3}\s+"
     r"(?:in|en|em|na|no|dans|by|por|pela|pelo)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+)?"
     r"(?:" + _DATE + r",?\s+)?"
-    r"(?:" + _ADJECTIVES + r"(?:" + _VENUE_NOUN + r"|issue\s+of(?:\s+the)?)\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b))?"
+    r"(?:" + _ADJECTIVES + r"(?:" + _VENUE_NOUN + r"|issue\s+of(?:\s+the)?)\s+" + _ADJECTIVES
+    + r"(?!of\b|de\b|do\b|da\b))?"
     r"|\b" + _VENUE_NOUN + r"\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b))", re.I)
 # Cheap anchors: the cue and tail patterns are tried only where one of these words starts.
 _CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|write|wrote|divulgad|journal|revista|periodico|magazine)")
-_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d)")
-_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)" + _MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
 # Words without which a cue pattern cannot match (substring tests are far cheaper than the patterns).
 _STRONG_WORDS = ("publi", "appear", "report", "describ", "present", "write", "wrote", "divulg", "aparec",
                  "veroff", "pubblic")
 _VENUE_WORDS = ("journal", "revista", "periodico", "magazine", "publicac", "issue", "edition", "edici", "edica")
 _WEAK_WORDS = ("stud", "trial", "paper", "artic", "report", "research", "analys", "review", "letter", "finding",
                "result", "data", "estud", "trabaj", "pesquis", "ensa", "investig", "case", "meta", "according", "segun")
-_SPACES = re.compile(r"\s*")
-# ... and the words before a citation tail.
-_TAIL = re.compile(
-    r"(?:(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"          # Gut. 2021 Mar;70; J. Apr 14, 2010; 16
-    r"|(" + _YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                                       # X: December 2020 - Volume 32
-    r"|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d+[^\n\d]{0,40}(" + _YEAR + r")"                    # X vol.57 no.2 São Paulo 2020
-    r"|(?:volume|vol\.?)\s*\d+(?:,\s*(?:issue|number|no\.?)\s*\d+)?(?:,[^\n]{0,30}?\b(" + _YEAR + r"))?)",  # X, Volume 15
-    re.I)
-_TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
-_CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
-                         "la", "el", "des", "du", "fur", "für", "und", "et", "di", "della"})
 # Unlisted journal in quotes after a strong cue.
 _QUOTED = re.compile(r'"([A-Z][^"\n]{2,118})"|“([A-Z][^”\n]{2,118})”|«([A-Z][^»\n]{2,118})»|'
                      r"‘([A-Z][^’\n]{2,118})’|'([A-Z](?:[^'\n]|'(?=s\b)){2,118})'")
@@ -187,46 +174,6 @@ def _evidence(text: str, folded: str, start: int, end: int) -> tuple[int, bool]:
     return score, context
 
 
-def _title_run(text: str, pos: int) -> list[int]:
-    """End offsets of the title-cased words starting at `pos` (connectors may join them)."""
-    ends: list[int] = []
-    i = pos
-    while len(ends) < 14:
-        j = _SPACES.match(text, i).end() if ends else i  # type: ignore[union-attr]
-        tok = _TITLE_TOKEN.match(text, j)
-        word = re.match(r"[^\W\d_]+", text[j:j + 12])
-        if tok and tok.end() > j:
-            ends.append(tok.end())
-            i = tok.end()
-        elif word and word.group().lower() in _CONNECTORS and ends:
-            ends.append(j + word.end())
-            i = j + word.end()
-        else:
-            break
-    return ends
-
-
-def _longest_name(text: str, start: int, ends: list[int]) -> tuple[int, str] | None:
-    """(end, canonical title) of the longest prefix of a title run that names a journal."""
-    for end in reversed(ends):
-        name = text[start:end].rstrip(" .,:;")
-        last = name.rsplit(None, 1)[-1].lower() if name else ""
-        if not name or last in _CONNECTORS:
-            continue
-        title = resolve(name, catalog=True)
-        if title and not _continues(text, start + len(name), end, ends):
-            return start + len(name), title
-    return None
-
-
-def _continues(text: str, end: int, run_end: int, ends: list[int]) -> bool:
-    """A one-word name that runs on ("Journal" in "Journal of Rare Gut Things") is not that name."""
-    if end >= ends[-1]:
-        return False
-    nxt = re.match(r"\s+(\w+)", text[end:end + 20])
-    return bool(nxt) and nxt.group(1).lower() in _CONNECTORS and " " not in text[ends[0] - 1:end].strip()
-
-
 def _cue_ends(folded: str) -> list[int]:
     """Offsets just after each cue ("published in the", "la revista científica")."""
     ends = []
@@ -235,48 +182,6 @@ def _cue_ends(folded: str) -> list[int]:
         if cue:
             ends.append(cue.end())
     return ends
-
-
-def _after_cues(text: str, cue_ends: list[int]) -> list[Candidate]:
-    """Catalog (and hand-kept) names in the capitalised words after a cue."""
-    out: list[Candidate] = []
-    for pos in cue_ends:
-        hit = _longest_name(text, pos, _title_run(text, pos))
-        if hit:
-            out.append((0, pos, hit[0], hit[1], None))
-    return out
-
-
-def _before_tails(text: str) -> list[Candidate]:
-    """Names right before a citation tail: "Eur Respir J. 2019;54", "Thorax, Volume 76, Issue 2, February 2021"."""
-    out: list[Candidate] = []
-    for anchor in _TAIL_ANCHOR.finditer(text):
-        tail = _TAIL.match(text, anchor.start())
-        if not tail:
-            continue
-        cut = anchor.start()
-        month_day = _MONTH_DAY_BEFORE.search(text, max(0, cut - 16), cut) if tail.group(1) or tail.group(2) else None
-        if month_day:
-            cut = month_day.start()
-        while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
-            cut -= 1
-        if cut == anchor.start() or "\n" in text[cut:anchor.start()]:
-            continue
-        line_start = text.rfind("\n", 0, cut) + 1
-        window = text[max(line_start, cut - 120):cut]
-        offset = cut - len(window)
-        starts = [m.start() for m in re.finditer(r"\S+", window)][-10:]
-        year = next((int(g) for g in tail.groups() if g), None)
-        for s in starts:                                # longest suffix first
-            name = window[s:].strip(" .,:;()[]")
-            if len(name) < 2 or not name[0].isalpha():
-                continue
-            title = resolve(name, catalog=True)
-            if title:
-                begin = offset + s + (len(window[s:]) - len(window[s:].lstrip(" .,:;()[]")))
-                out.append((0, begin, cut, title, year))
-                break
-    return out
 
 
 _SOURCE_HEADING = re.compile(
@@ -293,16 +198,6 @@ def source_note(body: str | None) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def cited_journal(text: str) -> tuple[str, int | None] | None:
-    """(journal, year) of the first citation in `text` ("Eur Respir J. 2019;54:", "Thorax, Volume 76,
-    Issue 2, February 2021", "Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017"), if any."""
-    found = _before_tails(text)
-    if not found:
-        return None
-    _, _, _, title, year = min(found, key=lambda c: c[1])
-    return title, year
-
-
 def _allowed(text: str, title: str, start: int, end: int, context: bool) -> bool:
     """Ordinary-word titles only in a citation context; not "Blood Cancer", not "published in March"."""
     if fold(text[start:end]).lower().strip(" .") in _NOT_A_VENUE:
@@ -317,8 +212,9 @@ def _allowed(text: str, title: str, start: int, end: int, context: bool) -> bool
 
 def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
     """(score, start, end, journal, citation year) for each name with venue evidence; one per start."""
-    found = [(0, s, e, t, None) for s, e, t in find_journals(text)]
-    found += _after_cues(text, cue_ends) + _before_tails(text)
+    found: list[Candidate] = [(0, s, e, t, None) for s, e, t in find_journals(text)]
+    found += [(0, s, e, t, None) for s, e, t in names_after(text, cue_ends)]
+    found += [(0, s, e, t, y) for s, e, t, y in cited_names(text)]
     best: dict[int, Candidate] = {}
     for cand in found:
         kept = best.get(cand[1])

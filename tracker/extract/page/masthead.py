@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.extract.journals import cited_journal
 from tracker.extract.page.rules import MASTHEAD_LINE_CHARS, MASTHEAD_LINES, MASTHEAD_NEAR, MASTHEAD_SKIP
-from tracker.extract.prose import cited_journal
 from tracker.lexicon.journals import resolve
 
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
@@ -35,7 +35,8 @@ _AFTER_CRUMB = re.compile(r"^(?:vol(?:ume)?\b|issue\b|no\.|number\b|n[º°]|" + 
                           r"early\s+view|online\s+first|ahead\s+of\s+print)", re.I)
 _ISSUE = re.compile(r"\b(?:vol(?:ume)?\.?|issue|number|n[º°]|n[úu]mero)\s*\d", re.I)
 _ISSUE_YEAR = re.compile(r"(?<![\d:/.-])(" + _YEAR + r")(?![\d:/])")
-_PUBLISHED = re.compile(r"^\s*(?:published(?:\s+online)?|first\s+published|publication\s+date|publicado|publica[cç][aã]o)"
+_PUBLISHED = re.compile(r"^\s*(?:published(?:\s+online)?|first\s+published|publication\s+date|publicado|"
+                        r"publica[cç][aã]o)"
                         r"\b[^\n]{0,30}?\b(" + _YEAR + r")\b", re.I)
 # A line citing someone's work ("Moens A, et al. Aliment Pharmacol Ther. 2020;51:129"), not the page's own.
 _CITED_WORK = re.compile(r"(?i:\bet\s+al\b)|^\s*(?:\[?\d{1,3}[.\])]\s+)?[A-Z][\w'-]+\s+[A-Z]{1,3}[,.]\s")
@@ -81,18 +82,19 @@ def read_masthead(head: str) -> Masthead:
         if cited:
             found.append((1, cited[0], cited[1]))
         label = _LABELLED.match(line)
-        if label and resolve(label.group(1).strip(), catalog=True):
-            year = _ISSUE_YEAR.search(line, label.end())
-            found.append((2, resolve(label.group(1).strip(), catalog=True) or "", int(year.group(1)) if year else None))
+        labelled = resolve(label.group(1).strip(), catalog=True) if label else None
+        if label and labelled:
+            stated = _ISSUE_YEAR.search(line, label.end())
+            found.append((2, labelled, int(stated.group(1)) if stated else None))
         if _CRUMB_SPLIT.search(line):
             crumb = _crumb(line)
             if crumb:
                 found.append((3, crumb, None))
         if _ISSUE.search(line):
             issue_lines.append(n)
-            year = _ISSUE_YEAR.search(line)
-            if year and issue_year is None:
-                issue_year = int(year.group(1))
+            stated = _ISSUE_YEAR.search(line)
+            if stated and issue_year is None:
+                issue_year = int(stated.group(1))
         published = _PUBLISHED.match(line)
         if published and published_year is None:
             published_year = int(published.group(1))
@@ -104,5 +106,5 @@ def read_masthead(head: str) -> Masthead:
     found += [(4, name, None) for n, name in names if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
     if not found:
         return Masthead()
-    trust, journal, year = min(found, key=lambda f: f[0])
+    _, journal, year = min(found, key=lambda f: f[0])
     return Masthead(journal, year or issue_year or published_year)

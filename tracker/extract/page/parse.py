@@ -34,17 +34,25 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 from tracker.dates import iso_date, year_of
+from tracker.extract.citation import doi_of_link, dois_in_text
+from tracker.extract.journals import cited_journal
 from tracker.extract.page.html import parse_html
 from tracker.extract.page.jsonld import read_jsonld
-from tracker.extract.citation import doi_of_link, dois_in_text
 from tracker.extract.page.masthead import read_masthead
 from tracker.extract.page.rules import (
-    DUBLIN_CORE, HIGHWIRE, MASTHEAD_CHARS, MAX_BODY_DOIS, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL,
+    DUBLIN_CORE,
+    HIGHWIRE,
+    MASTHEAD_CHARS,
+    MAX_BODY_DOIS,
+    MAX_META_CHARS,
+    PRISM,
+    SCHOLARLY_EVIDENCE,
+    SOCIAL,
     TITLE_SEPARATORS,
 )
 from tracker.extract.page.text import MainContent, abstract_section, head_text, in_boilerplate, main_content
-from tracker.extract.prose import cited_journal, journal_and_year
 from tracker.extract.page.values import author_name, plain, split_list
+from tracker.extract.prose import journal_and_year
 from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid
 
@@ -242,7 +250,7 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
     return out
 
 
-def _link_dois(soup: "BeautifulSoup") -> list[str]:
+def _link_dois(soup: BeautifulSoup) -> list[str]:
     """DOIs of the page's links, outside navigation, asides, footers and reference lists."""
     out: dict[str, None] = {}
     for a in soup.find_all("a", href=True, limit=2000):
@@ -295,7 +303,8 @@ def extract_page(content: bytes | str, url: str, *, encoding: str | None = None)
         journal, year = cited_journal(source) or journal_and_year(source)
         article.set("journal", journal, "text")
         article.set("year", year, "text")
-        article.set("doi", (dois_in_text(source) or [None])[0], "text")
+        printed = dois_in_text(source)
+        article.set("doi", printed[0] if printed else None, "text")
     return article
 
 

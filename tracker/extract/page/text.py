@@ -18,9 +18,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker.extract.page.rules import (
-    ABSTRACT_HEADINGS, ABSTRACT_SELECTORS, BLOCK_TAGS, BOILERPLATE_SUBSTRINGS,
-    BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, LAYOUT_TOKENS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
-    MAX_BODY_CHARS, MIN_MAIN_CHARS, REFERENCE_HEADINGS, REFERENCE_MARKERS,
+    ABSTRACT_HEADINGS,
+    ABSTRACT_SELECTORS,
+    BLOCK_TAGS,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
+    DROP_ROLES,
+    DROP_TAGS,
+    LAYOUT_TOKENS,
+    MAIN_SELECTORS,
+    MAX_ABSTRACT_CHARS,
+    MAX_BODY_CHARS,
+    MIN_MAIN_CHARS,
+    REFERENCE_HEADINGS,
+    REFERENCE_MARKERS,
 )
 
 if TYPE_CHECKING:
@@ -163,12 +174,12 @@ def _has_text(tag: object) -> bool:
     return False
 
 
-def in_boilerplate(tag: "Tag", depth: int = 30) -> bool:
+def in_boilerplate(tag: Tag, depth: int = 30) -> bool:
     """Whether a tag sits in navigation, an aside, a footer, a reference list or a block whose
     id/class marks boilerplate ("related-articles", "sidebar")."""
-    node = tag
+    node: Tag | None = tag
     for _ in range(depth):
-        node = node.parent
+        node = node.parent if node is not None else None
         if node is None or node.name in _PROTECTED_NAMES:
             return False
         if node.name in ("nav", "aside", "footer") or str(node.get("role") or "").lower() in DROP_ROLES:
@@ -183,6 +194,8 @@ def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
     """Remove each "References" heading and what follows it; return the text
     of each removed section (a news story's one-entry "Reference" is its study)."""
     from bs4 import NavigableString
+
+    from bs4 import Tag
 
     removed: list[str] = []
     for heading in soup.find_all(_HEADING_TAGS):
@@ -203,7 +216,7 @@ def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
             for sib in list(node.next_siblings):
                 if _has_text(sib):
                     cut = True
-                    section.append(serialise(sib) if not isinstance(sib, NavigableString) else str(sib).strip())
+                    section.append(serialise(sib) if isinstance(sib, Tag) else str(sib).strip())
                 sib.extract()
             parent = node.parent
             if node is heading or not _has_text(node):
@@ -232,9 +245,7 @@ def serialise(root: "Tag", limit: int = MAX_BODY_CHARS, skip_tags: frozenset[str
                 # a newline in the source is a space; only blocks break lines
                 parts.append(str(item).replace("\n", " "))
                 size += len(item)
-        else:
-            if item.name in skip_tags:
-                continue
+        elif getattr(item, "name", None) not in skip_tags:
             if item.name in BLOCK_TAGS:
                 parts.append("\n")
                 stack.append(_NEWLINE)
@@ -279,7 +290,7 @@ class MainContent:
     cut_sections: list[str]         # text of each reference section removed from it
 
 
-def main_content(soup: "BeautifulSoup") -> MainContent:
+def main_content(soup: BeautifulSoup) -> MainContent:
     """Clean the soup in place; the main text, its links and the reference sections cut."""
     candidates = _main_candidates(soup)
     strip_boilerplate(soup, candidates)
@@ -294,7 +305,7 @@ def main_text(soup: "BeautifulSoup") -> str:
     return main_content(soup).text
 
 
-def head_text(soup: "BeautifulSoup", limit: int) -> str:
+def head_text(soup: BeautifulSoup, limit: int) -> str:
     """The first `limit` characters of the page's visible text, one line per block, before any
     cleaning: mastheads, breadcrumbs and issue lines live in the header that cleaning drops."""
     root = soup.body or soup
