@@ -193,9 +193,7 @@ def in_boilerplate(tag: Tag, depth: int = 30) -> bool:
 def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
     """Remove each "References" heading and what follows it; return the text
     of each removed section (a news story's one-entry "Reference" is its study)."""
-    from bs4 import NavigableString
-
-    from bs4 import Tag
+    from bs4 import NavigableString, Tag
 
     removed: list[str] = []
     for heading in soup.find_all(_HEADING_TAGS):
