@@ -381,6 +381,16 @@ def test_comments_stay_out_even_when_longer_than_the_post() -> None:
     ("<div>Alimentary Pharmacology &amp; Therapeutics</div><div>Volume 53, Issue 6 | March 2021 | Pages 700-709</div>",
      "Alimentary Pharmacology & Therapeutics", 2021),
     ("<p>Journal: Scientific Reports, 2023, No 1</p>", "Scientific Reports", 2023),
+    # journals in no list, where the masthead's shape says what they are
+    ("<p>Revista Científica Ciencia Médica</p><p>Print version ISSN 1817-7433</p>"
+     "<p>Rev Cient Cienc Méd vol.23 no.2 Cochabamba 2020</p>", "Revista Científica Ciencia Médica", 2020),
+    ("<nav>Back to Journals » Patient Preference and Adherence » Volume 12</nav><p>Published 21 May 2018</p>",
+     "Patient Preference and Adherence", 2018),
+    ("<p>ISSUE: Central European Journal of Gastroenterology and Hepatology | 2018 | VOLUME 4, ISSUE 2</p>",
+     "Central European Journal of Gastroenterology and Hepatology", 2018),
+    # the issue line's year may sit on the next line
+    ("<p>Gastroenterología y Hepatología</p><p>Journal Information</p><p>Vol. 35. Issue 8.</p>"
+     "<p>Pages 551-559 (October 2012)</p>", "Gastroenterología y Hepatología", 2012),
 ])
 def test_masthead_names_journal_and_year(masthead, journal, year):
     html = _page(f"<header>{masthead}</header><article><h1>Title</h1><p>{LOREM * 3}</p></article>")
@@ -399,6 +409,7 @@ def test_impact_factor_year_is_not_the_article_year():
     "<nav><a href='/science'>Science</a> <a href='/health'>Health</a></nav><p>Published March 3, 2021</p>",
     "<p>Gut feelings: a patient's diary</p><p>Published 3 March 2021</p>",
     "<h2>References</h2><ol><li>Feagan BG, et al. N Engl J Med. 2013;369:711-21.</li></ol>",
+    "<nav>Home | News | Science</nav><p>Science</p><p>Published March 3, 2021</p><p>Issue 42 of our newsletter</p>",
 ])
 def test_menus_diaries_and_reference_lists_are_no_masthead(top):
     article = extract_page(_page(f"{top}<article><h1>Title</h1><p>{LOREM * 3}</p></article>"), "https://news.example/a")

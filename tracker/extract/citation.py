@@ -15,7 +15,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from tracker.extract.journals import cited_journal
-from tracker.lexicon.journals import resolve
+from tracker.lexicon.journals import lookup
 from tracker.models import normalize_doi
 
 # A DOI after a label or a resolver address; the label keeps "10.1000/abc" in prose from counting.
@@ -66,7 +66,7 @@ def journal_of_feed_item(description: str | None) -> str | None:
         return cited[0]
     for m in _LABELLED_SOURCE.finditer(description):
         name = re.split(r",\s*(?:vol|volume|issue|\d)", m.group(1), maxsplit=1, flags=re.I)[0]
-        title = resolve(name.strip(" .,"), catalog=True)
+        title = lookup(name.strip(" .,"))
         if title:
             return title
     return None

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 from tracker.extract.textutil import trie_pattern
-from tracker.lexicon.journals import BY_KEY, resolve
+from tracker.lexicon.journals import BY_KEY, lookup, resolve
 from tracker.textutil import fold
 
 # Date words of EN/ES/PT citations and prose (the prose extractor shares them).
@@ -41,6 +41,9 @@ _TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
 _CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
                          "la", "el", "des", "du", "fur", "für", "und", "et", "di", "della"})
 _SPACES = re.compile(r"\s*")
+# A capitalised word (or a connector) without closing punctuation: the name before a tail
+# starts earlier ("Central European Journal of ..." is not "European Journal of ...").
+_TITLE_WORD = re.compile(r"[A-Z][\w'’&-]*$")
 
 
 def _scan_terms() -> list[str]:
@@ -102,7 +105,7 @@ def _longest_name(text: str, start: int, ends: list[int]) -> tuple[int, str] | N
         last = name.rsplit(None, 1)[-1].lower() if name else ""
         if not name or last in _CONNECTORS:
             continue
-        title = resolve(name, catalog=True)
+        title = lookup(name)
         if title and not _runs_on(text, name, start + len(name), ends[-1]):
             return start + len(name), title
     return None
@@ -148,12 +151,13 @@ def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
         offset = cut - len(window)
         starts = [m.start() for m in re.finditer(r"\S+", window)][-10:]
         year = next((int(g) for g in tail.groups() if g), None)
-        for s in starts:                                # longest suffix first
-            name = window[s:].strip(" .,:;()[]")
+        for k, s in enumerate(starts):                  # longest suffix first
+            name = window[s:].strip(" .,:;()[]|")
             if len(name) < 2 or not name[0].isalpha():
                 continue
-            title = resolve(name, catalog=True)
-            if title:
+            title = lookup(name)
+            before = window[starts[k - 1]:s].strip() if k else ""
+            if title and not (_TITLE_WORD.match(before) or before.lower() in _CONNECTORS):
                 begin = offset + s + (len(window[s:]) - len(window[s:].lstrip(" .,:;()[]")))
                 out.append((begin, cut, title, year))
                 break

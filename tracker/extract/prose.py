@@ -30,7 +30,7 @@ from tracker.extract.journals import MONTH as _MONTH
 from tracker.extract.journals import YEAR as _YEAR
 from tracker.extract.journals import cited_names, find_journals, names_after
 from tracker.extract.textutil import sentence_bounds
-from tracker.lexicon.journals import is_common_word, resolve
+from tracker.lexicon.journals import is_common_word, lookup
 from tracker.textutil import fold
 
 _DATE = r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?" + _YEAR + r"|" + _YEAR + r")"
@@ -245,14 +245,14 @@ def _unlisted(text: str, folded: str, cue_ends: list[int], taken: set[int]) -> l
         if q:
             idx = next(i for i in range(1, 6) if q.group(i))
             name = q.group(idx).strip(" .,;")
-            out.append((4, q.start(idx), q.end(idx), resolve(name, catalog=True) or name, None))
+            out.append((4, q.start(idx), q.end(idx), lookup(name) or name, None))
             continue
         t = _TITLE_WORDS.match(text, pos)
         if t:
             name = t.group(1).rstrip(" ,.;")
             name = _TRAILING_CONNECTORS.sub("", name)
             if _JOURNALISH.search(name) and len(name.split()) >= 2:
-                out.append((3, t.start(1), t.start(1) + len(name), resolve(name, catalog=True) or name, None))
+                out.append((3, t.start(1), t.start(1) + len(name), lookup(name) or name, None))
     return out
 
 

@@ -100,7 +100,7 @@ def _in(table: dict[str, str] | dict[str, int], key: str, bare: str) -> str | No
 
 
 @lru_cache(maxsize=8192)
-def resolve(name: str | None, catalog: bool = False) -> str | None:
+def resolve(name: str | None, catalog: bool = False, fuzzy: bool = True) -> str | None:
     """Canonical full title for a journal name, abbreviation or variant; None if unknown.
 
     With catalog=True, names the hand-kept list lacks are looked up in the catalog.
@@ -122,7 +122,14 @@ def resolve(name: str | None, catalog: bool = False) -> str | None:
         if hit:
             title = rows[index[hit]][0]
             return BY_KEY.get(norm_key(title), title)   # the hand-kept spelling, if it has one
-    return _fuzzy(key)
+    return _fuzzy(key) if fuzzy else None
+
+
+def lookup(name: str) -> str | None:
+    """The journal a name exactly is (hand-kept list, then catalog; no fuzzy matching): for names
+    read off running text, where a near miss is another journal ("Central European Journal of
+    Gastroenterology" is not the European one)."""
+    return resolve(name, catalog=True, fuzzy=False)
 
 
 def is_common_word(title: str) -> bool:

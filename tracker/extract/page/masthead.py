@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from tracker.extract.journals import cited_journal
 from tracker.extract.page.rules import MASTHEAD_LINE_CHARS, MASTHEAD_LINES, MASTHEAD_NEAR, MASTHEAD_SKIP
-from tracker.lexicon.journals import resolve
+from tracker.lexicon.journals import lookup
 
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _SKIP = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in MASTHEAD_SKIP if w.isalpha() or " " in w) + r")|©", re.I)
@@ -33,7 +33,9 @@ _LABELLED = re.compile(r"^\s*(?:journal|revista|peri[oó]dico|issue|source|fuent
 _CRUMB_SPLIT = re.compile(r"\s+[»›>|/]\s+")
 _AFTER_CRUMB = re.compile(r"^(?:vol(?:ume)?\b|issue\b|no\.|number\b|n[º°]|" + _YEAR + r"\b|articles?\b|current\b|"
                           r"early\s+view|online\s+first|ahead\s+of\s+print)", re.I)
-_ISSUE = re.compile(r"\b(?:vol(?:ume)?\.?|issue|number|n[º°]|n[úu]mero)\s*\d", re.I)
+# An issue line: a volume, or an issue number with a year ("Issue 42 of our newsletter" is not one).
+_ISSUE = re.compile(r"\bvol(?:ume)?\.?\s*\d|\b(?:issue|number|n[º°]|n[úu]mero)\s*\d.*\b" + _YEAR + r"\b"
+                    r"|\b" + _YEAR + r"\b.*\b(?:issue|number|n[º°]|n[úu]mero)\s*\d", re.I)
 _ISSUE_YEAR = re.compile(r"(?<![\d:/.-])(" + _YEAR + r")(?![\d:/])")
 _PUBLISHED = re.compile(r"^\s*(?:published(?:\s+online)?|first\s+published|publication\s+date|publicado|"
                         r"publica[cç][aã]o)"
@@ -42,6 +44,11 @@ _PUBLISHED = re.compile(r"^\s*(?:published(?:\s+online)?|first\s+published|publi
 _CITED_WORK = re.compile(r"(?i:\bet\s+al\b)|^\s*(?:\[?\d{1,3}[.\])]\s+)?[A-Z][\w'-]+\s+[A-Z]{1,3}[,.]\s")
 _NAME_TAIL = re.compile(r"\s*(?:,\s*)?(?:\bISSN\b|\bversi[oó]n\b|\bvers[aã]o\b|\bprint\b|\bonline\b|\be-?ISSN\b).*$",
                         re.I)
+
+
+_ISSN_LINE = re.compile(r"^\s*(?:versi[oó]n|vers[aã]o|print|on-?line|electronic)\b[^\n]{0,30}\bISSN\b", re.I)
+# A title: capitalised words, joined by short lower-case ones ("Revista Científica Ciencia Médica").
+_TITLE_CASED = re.compile(r"^[A-ZÀ-Þ][\w'’.&-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.&:-]*|[a-zà-ÿ]{1,4}|&)){1,12}\s*$")
 
 
 @dataclass
@@ -55,17 +62,28 @@ def _name_line(line: str) -> str | None:
     name = _NAME_TAIL.sub("", line).strip(" .,:;|")
     if not name or len(name) > 120 or not name[0].isalpha():
         return None
-    return resolve(name, catalog=True)
+    return lookup(name)
 
 
 def _crumb(line: str) -> str | None:
+    """The journal in a breadcrumb: a listed name before an issue crumb or after "Journals";
+    any title-cased name between the two ("Journals » Patient Preference and Adherence » Volume 12")."""
     parts = [p.strip() for p in _CRUMB_SPLIT.split(line)]
     for i, part in enumerate(parts[:-1] if len(parts) > 1 else []):
-        after, before = parts[i + 1], parts[i - 1] if i else ""
-        if _AFTER_CRUMB.match(after) or "journal" in before.lower():
-            title = resolve(part, catalog=True)
+        issue_after, journals_before = _AFTER_CRUMB.match(parts[i + 1]), i and "journal" in parts[i - 1].lower()
+        if issue_after or journals_before:
+            title = lookup(part)
             if title:
                 return title
+            if issue_after and journals_before and _TITLE_CASED.match(part):
+                return part
+    return None
+
+
+def _issn_title(lines: list[str], n: int) -> str | None:
+    """An unlisted journal's title: the line above a SciELO-style "print version ISSN ..." line."""
+    if n + 1 < len(lines) and _ISSN_LINE.match(lines[n + 1]) and _TITLE_CASED.match(lines[n]):
+        return lines[n].strip()
     return None
 
 
@@ -82,18 +100,21 @@ def read_masthead(head: str) -> Masthead:
         if cited:
             found.append((1, cited[0], cited[1]))
         label = _LABELLED.match(line)
-        labelled = resolve(label.group(1).strip(), catalog=True) if label else None
-        if label and labelled:
+        if label:
+            name = label.group(1).strip()
             stated = _ISSUE_YEAR.search(line, label.end())
-            found.append((2, labelled, int(stated.group(1)) if stated else None))
+            # an unlisted name counts when the line is an issue line too ("ISSUE: Name | 2018 | VOLUME 4")
+            labelled = lookup(name) or (name if stated and _TITLE_CASED.match(name) else None)
+            if labelled:
+                found.append((2, labelled, int(stated.group(1)) if stated else None))
         if _CRUMB_SPLIT.search(line):
             crumb = _crumb(line)
             if crumb:
                 found.append((3, crumb, None))
-        if _ISSUE.search(line):
-            issue_lines.append(n)
-            stated = _ISSUE_YEAR.search(line)
-            if stated and issue_year is None:
+        if _ISSUE.search(line) and issue_year is None:
+            # "Vol. 35. Issue 8." above "Pages 551-559 (October 2012)": the year may come a line later
+            stated = _ISSUE_YEAR.search(line) or (_ISSUE_YEAR.search(lines[n + 1]) if n + 1 < len(lines) else None)
+            if stated:
                 issue_year = int(stated.group(1))
         published = _PUBLISHED.match(line)
         if published and published_year is None:
@@ -101,9 +122,14 @@ def read_masthead(head: str) -> Masthead:
         if not cited and not label:
             name = _name_line(line)
             if name:
-                names.append((n, name))
+                names.append((4, n, name))
+            elif _issn_title(lines, n):
+                names.append((5, n, line.strip()))
+        if cited or label or _ISSUE.search(line):
+            issue_lines.append(n)
     # a bare name counts beside an issue line only: a menu entry "Science" is not a masthead
-    found += [(4, name, None) for n, name in names if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
+    found += [(trust, name, None) for trust, n, name in names
+              if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
     if not found:
         return Masthead()
     _, journal, year = min(found, key=lambda f: f[0])
