@@ -87,49 +87,57 @@ def _issn_title(lines: list[str], n: int) -> str | None:
     return None
 
 
+def _labelled(line: str) -> tuple[str, int | None] | None:
+    """"Journal: Scientific Reports, 2023"; an unlisted name counts when the line is an issue
+    line too ("ISSUE: Name | 2018 | VOLUME 4")."""
+    label = _LABELLED.match(line)
+    if not label:
+        return None
+    name = label.group(1).strip()
+    stated = _ISSUE_YEAR.search(line, label.end())
+    journal = lookup(name) or (name if stated and _TITLE_CASED.match(name) else None)
+    return (journal, int(stated.group(1)) if stated else None) if journal else None
+
+
+def _issue_year(lines: list[str], n: int) -> int | None:
+    """The year of an issue line; "Vol. 35. Issue 8." may have it on the next line ("(October 2012)")."""
+    stated = _ISSUE_YEAR.search(lines[n]) or (_ISSUE_YEAR.search(lines[n + 1]) if n + 1 < len(lines) else None)
+    return int(stated.group(1)) if stated else None
+
+
 def read_masthead(head: str) -> Masthead:
     """Journal and year from the head of a page's text (one line per block)."""
     lines = [ln for ln in head.split("\n")[:MASTHEAD_LINES]
              if len(ln) <= MASTHEAD_LINE_CHARS and not _SKIP.search(ln) and not _CITED_WORK.search(ln)]
     found: list[tuple[int, str, int | None]] = []          # (trust, journal, year)
-    issue_year = published_year = None
+    bare: list[tuple[int, int, str]] = []                  # (trust, line, journal): a name alone on its line
     issue_lines: list[int] = []
-    names: list[tuple[int, str]] = []
+    issue_year = published_year = None
     for n, line in enumerate(lines):
-        cited = cited_journal(line)
+        cited, labelled = cited_journal(line), _labelled(line)
         if cited:
             found.append((1, cited[0], cited[1]))
-        label = _LABELLED.match(line)
-        if label:
-            name = label.group(1).strip()
-            stated = _ISSUE_YEAR.search(line, label.end())
-            # an unlisted name counts when the line is an issue line too ("ISSUE: Name | 2018 | VOLUME 4")
-            labelled = lookup(name) or (name if stated and _TITLE_CASED.match(name) else None)
-            if labelled:
-                found.append((2, labelled, int(stated.group(1)) if stated else None))
-        if _CRUMB_SPLIT.search(line):
-            crumb = _crumb(line)
-            if crumb:
-                found.append((3, crumb, None))
-        if _ISSUE.search(line) and issue_year is None:
-            # "Vol. 35. Issue 8." above "Pages 551-559 (October 2012)": the year may come a line later
-            stated = _ISSUE_YEAR.search(line) or (_ISSUE_YEAR.search(lines[n + 1]) if n + 1 < len(lines) else None)
-            if stated:
-                issue_year = int(stated.group(1))
+        if labelled:
+            found.append((2, labelled[0], labelled[1]))
+        crumb = _crumb(line) if _CRUMB_SPLIT.search(line) else None
+        if crumb:
+            found.append((3, crumb, None))
+        if _ISSUE.search(line):
+            issue_lines.append(n)
+            issue_year = issue_year or _issue_year(lines, n)
+        elif cited or labelled:
+            issue_lines.append(n)
         published = _PUBLISHED.match(line)
         if published and published_year is None:
             published_year = int(published.group(1))
-        if not cited and not label:
-            name = _name_line(line)
-            if name:
-                names.append((4, n, name))
+        if not cited and not _LABELLED.match(line):
+            listed = _name_line(line)
+            if listed:
+                bare.append((4, n, listed))
             elif _issn_title(lines, n):
-                names.append((5, n, line.strip()))
-        if cited or label or _ISSUE.search(line):
-            issue_lines.append(n)
+                bare.append((5, n, line.strip()))
     # a bare name counts beside an issue line only: a menu entry "Science" is not a masthead
-    found += [(trust, name, None) for trust, n, name in names
-              if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
+    found += [(trust, name, None) for trust, n, name in bare if any(abs(n - i) <= MASTHEAD_NEAR for i in issue_lines)]
     if not found:
         return Masthead()
     _, journal, year = min(found, key=lambda f: f[0])
