@@ -41,6 +41,7 @@ _TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
 _CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
                          "la", "el", "des", "du", "fur", "für", "und", "et", "di", "della"})
 _SPACES = re.compile(r"\s*")
+_LETTERS = re.compile(r"[^\W\d_]+")
 # A capitalised word (or a connector) without closing punctuation: the name before a tail
 # starts earlier ("Central European Journal of ..." is not "European Journal of ...").
 _TITLE_WORD = re.compile(r"[A-Z][\w'’&-]*$")
@@ -58,18 +59,21 @@ def _scan_terms() -> list[str]:
     return sorted(terms)
 
 
-@lru_cache(maxsize=1)
-def scan_pattern() -> re.Pattern:
+@lru_cache(maxsize=2)
+def scan_pattern(ignore_case: bool = True) -> re.Pattern:
     """Trie regex over folded text: any listed journal name, dots and commas allowed between words."""
     body = trie_pattern(_scan_terms(), sep=r"[\s.,:\-]{1,3}", apostrophe_s=True)
-    return re.compile(r"(?<![\w])(?:the\s+)?(" + body + r")\.?(?![\w])", re.I)
+    return re.compile(r"(?<![\w])(?:the\s+)?(" + body + r")\.?(?![\w])", re.I if ignore_case else 0)
 
 
 def find_journals(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical title) for every listed journal name in `text`, capitalised as names are."""
     folded = fold(text)
+    low = folded.lower()
+    # the trie runs about twice as fast case-sensitively, over lower-cased text of the same length
+    matches = scan_pattern(False).finditer(low) if len(low) == len(folded) else scan_pattern().finditer(folded)
     out = []
-    for m in scan_pattern().finditer(folded):
+    for m in matches:
         start, end = m.span(1)
         if not text[start].isupper() and not text[start].isdigit():
             continue  # "gut microbiota", "in medicine": common words, not titles
@@ -86,13 +90,13 @@ def _title_run(text: str, pos: int) -> list[int]:
     while len(ends) < 14:
         j = _SPACES.match(text, i).end() if ends else i  # type: ignore[union-attr]
         tok = _TITLE_TOKEN.match(text, j)
-        word = re.match(r"[^\W\d_]+", text[j:j + 12])
+        word = _LETTERS.match(text, j, j + 12)
         if tok and tok.end() > j:
             ends.append(tok.end())
             i = tok.end()
         elif word and word.group().lower() in _CONNECTORS and ends:
-            ends.append(j + word.end())
-            i = j + word.end()
+            ends.append(word.end())
+            i = word.end()
         else:
             break
     return ends
