@@ -43,9 +43,9 @@ _VENUE_NOUN = r"(?:journal|revista|periodico|publicacion|publicacao|magazine)"
 
 # Evidence before a name (matched against the folded text just before it).
 _CUE_STRONG = re.compile(
-    r"(?:published|appeared|appearing|appears?|reported|reports|described|presented|write|writes|wrote|"
-    r"publicad[oa]s?|divulgad[oa]s?|aparecid[oa]s?|reportad[oa]s?|publie(?:e|s|es)?|veroffentlicht|"
-    r"pubblicat[oaie])"
+    r"(?:published|appeared|appearing|appears?|reported|reports?|describe[sd]?|presented|write|writes|wrote|"
+    r"publicad[oa]s?|public(?:o|aron|an|a|ou|aram|ara)|divulgad[oa]s?|aparecid[oa]s?|reportad[oa]s?|"
+    r"publie(?:e|s|es)?|veroffentlicht|pubblicat[oaie])"
     r"(?:\s+(?:online|recently|today|yesterday|this\s+\w+|last\s+\w+|early|earlier|recientemente|recentemente|"
     r"hoy|ayer|hoje|ontem|esta\s+semana|nesta\s+semana|em\s+\d{4}|en\s+\d{4}|in\s+\d{4}|"
     r"(?:on|el|na|no)\s+\w+(?:-feira)?|\(\s*[^()]{1,20}\))){0,3}\s+"
@@ -99,8 +99,8 @@ _RELATIVE = [
 
 # Where to look a name up in the catalog: the words after a cue ...
 _CUE_START = re.compile(
-    r"(?:(?:published|appeared|appears?|appearing|reported|reports?|write|writes|publicad[oa]s?|publica|publie(?:e|s)?|"
-    r"divulgad[oa])"
+    r"(?:(?:published|appeared|appears?|appearing|reported|reports?|describe[sd]?|write|writes|publicad[oa]s?|"
+    r"public(?:o|aron|an|a|ou|aram|ara)|publie(?:e|s)?|divulgad[oa])"
     r"(?:\s+(?:online|recently|today|yesterday|this\s+\w+|last\s+\w+|recientemente|recentemente|hoy|ayer|hoje|"
     r"ontem|esta\s+semana|nesta\s+semana|(?:on|el|na|no)\s+\w+(?:-feira)?|\(\s*[^()]{1,20}\)|"
     r"(?:in|en|em)\s+" + _DATE + r")){0,3}\s+"
@@ -110,7 +110,7 @@ _CUE_START = re.compile(
     + r"(?!of\b|de\b|do\b|da\b))?"
     r"|\b" + _VENUE_NOUN + r"\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b))", re.I)
 # Cheap anchors: the cue and tail patterns are tried only where one of these words starts.
-_CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|write|wrote|divulgad|journal|revista|periodico|magazine)")
+_CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|describ|write|wrote|divulgad|journal|revista|periodico|magazine)")
 # Words without which a cue pattern cannot match (substring tests are far cheaper than the patterns).
 _STRONG_WORDS = ("publi", "appear", "report", "describ", "present", "write", "wrote", "divulg", "aparec",
                  "veroff", "pubblic")
