@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ParseError
-from tracker.extract.page.parse import extract_links, extract_page, next_page_link
 from tracker.extract.page.html import decode_html
+from tracker.extract.page.parse import extract_links, extract_page, next_page_link
 from tracker.extract.page.values import author_name
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -213,7 +213,7 @@ def test_str_input() -> None:
 
 
 def test_decode_drops_a_character_cut_by_truncation() -> None:
-    data = "Crohn ñ".encode("utf-8") + "é".encode("utf-8")[:1]
+    data = "Crohn ñ".encode() + "é".encode()[:1]
     assert decode_html(data) == "Crohn ñ"
 
 

@@ -82,3 +82,21 @@ def test_failed_article_page_makes_the_next_run_read_the_feed_in_full(tmp_path, 
     assert ctx.stats["errors"] == 1
     state.commit()
     assert state.validators.get(feed_url) == (None, None)
+
+
+AGGREGATOR = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>IBD reading list</title>
+<link>https://reader.example/</link><description>Picks</description>
+<item><title>Ustekinumab trough levels and endoscopic remission</title>
+<link>https://reader.example/item/1</link><pubDate>Tue, 09 Mar 2021 08:00:00 GMT</pubDate>
+<description>Gut. 2021 Mar;70(3):455-463. DOI: 10.1136/gutjnl-2020-322000. Trough levels in 120 adults.</description></item>
+<item><title>Researchers report new findings on fatigue in Crohn's disease</title>
+<link>https://reader.example/item/2</link><pubDate>Wed, 10 Mar 2021 08:00:00 GMT</pubDate>
+<description>Patients describe how fatigue shapes their week.</description></item>
+</channel></rss>"""
+
+
+def test_an_aggregator_item_citing_its_journal_is_that_journals_article():
+    articles, _ = parse_feed(AGGREGATOR, "https://reader.example/feed")
+    cited, prose = articles
+    assert (cited.journal, cited.year, cited.doi) == ("Gut", 2021, "10.1136/gutjnl-2020-322000")
+    assert (prose.journal, prose.year, prose.doi) == (None, None, None)   # a blog's date is not a study year

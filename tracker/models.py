@@ -86,7 +86,7 @@ def canonical_url(url: str | None) -> str | None:
         return url
     host = parts.hostname or ""
     netloc = host.lower()
-    if parts.port and not ((parts.scheme.lower(), parts.port) in (("http", 80), ("https", 443))):
+    if parts.port and (parts.scheme.lower(), parts.port) not in (("http", 80), ("https", 443)):
         netloc += f":{parts.port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
@@ -205,7 +205,7 @@ class Article:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Article":
+    def from_dict(cls, data: dict[str, Any]) -> Article:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

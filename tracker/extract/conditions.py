@@ -13,9 +13,10 @@ from tracker.textutil import fold
 # condition -> case-insensitive patterns (English, Spanish, Portuguese, French, German, Italian).
 CONDITION_PATTERNS: dict[str, list[str]] = {
     "crohns_disease": [
-        r"crohn'?s?\b", r"morbus crohn", r"regional (?:enteritis|ileitis)", r"granulomatous (?:ileitis|colitis|enteritis)",
-        r"terminal ileitis", r"\bileitis\b", r"ileocolitis", r"ileo-colitis", r"enfermedad de crohn", r"doenca de crohn",
-        r"maladie de crohn", r"morbo di crohn", r"enteritis regional",
+        r"crohn'?s?\b", r"morbus crohn", r"regional (?:enteritis|ileitis)",
+        r"granulomatous (?:ileitis|colitis|enteritis)", r"terminal ileitis", r"\bileitis\b", r"ileocolitis",
+        r"ileo-colitis", r"enfermedad de crohn", r"doenca de crohn", r"maladie de crohn", r"morbo di crohn",
+        r"enteritis regional",
     ],
     "ulcerative_colitis": [
         r"ulcerative (?:pan)?colitis", r"ulcerative proctitis", r"ulcerative proctosigmoiditis", r"colitis ulcerosa",
@@ -23,12 +24,14 @@ CONDITION_PATTERNS: dict[str, list[str]] = {
         r"rectocolitis ulcerosa", r"rectocolite hemorragique", r"colitis ulcerativa", r"\bcolitis ulcerosa\b",
     ],
     "ibd": [
-        r"inflammatory bowel diseases?", r"\bIBDs?\b", r"enfermedad(?:es)? inflamatoria(?:s)? (?:intestinal|del intestino)",
+        r"inflammatory bowel diseases?", r"\bIBDs?\b",
+        r"enfermedad(?:es)? inflamatoria(?:s)? (?:intestinal|del intestino)",
         r"doencas? inflamatorias? intestina(?:l|is)", r"\bEIIs?\b", r"\bDIIs?\b", r"\bMICI\b",
         r"maladies? inflammatoires? (?:chroniques? )?de l'intestin", r"chronisch[- ]entzundliche darmerkrankung",
         r"malattie infiammatorie croniche intestinali",
     ],
-    "pouchitis": [r"pouchitis", r"reservoiritis", r"reservoritis", r"bolsite", r"pouchite", r"inflamacion del reservorio"],
+    "pouchitis": [r"pouchitis", r"reservoiritis", r"reservoritis", r"bolsite", r"pouchite",
+                  r"inflamacion del reservorio"],
     "pml": [
         r"progressive multifocal leuko-?encephalopathy", r"leucoencefalopatia multifocal progresiva",
         r"leucoencefalopatia multifocal progressiva", r"leucoencephalopathie multifocale progressive",

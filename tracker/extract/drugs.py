@@ -15,7 +15,6 @@ from functools import lru_cache
 from tracker.extract.textutil import trie_pattern
 from tracker.lexicon.drugs import ABBREVIATIONS, DRUGS, GENERICS, SEPARATORS, generic_of
 
-
 # Words after a drug name that make it a metabolite or assay, not the drug.
 _NOT_DRUG_AFTER = re.compile(r"\s*(?:nucleotides?|levels? of 6|methyltransferase)", re.I)
 

@@ -139,8 +139,12 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
     link = entry.get("link")
     art.url = link
     art.__post_init__()
+    # imported here: ~75 ms, and loading any feeds.yaml imports this module
+    from tracker.extract.citation import dois_in_text, journal_of_feed_item
+
     identifiers = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), link]
     identifiers += [link.get("href") for link in entry.get("links") or [] if isinstance(link, dict)]
+    identifiers += dois_in_text(abstract)   # "DOI: 10...." printed in the description
     for ident in identifiers:
         if not ident:
             continue
@@ -151,7 +155,9 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
         m = _PMID_IN.search(ident)
         if m and not art.pmid:
             art.set("pmid", m.group(1), meta)
-    journal = html_to_text(entry.get("prism_publicationname")) or labelled.get("source")
+    # an aggregator's item whose description cites its journal is that journal's article
+    journal = (html_to_text(entry.get("prism_publicationname")) or labelled.get("source")
+               or journal_of_feed_item(abstract))
     source = html_to_text(entry.get("dc_source"))
     if not journal and source and "://" not in source:
         # dc:source names the journal in scholarly feeds (PubMed's among them)

@@ -35,7 +35,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Quoted attribute values past the bound (base64 images, serialized state):
 # linear to scan, since each match attempt stops at the next quote.
 _HUGE_ATTRIBUTE = re.compile(
-    '=\\s*(?:"[^"]{%d,}"|\'[^\']{%d,}\')' % (MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTE_CHARS))
+    f'=\\s*(?:"[^"]{{{MAX_ATTRIBUTE_CHARS},}}"|\'[^\']{{{MAX_ATTRIBUTE_CHARS},}}\')')
 
 
 def sniff_not_html(data: bytes) -> str | None:
@@ -83,14 +83,14 @@ def _strict(data: bytes, codec: str) -> str | None:
 
 def decode_html(data: bytes, hint: str | None = None) -> str:
     """Bytes -> text by the order in the module docstring; never raises."""
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+            return data[len(bom):].decode(bom_codec, errors="replace")
     if data.isascii():
         return data.decode("ascii")
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return text
+    strict = _strict(data, "utf-8")
+    if strict is not None:
+        return strict
     for label in (hint, _declared(data)):
         codec = _codec(label)
         if codec and codec != "utf-8":
@@ -124,7 +124,7 @@ def to_text(content: bytes | str, encoding: str | None = None) -> str:
     return _CONTROL.sub("", text[:MAX_HTML_BYTES])
 
 
-def parse_html(content: bytes | str, encoding: str | None = None) -> "BeautifulSoup":
+def parse_html(content: bytes | str, encoding: str | None = None) -> BeautifulSoup:
     """A soup of the page (lxml parser), never failing on bad markup."""
     import warnings
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from tracker.extract.page.rules import (
-    MAX_JSONLD_CHARS, MAX_JSONLD_NODES, ORGANIZATION_TYPES, PAGE_TYPES, PERIODICAL_TYPES,
+    MAX_JSONLD_CHARS,
+    MAX_JSONLD_NODES,
+    ORGANIZATION_TYPES,
+    PAGE_TYPES,
+    PERIODICAL_TYPES,
     SCHOLARLY_TYPES,
 )
 from tracker.models import normalize_doi
@@ -70,7 +75,7 @@ def _walk(data: Any) -> Iterator[dict]:
                 queue.append(child)
 
 
-def jsonld_nodes(soup: "BeautifulSoup") -> list[dict]:
+def jsonld_nodes(soup: BeautifulSoup) -> list[dict]:
     nodes: list[dict] = []
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
         data = _load(script.string or script.get_text() or "")
@@ -168,7 +173,7 @@ def _pick(nodes: list[dict]) -> tuple[dict | None, bool]:
     return None, False
 
 
-def read_jsonld(soup: "BeautifulSoup") -> dict[str, Any]:
+def read_jsonld(soup: BeautifulSoup) -> dict[str, Any]:
     """Candidate values keyed like the cascade's fields; scholarly ones only
     when the chosen node is a ScholarlyArticle (or a subtype)."""
     nodes = jsonld_nodes(soup)

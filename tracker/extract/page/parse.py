@@ -29,8 +29,9 @@ year and DOI are taken, with provenance "text".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tracker.dates import iso_date, year_of
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 Meta = dict[str, list[str]]
 
 
-def collect_meta(soup: "BeautifulSoup") -> Meta:
+def collect_meta(soup: BeautifulSoup) -> Meta:
     """Lower-cased meta name/property/itemprop -> every content, in order."""
     meta: Meta = {}
     for tag in soup.find_all("meta", limit=3000):
@@ -126,7 +127,7 @@ def _identifiers(meta: Meta) -> tuple[str | None, str | None]:
 
 
 def _is_url(text: str | None) -> bool:
-    return bool(text) and text.lower().startswith(("http://", "https://", "www."))
+    return text is not None and text.lower().startswith(("http://", "https://", "www."))
 
 
 def _host(url: str | None) -> str:
@@ -143,16 +144,16 @@ def _same_host_url(candidate: str | None, url: str) -> str | None:
     return None
 
 
-def _canonical(soup: "BeautifulSoup") -> str | None:
+def _canonical(soup: BeautifulSoup) -> str | None:
     for link in soup.find_all("link", limit=300):
-        rel = link.get("rel") or []
-        rel = rel if isinstance(rel, list) else str(rel).split()
+        value = link.get("rel")
+        rel = value if isinstance(value, list) else str(value or "").split()
         if "canonical" in (r.lower() for r in rel) and link.get("href"):
             return str(link["href"])[:2000]
     return None
 
 
-def _title_tag(soup: "BeautifulSoup", site_name: str | None) -> str | None:
+def _title_tag(soup: BeautifulSoup, site_name: str | None) -> str | None:
     tag = soup.find("title")
     title = plain(tag.get_text()[:2000]) if tag else None
     if not title:
@@ -170,7 +171,7 @@ def _title_tag(soup: "BeautifulSoup", site_name: str | None) -> str | None:
     return title
 
 
-def _time_published(soup: "BeautifulSoup") -> str | None:
+def _time_published(soup: BeautifulSoup) -> str | None:
     tag = soup.select_one("time[itemprop=datePublished], time[pubdate], article time[datetime]")
     return str(tag.get("datetime") or tag.get_text())[:100] if tag else None
 
@@ -195,7 +196,7 @@ def _pick(*values: Any) -> Any:
     return next((v for v in values if v not in (None, "", [])), None)
 
 
-def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
+def read_metadata(soup: BeautifulSoup, url: str) -> dict[str, Any]:
     """Field values by the cascade in the module docstring (before the soup
     is cleaned for the main text)."""
     meta = collect_meta(soup)
@@ -219,7 +220,7 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
         "pmcid": normalize_pmcid(hw["pmcid"]),
         "language": _pick(_language(hw["language"]), _language(dc["language"]),
                           _language(ld.get("language")),
-                          _language(soup.html.get("lang") if soup.html else None),
+                          _language(str(soup.html.get("lang") or "") or None if soup.html else None),
                           _language(so["language"])),
         "keywords": _pick(split_list(_all(meta, HIGHWIRE["keywords"])),
                           split_list(_all(meta, DUBLIN_CORE["keywords"])),
@@ -231,7 +232,7 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
                                hw["journal_abbrev"])
         out["year"] = _pick(_year(hw["date"]), _year(dc["date"]), _year(pr["date"]),
                             _year(ld.get("year_date")))
-        dates = (hw["date"], pr["date"], dc["date"], ld.get("published"), so["published"])
+        dates: tuple[str | None, ...] = (hw["date"], pr["date"], dc["date"], ld.get("published"), so["published"])
     else:
         dates = (ld.get("published"), so["published"], dc["date"], hw["date"])
     out["published"] = _pick(*(_iso_date(d) for d in dates), _iso_date(_time_published(soup)))
@@ -318,7 +319,7 @@ def _anchor_href(tag: Any) -> str | None:
     return str(outer["href"]) if outer is not None else None
 
 
-def _base(soup: "BeautifulSoup", url: str) -> str:
+def _base(soup: BeautifulSoup, url: str) -> str:
     base = soup.find("base", href=True)
     return urljoin(url, str(base["href"]).strip()) if base is not None else url
 
@@ -339,7 +340,7 @@ def _schemes(base_url: str) -> tuple[str, ...]:
     return ("http", "https", "file") if base_url.lower().startswith("file:") else ("http", "https")
 
 
-def links_in(soup: "BeautifulSoup", base_url: str, selector: str) -> list[str]:
+def links_in(soup: BeautifulSoup, base_url: str, selector: str) -> list[str]:
     base = _base(soup, base_url)
     schemes = _schemes(base_url)
     seen: dict[str, None] = {}
@@ -351,7 +352,7 @@ def links_in(soup: "BeautifulSoup", base_url: str, selector: str) -> list[str]:
     return list(seen)
 
 
-def next_in(soup: "BeautifulSoup", base_url: str, selector: str | None) -> str | None:
+def next_in(soup: BeautifulSoup, base_url: str, selector: str | None) -> str | None:
     base = _base(soup, base_url)
     if selector:
         tags = soup.select(selector, limit=1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.extract.page.rules import (
     ABSTRACT_HEADINGS,
@@ -48,7 +48,7 @@ _NEWLINE = object()
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "meta", "link"})
 
 
-def _ident(tag: "Tag") -> str:
+def _ident(tag: Tag) -> str:
     """id and class of a tag, bounded (attributes may be megabytes long)."""
     cls = tag.get("class")
     cls = " ".join(cls) if isinstance(cls, list) else str(cls or "")
@@ -69,25 +69,25 @@ def _boilerplate(ident: str) -> str | None:
     return "layout" if hits <= LAYOUT_TOKENS else "strong"
 
 
-def _main_candidates(soup: "BeautifulSoup", limit: int = 40) -> list["Tag"]:
+def _main_candidates(soup: BeautifulSoup, limit: int = 40) -> list[Tag]:
     """Main-content candidates in document order (one pass over the tree)."""
     return soup.select(", ".join(MAIN_SELECTORS), limit=limit)
 
 
-def _with_ancestors(tags: list["Tag"]) -> set[int]:
+def _with_ancestors(tags: list[Tag]) -> set[int]:
     """ids of the tags and all their ancestors (each node visited once)."""
     keep: set[int] = set()
     for tag in tags:
-        node = tag
+        node: Tag | None = tag
         while node is not None and id(node) not in keep:
             keep.add(id(node))
             node = node.parent
     return keep
 
 
-def _densest(soup: "BeautifulSoup") -> "Tag | None":
+def _densest(soup: BeautifulSoup) -> Tag | None:
     """The element whose own <p> children hold the most text."""
-    scores: dict[int, tuple[int, "Tag"]] = {}
+    scores: dict[int, tuple[int, Tag]] = {}
     for p in soup.find_all("p", limit=5000):
         parent = p.parent
         if parent is not None:
@@ -99,7 +99,7 @@ def _densest(soup: "BeautifulSoup") -> "Tag | None":
     return parent if total >= MIN_MAIN_CHARS else None
 
 
-def _drop(tag: "Tag", keep: set[int], soft: set[int]) -> bool:
+def _drop(tag: Tag, keep: set[int], soft: set[int]) -> bool:
     """keep: main candidates and ancestors, never removed for layout or
     id/class reasons; soft: the densest block and ancestors, spared from
     layout words only."""
@@ -121,7 +121,7 @@ def _drop(tag: "Tag", keep: set[int], soft: set[int]) -> bool:
     return kind == "strong" or (kind == "layout" and id(tag) not in soft)
 
 
-def strip_boilerplate(soup: "BeautifulSoup", candidates: list["Tag"]) -> None:
+def strip_boilerplate(soup: BeautifulSoup, candidates: list[Tag]) -> None:
     from bs4 import Tag
 
     keep = _with_ancestors(candidates)
@@ -138,7 +138,7 @@ def strip_boilerplate(soup: "BeautifulSoup", candidates: list["Tag"]) -> None:
                     stack.append(child)
 
 
-def _short_text(tag: "Tag", limit: int = 60, steps: int = 40) -> str | None:
+def _short_text(tag: Tag, limit: int = 60, steps: int = 40) -> str | None:
     """The text of a small element, or None when it is long or deep.
 
     Walks by hand: bs4's .descendants first seeks the subtree's last node,
@@ -148,7 +148,7 @@ def _short_text(tag: "Tag", limit: int = 60, steps: int = 40) -> str | None:
 
     out: list[str] = []
     size = 0
-    stack: list[object] = list(reversed(tag.contents))
+    stack: list[Any] = list(reversed(tag.contents))    # strings and tags
     for _ in range(steps):
         if not stack:
             text = " ".join("".join(out).split())
@@ -190,7 +190,7 @@ def in_boilerplate(tag: Tag, depth: int = 30) -> bool:
     return False
 
 
-def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
+def cut_reference_sections(soup: BeautifulSoup) -> list[str]:
     """Remove each "References" heading and what follows it; return the text
     of each removed section (a news story's one-entry "Reference" is its study)."""
     from bs4 import NavigableString, Tag
@@ -226,14 +226,14 @@ def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
     return removed
 
 
-def serialise(root: "Tag", limit: int = MAX_BODY_CHARS, skip_tags: frozenset[str] = frozenset()) -> str:
+def serialise(root: Tag, limit: int = MAX_BODY_CHARS, skip_tags: frozenset[str] = frozenset()) -> str:
     """Text with one line per block element, whitespace normalised, at most `limit` characters."""
     from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
 
     skip = (Comment, Declaration, Doctype, ProcessingInstruction)
     parts: list[str] = []
     size = 0
-    stack: list[object] = [root]
+    stack: list[Any] = [root]    # strings, tags and _NEWLINE marks
     while stack and size < limit * 2:
         item = stack.pop()
         if item is _NEWLINE:
@@ -254,18 +254,18 @@ def serialise(root: "Tag", limit: int = MAX_BODY_CHARS, skip_tags: frozenset[str
     return "\n".join(line for line in lines if line)[:limit]
 
 
-def _attached(tag: "Tag", soup: "BeautifulSoup") -> bool:
+def _attached(tag: Tag, soup: BeautifulSoup) -> bool:
     node = tag
     while node.parent is not None:
         node = node.parent
     return node is soup
 
 
-def _text_len(tag: "Tag") -> int:
+def _text_len(tag: Tag) -> int:
     return sum(len(s.strip()) for s in tag.find_all(string=True, limit=20000))
 
 
-def main_container(soup: "BeautifulSoup", candidates: list["Tag"]) -> "Tag":
+def main_container(soup: BeautifulSoup, candidates: list[Tag]) -> Tag:
     best, best_len = None, 0
     for tag in candidates:
         if not _attached(tag, soup):
@@ -298,7 +298,7 @@ def main_content(soup: BeautifulSoup) -> MainContent:
     return MainContent(serialise(root), links, cut)
 
 
-def main_text(soup: "BeautifulSoup") -> str:
+def main_text(soup: BeautifulSoup) -> str:
     """Clean the soup in place and return the main text."""
     return main_content(soup).text
 
@@ -314,7 +314,7 @@ def head_text(soup: BeautifulSoup, limit: int) -> str:
     return "\n".join(lines)
 
 
-def abstract_section(soup: "BeautifulSoup") -> str | None:
+def abstract_section(soup: BeautifulSoup) -> str | None:
     """The first paragraph(s) of an abstract block in the HTML, if any."""
     for tag in soup.select(", ".join(ABSTRACT_SELECTORS), limit=10):
         if tag.find_parent(["nav", "aside", "footer"]):
