@@ -157,14 +157,16 @@ class Fetcher:
 
     def get(self, url: str, *, params: Mapping[str, Any] | None = None,
             data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-            limits: Limits | None = None, conditional: bool = False,
+            limits: Limits | None = None, conditional: bool = False, fresh: bool = False,
             allow_file: bool = False) -> Response:
         """GET (or POST when `data` is given) with politeness applied.
 
         conditional: send stored ETag/Last-Modified for this URL (with its
         params); a 304 gives Response(not_modified=True). New validators are
         staged in `self.validators` (committed by the pipeline after the index
-        commit).
+        commit). fresh=True with conditional: send none this time (a full
+        read: --full, or a refresh that a 304 must not hide) but still keep
+        the new ones.
 
         robots.txt is obeyed for every URL and every redirect hop unless this
         fetcher was made with obey_robots=False or for_feed(robots=False).
@@ -191,7 +193,7 @@ class Fetcher:
             raise FetchError(f"{redact(url)}: only http and https URLs can be fetched.")
         send_headers = dict(headers or {})
         key = self._full_url(url, params)
-        if conditional and self.validators is not None:
+        if conditional and not fresh and self.validators is not None:
             etag, modified = self.validators.get(key)
             if etag:
                 send_headers["If-None-Match"] = etag
