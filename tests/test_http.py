@@ -222,23 +222,22 @@ def test_connection_error_then_success(rsps, fetcher, stats):
     assert stats["retries"] == 1
 
 
-def test_connection_refused_message(rsps, fetcher):
+def test_connection_refused_message(rsps, fetcher, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/q", body=requests.exceptions.ConnectionError(
         ConnectionRefusedError(111, "Connection refused")))
     with pytest.raises(FetchError) as info:
         fetcher.get(f"{SITE}/q")
-    assert str(info.value) == "https://ex.org/q: the connection was refused, still failing after 4 attempts."
+    # the host answered robots.txt earlier this run: a refusal now gets every retry
+    assert str(info.value) == "https://ex.org/q: ex.org is unreachable (the connection was refused); " \
+                              "not tried again this run."
+    assert calls_to(rsps, f"{SITE}/q") == 4 and stats["retries"] == 3
 
 
-@pytest.mark.parametrize("exc, phrase", [
-    (requests.exceptions.ReadTimeout("read timed out"), "sent nothing for 5 s"),
-    (requests.exceptions.ConnectTimeout("connect timed out"), "connecting timed out after 5 s"),
-])
-def test_timeouts_are_retried_then_reported(rsps, fetcher, stats, exc, phrase):
+def test_read_timeouts_are_retried_then_reported(rsps, fetcher, stats):
     no_robots(rsps)
-    rsps.add(responses.GET, f"{SITE}/slow", body=exc)
-    with pytest.raises(FetchError, match=phrase) as info:
+    rsps.add(responses.GET, f"{SITE}/slow", body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(FetchError, match="sent nothing for 5 s") as info:
         fetcher.get(f"{SITE}/slow", limits=Limits(timeout=5))
     assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
     assert calls_to(rsps, f"{SITE}/slow") == 4 and stats["retries"] == 3

@@ -222,9 +222,16 @@ def test_robots_disallowed_article_is_skipped_not_an_error(tmp_path, state, rsps
 
 # --- conditional GET ---------------------------------------------------------------
 
-def test_second_run_sends_validators_and_skips_unchanged(tmp_path, state, rsps):
+def dated_listing(dates: tuple[str, str, str]) -> bytes:
+    links = (NATALIZUMAB, VEDOLIZUMAB, EXTERNAL)
+    return "".join(f'<article><h2 class="post-title"><a href="{link}">x</a></h2><time datetime="{day}">'
+                   f"</time></article>" for link, day in zip(links, dates)).encode()
+
+
+def test_second_run_refetches_changed_entries_with_validators(tmp_path, state, rsps):
     etag = {"ETag": '"listing-v1"'}
-    rsps.add(responses.GET, LISTING, body=page("listing.html"), content_type=HTML, headers=etag)
+    rsps.add(responses.GET, LISTING, body=dated_listing(("2023-09-14", "2023-09-01", "2019-02-01")),
+             content_type=HTML, headers=etag)
     rsps.add(responses.GET, NATALIZUMAB, body=page("news_study.html"), content_type=HTML,
              headers={"Last-Modified": "Thu, 14 Sep 2023 11:30:00 GMT"})
     rsps.add(responses.GET, VEDOLIZUMAB, body=page("blog_boilerplate.html"), content_type=HTML,
@@ -234,17 +241,25 @@ def test_second_run_sends_validators_and_skips_unchanged(tmp_path, state, rsps):
     state.commit()  # the pipeline commits state after the index commit
 
     rsps.reset()
-    # the listing changed (no match on the old ETag) but two articles did not
-    rsps.add(responses.GET, LISTING, body=page("listing.html"), content_type=HTML)
+    # the listing changed: two entries carry new dates (their pages did not
+    # change: 304), the third entry is as it was (its page is not asked for)
+    rsps.add(responses.GET, LISTING, body=dated_listing(("2023-09-15", "2023-09-02", "2019-02-01")),
+             content_type=HTML)
     rsps.add(responses.GET, NATALIZUMAB, status=304,
              match=[matchers.header_matcher({"If-Modified-Since": "Thu, 14 Sep 2023 11:30:00 GMT"})])
     rsps.add(responses.GET, VEDOLIZUMAB, status=304,
              match=[matchers.header_matcher({"If-None-Match": '"blog-1"'})])
-    rsps.add(responses.GET, EXTERNAL, body=page("journal_highwire.html"), content_type=HTML)
     ctx = make_ctx(tmp_path, state)
-    assert [a.url for a in HtmlSource().items(ctx)] == [EXTERNAL]
-    assert (ctx.stats["not_modified"], ctx.stats["errors"]) == (2, 0)
+    assert list(HtmlSource().items(ctx)) == []
+    assert (ctx.stats["not_modified"], ctx.stats["unchanged"], ctx.stats["errors"]) == (2, 1, 0)
     assert rsps.calls[0].request.headers["If-None-Match"] == '"listing-v1"'
+    assert EXTERNAL not in requested(rsps)
+    state.commit()
+    # the 304s took the new dates: a third run asks for no page at all
+    rsps.calls.reset()
+    ctx = make_ctx(tmp_path, state)
+    assert list(HtmlSource().items(ctx)) == [] and requested(rsps) == [LISTING]
+    assert ctx.stats["unchanged"] == 3
 
 
 def test_unchanged_listing_means_nothing_to_look_at(tmp_path, state, rsps):

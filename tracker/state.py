@@ -1,4 +1,5 @@
-"""Crawl state in sqlite beside the index: cursors, URL validators, item hashes.
+"""Crawl state in sqlite beside the index: cursors, URL validators, item
+hashes, and the article pages each feed has fetched and stored.
 
 Writes are staged in memory and committed only by `commit()`, which the
 pipeline calls after the index commit the staged values describe. A crawl
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,23 @@ CREATE TABLE IF NOT EXISTS cursors (feed TEXT, key TEXT, value TEXT, PRIMARY KEY
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
 CREATE TABLE IF NOT EXISTS items (feed TEXT, key TEXT, hash TEXT, record_id TEXT, PRIMARY KEY (feed, key));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS pages (feed TEXT, url TEXT, mark TEXT, record_id TEXT, fetched_at TEXT,
+                                  PRIMARY KEY (feed, url));
 """
+
+
+@dataclass(frozen=True)
+class Page:
+    """An article page a feed fetched and handed on to be stored.
+
+    mark: what the feed or listing said about the link then (guid, date), or
+    None; record_id: the id of the item it gave (None if not known);
+    fetched_at: when, ISO 8601 UTC.
+    """
+
+    mark: str | None
+    record_id: str | None
+    fetched_at: str
 
 
 class State:
@@ -38,6 +56,7 @@ class State:
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._items: dict[tuple[str, str], tuple[str, str]] = {}
         self._forget: set[str] = set()
+        self._pages: dict[tuple[str, str], Page] = {}
         self.validators = Validators(self)
 
     def close(self) -> None:
@@ -70,10 +89,23 @@ class State:
     def stage_item(self, feed: str, key: str, digest: str, record_id: str) -> None:
         self._items[(feed, key)] = (digest, record_id)
 
+    # article pages
+    def page(self, feed: str, url: str) -> Page | None:
+        staged = self._pages.get((feed, url))
+        if staged:
+            return staged
+        row = self.db.execute("SELECT mark, record_id, fetched_at FROM pages WHERE feed=? AND url=?",
+                              (feed, url)).fetchone()
+        return Page(*row) if row else None
+
+    def stage_page(self, feed: str, url: str, page: Page) -> None:
+        self._pages[(feed, url)] = page
+
     def reset_feed(self, feed: str) -> None:
-        """--full: forget cursors and hashes of this feed (committed with the next commit)."""
+        """--full: forget cursors, hashes and pages of this feed (committed with the next commit)."""
         self.db.execute("DELETE FROM cursors WHERE feed=?", (feed,))
         self.db.execute("DELETE FROM items WHERE feed=?", (feed,))
+        self.db.execute("DELETE FROM pages WHERE feed=?", (feed,))
 
     def commit(self) -> None:
         with self.db:
@@ -87,17 +119,21 @@ class State:
             self.db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?,?,?,?)",
                 [(f, k, h, r) for (f, k), (h, r) in self._items.items()])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
+                [(f, u, p.mark, p.record_id, p.fetched_at) for (f, u), p in self._pages.items()])
+        self._clear_staged()
+
+    def _clear_staged(self) -> None:
         self._cursors.clear()
         self._validators.clear()
         self._items.clear()
         self._forget.clear()
+        self._pages.clear()
 
     def rollback(self) -> None:
         self.db.rollback()
-        self._cursors.clear()
-        self._validators.clear()
-        self._items.clear()
-        self._forget.clear()
+        self._clear_staged()
 
 
 class Validators:
@@ -135,3 +171,17 @@ class FeedState:
 
     def stage(self, key: str, value: Any) -> None:
         self.state.stage_cursor(self.feed, key, value)
+
+    def page(self, url: str) -> Page | None:
+        """What this feed remembers of an article page it fetched and stored."""
+        return self.state.page(self.feed, url)
+
+    def stage_page(self, url: str, page: Page) -> None:
+        """Remember a page whose item is being handed on; like every staged value it
+        is committed only after the index commit that stores that item."""
+        self.state.stage_page(self.feed, url, page)
+
+    def filtered(self, record_id: str) -> bool:
+        """Whether this feed's item `record_id` was last turned away by the filters."""
+        seen = self.state.item_hash(self.feed, record_id)
+        return seen is not None and not seen[1]

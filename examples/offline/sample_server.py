@@ -10,7 +10,12 @@ Endpoints (each honours the parameters tracker's sources send):
   /epmc/search                                 Europe PMC REST (cursorMark)
   /crossref/works                              Crossref REST (cursor)
   /rss/feed<k>.xml                             RSS 2.0 with ETag / 304
-  /news/index.html?page=<p>, /news/<i>.html    a listing with next links, article pages
+  /articles/<i>.html                           the page of RSS item i (with rss_pages=True)
+  /news/index.html?page=<p>, /news/<i>.html    a listing with dates and next links, article pages
+
+validators=False serves everything without ETag (so never 304), as many
+journal and news sites do; rss_pages=True links the RSS items to pages on
+this server and sets `fetch_articles: true` on the RSS feeds.
 """
 
 from __future__ import annotations
@@ -130,13 +135,15 @@ class Corpus:
             "items": [_crossref(self.record("crossref", i)) for i in page]}}).encode()
 
     # --- RSS and pages -------------------------------------------------------
-    def rss(self, feed: int) -> bytes:
+    def rss(self, feed: int, article_base: str | None = None) -> bytes:
         items = []
         for j in range(self.per_feed):
-            r = self.record("rss", feed * self.per_feed + j)
+            i = feed * self.per_feed + j
+            r = self.record("rss", i)
             when = datetime(r["date"].year, r["date"].month, r["date"].day, 8, tzinfo=timezone.utc)
+            link = f"{article_base}/{i}.html" if article_base else f"https://journal.example.org/doi/{r['doi']}"
             items.append(
-                f"<item><title>{escape(r['title'])}</title><link>https://journal.example.org/doi/{r['doi']}</link>"
+                f"<item><title>{escape(r['title'])}</title><link>{link}</link>"
                 f"<guid isPermaLink=\"false\">doi:{r['doi']}</guid><pubDate>{format_datetime(when)}</pubDate>"
                 f"<prism:doi>{r['doi']}</prism:doi><prism:publicationName>{escape(r['journal'])}"
                 f"</prism:publicationName><dc:creator>{'; '.join(f'{a} {b}' for a, b in r['authors'])}</dc:creator>"
@@ -148,7 +155,8 @@ class Corpus:
 
     def listing(self, page: int, per_page: int = 50) -> bytes:
         n = self.n["html"]
-        links = "".join(f'<li><a class="post-title" href="/news/{i}.html">Story {i}</a></li>'
+        links = "".join(f'<li><a class="post-title" href="/news/{i}.html">Story {i}</a> '
+                        f'<time datetime="{self.record("html", i)["date"].isoformat()}">posted</time></li>'
                         for i in range(page * per_page, min(n, (page + 1) * per_page)))
         nxt = f'<a rel="next" class="next" href="/news/index.html?page={page + 1}">Older</a>' \
             if (page + 1) * per_page < n else ""
@@ -166,6 +174,19 @@ class Corpus:
                 f"{r['date'].year} reported on {escape(n_word)} with Crohn's disease treated with "
                 f"{r['title'].split(' ')[0].lower()}.</p><p>{escape(r['abstract'])}</p></article>"
                 f"<footer>Newsletter</footer></body></html>").encode()
+
+
+    def article(self, i: int) -> bytes:
+        """The journal page of RSS item i: citation_* tags, abstract and a little more text."""
+        r = self.record("rss", i)
+        authors = "".join(f"<meta name='citation_author' content='{a}, {b}'>" for a, b in r["authors"])
+        return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(r['title'])}</title>"
+                f"<meta name='citation_title' content='{escape(r['title'], quote=True)}'>{authors}"
+                f"<meta name='citation_journal_title' content='{escape(r['journal'], quote=True)}'>"
+                f"<meta name='citation_doi' content='{r['doi']}'>"
+                f"<meta name='citation_publication_date' content='{r['date'].isoformat()}'></head><body>"
+                f"<article><h1>{escape(r['title'])}</h1><section class='abstract'><p>{escape(r['abstract'])}</p>"
+                f"</section><p>{escape(self.filler)}</p></article></body></html>").encode()
 
 
 def _ymd(text: str | None, default: date) -> date:
@@ -222,8 +243,10 @@ def _crossref(r: dict) -> dict:
 class SampleServer:
     """Serve a Corpus on 127.0.0.1 in a background thread; counts requests."""
 
-    def __init__(self, corpus: Corpus | None = None, port: int = 0):
+    def __init__(self, corpus: Corpus | None = None, port: int = 0, *, validators: bool = True,
+                 rss_pages: bool = False):
         self.corpus = corpus or Corpus()
+        self.validators, self.rss_pages = validators, rss_pages
         self.requests: list[str] = []
         server = self
 
@@ -250,11 +273,11 @@ class SampleServer:
                 server.requests.append(parts.path)
                 status, ctype, payload = server.route(parts.path, q)
                 etag = f'"{hash(payload) & 0xffffffff:x}"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
+                if server.validators and status == 200 and self.headers.get("If-None-Match") == etag:
                     status, payload = 304, b""
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                if status in (200, 304):
+                if server.validators and status in (200, 304):
                     self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -281,7 +304,11 @@ class SampleServer:
             return 200, "application/json", c.works(q)
         m = re.fullmatch(r"/rss/feed(\d+)\.xml", path)
         if m and int(m.group(1)) < c.n_rss_feeds:
-            return 200, "application/rss+xml; charset=UTF-8", c.rss(int(m.group(1)))
+            pages = f"{self.url}/articles" if self.rss_pages else None
+            return 200, "application/rss+xml; charset=UTF-8", c.rss(int(m.group(1)), pages)
+        m = re.fullmatch(r"/articles/(\d+)\.html", path)
+        if m and self.rss_pages and int(m.group(1)) < c.n_rss_feeds * c.per_feed:
+            return 200, "text/html; charset=utf-8", c.article(int(m.group(1)))
         if path == "/news/index.html":
             return 200, "text/html; charset=utf-8", c.listing(int(q.get("page") or 0))
         m = re.fullmatch(r"/news/(\d+)\.html", path)
@@ -305,7 +332,8 @@ class SampleServer:
         if c.n["crossref"]:
             lines.append(f"  - name: crossref-sample\n    kind: crossref\n    query: crohn\n    base_url: {u}/crossref/")
         for k in range(c.n_rss_feeds):
-            lines.append(f"  - name: rss-sample-{k}\n    kind: rss\n    url: {u}/rss/feed{k}.xml")
+            lines.append(f"  - name: rss-sample-{k}\n    kind: rss\n    url: {u}/rss/feed{k}.xml"
+                         + ("\n    fetch_articles: true" if self.rss_pages else ""))
         if c.n["html"]:
             pages = max(1, -(-c.n["html"] // 50))
             lines.append(f"  - name: news-sample\n    kind: html\n    url: {u}/news/index.html\n"
@@ -325,8 +353,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--write-config", metavar="FILE", help="write a feeds.yaml for this server and keep serving")
+    ap.add_argument("--no-validators", action="store_true", help="send no ETag (and so never 304)")
+    ap.add_argument("--rss-pages", action="store_true", help="serve RSS items' pages; feeds get fetch_articles")
     args = ap.parse_args()
-    srv = SampleServer(port=args.port)
+    srv = SampleServer(port=args.port, validators=not args.no_validators, rss_pages=args.rss_pages)
     if args.write_config:
         with open(args.write_config, "w", encoding="utf-8") as fp:
             fp.write(srv.feeds_yaml())

@@ -3,7 +3,8 @@
 Politeness lives here and nowhere else: per-host rate limits (config,
 source caps such as NCBI's, X-Rate-Limit-* headers, robots.txt Crawl-delay),
 robots.txt, bounded retries that obey Retry-After, conditional GET, bounded
-redirects, bounded bodies and time. Errors are FetchError subclasses whose
+redirects, bounded bodies and time, and hosts that cannot be reached marked
+down for the rest of the run. Errors are FetchError subclasses whose
 message is one sentence starting with the URL (tracker.fetch.response holds them,
 with the header helpers).
 
@@ -29,6 +30,7 @@ from tracker.fetch.charset import decode, sniff_encoding
 from tracker.fetch.response import (
     MAX_RETRY_AFTER,
     BodyTooLarge,
+    HostUnreachable,
     HTTPStatusError,
     Limits,
     RedirectError,
@@ -40,6 +42,7 @@ from tracker.fetch.response import (
     header_rate,
     parse_retry_after,
     redact,
+    unreachable,
 )
 from tracker.fetch.stats import FeedStats
 
@@ -56,7 +59,24 @@ MAX_REDIRECTS = 5
 BACKOFF_BASE = 2.0         # seconds before the first retry (halved by jitter at worst)
 BACKOFF_MAX = 60.0
 DEADLINE_FACTOR = 4.0      # a whole response must arrive within this many timeouts
+# A host that cannot be connected to is marked down for the rest of the run
+# once one URL has spent these attempts (by how connecting failed), and every
+# later request to it fails at once. A host that has already answered this run
+# gets the usual retries instead, except for DNS failures: those are never
+# retried. A connect timeout has already waited `timeout` seconds.
+UNREACHABLE_ATTEMPTS = {"dns": 1, "timeout": 1, "refused": 2}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 CHUNK = 65536
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    """What a connection goes to: 127.0.0.1:8080 being down says nothing of 127.0.0.1:9090."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port fails when requested; key it apart
+        port = None
+    return (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
 
 
 # --- the fetcher --------------------------------------------------------------
@@ -67,6 +87,7 @@ class Fetcher:
     Each feed fetches through `for_feed(stats)`, a view that shares this
     fetcher's session, per-host timing, robots.txt cache and validators but
     counts requests, retries, robots denials and 304s into that feed's stats.
+    Hosts marked down (see UNREACHABLE_ATTEMPTS) stay down for every feed.
 
     `sleep` and `clock` (monotonic) are injectable so tests never wait; `rng`
     gives jitter. `obey_robots=False` turns robots.txt off for the whole
@@ -105,12 +126,15 @@ class Fetcher:
         self._header_rate: dict[str, float] = {}  # from X-Rate-Limit-* headers
         self._crawl_delay: dict[str, float] = {}  # from robots.txt
         self._robots: dict[str, robotslib.RobotsRules] = {}
+        self._answered: set[tuple[str, int]] = set()    # (host, port) that sent an HTTP answer
+        self._down: dict[tuple[str, int], str] = {}     # (host, port) -> why it is unreachable
         self.stats = FeedStats()  # counts outside any feed; for_feed() gives each feed its own
 
     def for_feed(self, stats: FeedStats, *, robots: bool = True) -> Fetcher:
         """This fetcher counting into `stats`; robots=False skips robots.txt for
         the feed's requests. A shallow copy: session, per-host timing, robots
-        cache and validators stay shared, so politeness spans every feed."""
+        cache, hosts marked down and validators stay shared, so politeness
+        spans every feed."""
         view = copy.copy(self)
         view.stats = stats
         view.obey_robots = self.obey_robots and robots
@@ -133,14 +157,16 @@ class Fetcher:
 
     def get(self, url: str, *, params: Mapping[str, Any] | None = None,
             data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-            limits: Limits | None = None, conditional: bool = False,
+            limits: Limits | None = None, conditional: bool = False, fresh: bool = False,
             allow_file: bool = False) -> Response:
         """GET (or POST when `data` is given) with politeness applied.
 
         conditional: send stored ETag/Last-Modified for this URL (with its
         params); a 304 gives Response(not_modified=True). New validators are
         staged in `self.validators` (committed by the pipeline after the index
-        commit).
+        commit). fresh=True with conditional: send none this time (a full
+        read: --full, or a refresh that a 304 must not hide) but still keep
+        the new ones.
 
         robots.txt is obeyed for every URL and every redirect hop unless this
         fetcher was made with obey_robots=False or for_feed(robots=False).
@@ -154,7 +180,7 @@ class Fetcher:
         query (efetch with a long id list), so repeating one is harmless.
 
         Raises FetchError, or its subclasses RobotsDisallowed (already counted
-        as robots_skipped), RobotsUnavailable, BodyTooLarge,
+        as robots_skipped), RobotsUnavailable, HostUnreachable, BodyTooLarge,
         HTTPStatusError, RedirectError.
         """
         limits = limits or Limits()
@@ -167,7 +193,7 @@ class Fetcher:
             raise FetchError(f"{redact(url)}: only http and https URLs can be fetched.")
         send_headers = dict(headers or {})
         key = self._full_url(url, params)
-        if conditional and self.validators is not None:
+        if conditional and not fresh and self.validators is not None:
             etag, modified = self.validators.get(key)
             if etag:
                 send_headers["If-None-Match"] = etag
@@ -202,7 +228,11 @@ class Fetcher:
         current = url
         for _ in range(self.max_redirects + 1):
             if robots:
-                self._check_robots(current, limits)
+                try:
+                    self._check_robots(current, limits)
+                except HostUnreachable:
+                    self._refuse_if_down(current)  # its robots.txt found the host down: say so for this URL
+                    raise
             resp = self._attempts(current, method, params, data, headers, limits, truncate)
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
@@ -233,6 +263,7 @@ class Fetcher:
         attempts = self.retries + 1
         problem = Transient("it failed")
         for attempt in range(1, attempts + 1):
+            self._refuse_if_down(url)
             self._refuse_if_told_to_wait(url, host)
             self._wait(host, limits.rate_limit)
             self.stats.inc("requests")
@@ -240,6 +271,8 @@ class Fetcher:
                 return self._once(url, method, params, data, headers, limits, truncate)
             except Transient as exc:
                 problem = exc
+            if problem.unreachable and attempt >= self._unreachable_attempts(url, problem.unreachable, attempts):
+                raise self._mark_down(url, problem.phrase)
             if problem.delay is not None:
                 # Retry-After speaks for the whole host, so it outlives this URL,
                 # and a wait beyond the cap fails this and later URLs at once.
@@ -274,9 +307,10 @@ class Fetcher:
                 requests.exceptions.MissingSchema) as exc:
             raise FetchError(f"{redact(url)}: not a valid URL ({exc}).") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Transient(describe(exc, limits.timeout)) from None
+            raise Transient(describe(exc, limits.timeout), unreachable=unreachable(exc)) from None
         except requests.RequestException as exc:
             raise FetchError(f"{redact(url)}: the request failed ({type(exc).__name__}).") from None
+        self._answered.add(_host_port(url))
         try:
             rate = header_rate(raw.headers)
             if rate is not None:
@@ -356,6 +390,31 @@ class Fetcher:
             raise HTTPStatusError(f"{redact(url)}: {host} asked tracker to wait {left:.0f} s more, "
                                   f"longer than the {self.max_retry_after:.0f} s tracker waits.", status or 0)
 
+    # -- hosts that cannot be reached ---------------------------------------------
+
+    def _unreachable_attempts(self, url: str, kind: str, attempts: int) -> int:
+        """Attempts before a URL failing to connect this way marks its host down."""
+        if kind == "dns" or _host_port(url) not in self._answered:
+            return min(attempts, UNREACHABLE_ATTEMPTS.get(kind, attempts))
+        return attempts  # it answered earlier this run: more likely a blip
+
+    def _mark_down(self, url: str, phrase: str) -> HostUnreachable:
+        with self._lock:
+            self._down.setdefault(_host_port(url), phrase)
+        return self._down_error(url)
+
+    def _refuse_if_down(self, url: str) -> None:
+        if _host_port(url) in self._down:
+            raise self._down_error(url)
+
+    def _down_error(self, url: str) -> HostUnreachable:
+        # one wording for the URL that found the host down and every URL after it
+        parts = urlsplit(url)
+        host, port = _host_port(url)
+        where = host if port == DEFAULT_PORTS.get(parts.scheme.lower()) else f"{host}:{port}"
+        return HostUnreachable(f"{redact(url)}: {where} is unreachable ({self._down[(host, port)]}); "
+                               f"not tried again this run.")
+
     def _backoff(self, attempt: int) -> float:
         # Exponential with "equal jitter": never less than half the step, so
         # retries from many crawls spread out without ever hammering.
@@ -409,6 +468,8 @@ class Fetcher:
             resp = self._follow(where, "GET", None, None, {}, small, robots=False, truncate=True)
         except RedirectError:
             return robotslib.RobotsRules.allow_all()  # RFC 9309: treat as unavailable
+        except HostUnreachable:
+            raise  # not cached as rules: the host is down for every URL, with or without robots
         except FetchError as exc:
             # Keep the cause only: the message's own URL is robots.txt's.
             reason = str(exc).split(": ", 1)[-1].rstrip(".")

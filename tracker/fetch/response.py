@@ -8,7 +8,7 @@ import email.utils
 import re
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -28,6 +28,11 @@ class RobotsDisallowed(FetchError):
 
 class RobotsUnavailable(FetchError):
     """robots.txt answered 429/5xx or not at all: the host is off limits this run."""
+
+
+class HostUnreachable(FetchError):
+    """The host could not be reached at all (no DNS entry, connection refused,
+    connecting timed out): it is marked down and not tried again this run."""
 
 
 class BodyTooLarge(FetchError):
@@ -137,6 +142,19 @@ def header_rate(headers: Mapping[str, str]) -> float | None:
     return count / seconds if seconds > 0 else None
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """exc and what it wraps: urllib3 and requests nest the socket error deep."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        err = todo.pop(0)
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        yield err
+        todo.extend([getattr(err, "reason", None), err.__cause__, err.__context__, *err.args])
+
+
 def describe(exc: BaseException, timeout: float) -> str:
     """A connection failure as a short phrase, without urllib3's object reprs."""
     import requests
@@ -147,13 +165,7 @@ def describe(exc: BaseException, timeout: float) -> str:
         return f"the server sent nothing for {timeout:g} s (read timeout)"
     if isinstance(exc, requests.exceptions.SSLError):
         return "the TLS handshake failed"
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:  # walk urllib3's wrappers down to the socket error
-        err = todo.pop(0)
-        if not isinstance(err, BaseException) or id(err) in seen:
-            continue
-        seen.add(id(err))
+    for err in _causes(exc):
         if isinstance(err, socket.gaierror):
             return "the host name could not be resolved"
         if isinstance(err, ConnectionRefusedError):
@@ -162,14 +174,33 @@ def describe(exc: BaseException, timeout: float) -> str:
             return "the connection was reset"
         if isinstance(err, TimeoutError):
             return f"the server did not answer within {timeout:g} s"
-        todo.extend([getattr(err, "reason", None), err.__cause__, err.__context__, *err.args])
     text = re.sub(r"\s+", " ", str(exc)).strip().rstrip(".")
     return f"the connection failed ({text[:150]})" if text else "the connection failed"
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """How a connection could not even be opened: "dns", "refused" or "timeout";
+    None for failures after connecting (reset, read timeout, TLS), which say
+    nothing about the host as a whole."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return None
+    for err in _causes(exc):
+        if isinstance(err, socket.gaierror):
+            return "dns"
+        if isinstance(err, ConnectionRefusedError):
+            return "refused"
+    return None
 
 
 class Transient(Exception):
     """A failure worth retrying: the phrase for the message, and Retry-After if any."""
 
-    def __init__(self, phrase: str, status: int | None = None, delay: float | None = None):
+    def __init__(self, phrase: str, status: int | None = None, delay: float | None = None,
+                 unreachable: str | None = None):
         super().__init__(phrase)
         self.phrase, self.status, self.delay = phrase, status, delay
+        self.unreachable = unreachable  # see unreachable(): the host, not this URL, failed

@@ -23,8 +23,10 @@ always obey robots.txt.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -123,6 +125,23 @@ def check_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty text")
     return value.strip()
+
+
+_INTERVAL = re.compile(r"(\d+)\s*([hdw])", re.I)
+_INTERVAL_UNIT = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def check_interval(value: Any) -> timedelta:
+    """'30d', '12h' or '2w' -> a timedelta."""
+    match = _INTERVAL.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError("must be a time like 30d, 12h or 2w (hours, days or weeks, more than 0)")
+    return timedelta(**{_INTERVAL_UNIT[match.group(2).lower()]: int(match.group(1))})
+
+
+# Shared by the kinds that fetch article pages (rss with fetch_articles, html).
+REFRESH_AFTER = KeySpec(check_interval, "fetch a stored article page again after this long, e.g. 30d "
+                                        "(default: only when its feed entry or listing date changes)")
 
 
 def check_css(value: Any) -> str:

@@ -2,21 +2,35 @@
 
 The listing (`url`) is read for links matching `article_links`; the
 `next_page` selector (else rel=next) is followed up to `max_pages` listing
-pages. Every request is conditional, so a nightly run re-extracts only
-pages that changed: a 304 listing page has no links to look at, a 304
-article is skipped (both counted by the fetcher as not_modified). A
-listing page that fails fails the feed; a failing article page is one item
-error and the others go on.
+pages. Listing pages are conditional GETs: a 304 has no links to look at.
+Each article page is fetched once and fetched again only when the date
+beside its link on the listing changes, after refresh_after, or with --full
+(tracker.sources.recrawl); once a clean read of every listing page is on
+record, paging stops at the first listing page without a new or changed
+link, since older pages hold older links. A page that is fetched again is a
+conditional GET (a 304 is counted as not_modified). A listing page that
+fails fails the feed; a failing article page is one item error and the
+others go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from tracker.errors import FetchError, ParseError
 from tracker.fetch.http import Limits, RobotsDisallowed
-from tracker.sources.base import FetchContext, KeySpec, Source, check_css, check_positive_int, register
+from tracker.sources.base import (
+    REFRESH_AFTER,
+    FetchContext,
+    KeySpec,
+    Source,
+    check_css,
+    check_positive_int,
+    register,
+)
+from tracker.sources.recrawl import PageMemory
 
 if TYPE_CHECKING:
     from tracker.models import Article
@@ -36,6 +50,7 @@ class HtmlSource(Source):
         "article_links": KeySpec(check_css, "CSS selector for article links on the listing page"),
         "next_page": KeySpec(check_css, "CSS selector for the link to the next listing page"),
         "max_pages": KeySpec(check_positive_int, "listing pages to read (default 1, or 5 with next_page)"),
+        "refresh_after": REFRESH_AFTER,
     }
     local_files = True
 
@@ -43,33 +58,49 @@ class HtmlSource(Source):
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = (feed.url or "").lower().startswith("file:")
+        memory = PageMemory(ctx, {"url": feed.url, **{k: feed.option(k) for k in SCOPE_KEYS}})
         listing_pages: set[str] = set()
         seen: set[str] = set()
         errors_before = ctx.stats["errors"]
-        for links in self._listings(ctx, limits, local, listing_pages):
-            for link in links:
+        complete = False
+        for links, last in self._listings(ctx, limits, local, listing_pages, memory.fresh):
+            changed = False  # a link on this listing page was new or changed
+            for link, mark in links.items():
                 if link in seen or link in listing_pages:
                     continue
                 seen.add(link)
-                article = self._article(ctx, link, limits, local)
+                if link.lower().startswith("file:") and not local:
+                    continue  # only a local feed may read local files
+                if memory.known(link, mark):
+                    continue  # stored when it was read, and its listing entry has not changed since
+                article, asked = self._article(ctx, link, mark, limits, local, memory)
+                changed = changed or asked
                 if article is not None:
                     yield article
-        if ctx.stats["errors"] > errors_before and ctx.http.validators is not None:
+            if last:
+                complete = True
+            elif not changed and not memory.sweep:
+                break  # nothing new here: older listing pages hold older links
+        failed = ctx.stats["errors"] > errors_before
+        memory.end(complete=complete, failed=failed)
+        if failed and ctx.http.validators is not None:
             # An article failed: read the listing in full next run so it is tried
             # again, rather than skipping it behind an unchanged listing (304).
             for url in listing_pages:
                 ctx.http.validators.forget(url)
 
-    def _listings(self, ctx: FetchContext, limits: Limits, local: bool,
-                  visited: set[str]) -> Iterator[list[str]]:
-        """Links of each listing page in turn. The first page failing fails
-        the feed; a later one ends the paging with an item error, keeping
-        the links already found."""
+    def _listings(self, ctx: FetchContext, limits: Limits, local: bool, visited: set[str],
+                  fresh: bool) -> Iterator[tuple[dict[str, str | None], bool]]:
+        """({link: its mark} of each listing page in turn, whether it is the last
+        page). The first page failing fails the feed; a later one ends the
+        paging with an item error, keeping the links already found. A 304
+        ends the paging: an unchanged listing has nothing new to look at."""
         # bs4 underneath: config loading imports every kind, and `tracker search` must not load it
         from tracker.extract.page.html import parse_html
         from tracker.extract.page.parse import links_in, next_in
 
         feed = ctx.feed
+        selector = feed.option("article_links")
         next_selector = feed.option("next_page")
         max_pages = feed.option("max_pages") or (
             DEFAULT_MAX_PAGES_PAGED if next_selector else DEFAULT_MAX_PAGES)
@@ -79,9 +110,9 @@ class HtmlSource(Source):
                 return
             visited.add(url)
             try:
-                resp = ctx.http.get(url, limits=limits, conditional=not ctx.full, allow_file=local)
+                resp = ctx.http.get(url, limits=limits, conditional=True, fresh=fresh, allow_file=local)
                 if resp.not_modified:
-                    return  # unchanged listing: nothing new to look at
+                    return
                 soup = parse_html(resp.content, resp.encoding)
             except (FetchError, ParseError) as exc:
                 if number == 1:
@@ -89,31 +120,76 @@ class HtmlSource(Source):
                 ctx.item_error(f"listing page {number}: {exc}")
                 return
             base = resp.url or url
-            links = links_in(soup, base, feed.option("article_links"))
+            links = links_in(soup, base, selector)
             if number == 1 and not links:
                 # most often a selector that no longer fits the site's markup
-                ctx.item_error(f"{base}: no links match the article_links selector "
-                               f"{feed.option('article_links')!r}.")
+                ctx.item_error(f"{base}: no links match the article_links selector {selector!r}.")
             url = next_in(soup, base, next_selector) if number < max_pages else None
-            yield links
+            marks = listing_marks(soup, base, selector)
+            yield {link: marks.get(link) for link in links}, url is None or url in visited
 
     @staticmethod
-    def _article(ctx: FetchContext, link: str, limits: Limits, local: bool) -> Article | None:
+    def _article(ctx: FetchContext, link: str, mark: str | None, limits: Limits, local: bool,
+                 memory: PageMemory) -> tuple[Article | None, bool]:
+        """(the page's article or None, whether the page was asked for)."""
         from tracker.extract.page.parse import extract_page  # bs4: see _listings
 
-        if link.lower().startswith("file:") and not local:
-            return None  # only a local feed may read local files
         try:
-            resp = ctx.http.get(link, limits=limits, conditional=not ctx.full, allow_file=local)
+            resp = ctx.http.get(link, limits=limits, conditional=True, fresh=ctx.full, allow_file=local)
         except RobotsDisallowed:
-            return None  # counted by the fetcher as robots_skipped
+            return None, False  # counted by the fetcher as robots_skipped
         except FetchError as exc:
             ctx.item_error(str(exc))
-            return None
+            return None, True
         if resp.not_modified:
-            return None  # counted by the fetcher as not_modified
+            memory.still_stored(link, mark)
+            return None, True  # counted by the fetcher as not_modified
         try:
-            return extract_page(resp.content, resp.url or link, encoding=resp.encoding)
+            article = extract_page(resp.content, resp.url or link, encoding=resp.encoding)
         except ParseError as exc:
             ctx.item_error(f"{link}: {exc}")
+            return None, True
+        memory.remember(link, mark, article.id)
+        return article, True
+
+
+# The listing keys a clean sweep is recorded for: change one and the listing is read in full again.
+SCOPE_KEYS = ("article_links", "next_page", "max_pages")
+# Elements that hold one listing entry; a date inside one belongs to its link.
+_ENTRY_TAGS = ("article", "li", "tr", "div", "section", "dd", "p")
+_ENTRY_DEPTH = 4
+
+
+def listing_marks(soup: Any, base_url: str, selector: str) -> dict[str, str | None]:
+    """{link: the date shown beside it} for the links `selector` matches: the
+    first <time> (its datetime, else its text) in the smallest enclosing
+    element that holds no other matched link. Links are resolved as
+    tracker.extract.page.parse.links_in resolves them; one it resolves
+    differently simply has no mark."""
+    base_tag = soup.find("base", href=True)
+    base = urljoin(base_url, str(base_tag["href"]).strip()) if base_tag is not None else base_url
+    marks: dict[str, str | None] = {}
+    for tag in soup.select(selector):
+        anchor = tag if tag.get("href") else (tag.find("a", href=True) or tag.find_parent("a", href=True))
+        if anchor is None:
+            continue
+        link = urljoin(base, str(anchor["href"]).strip()).split("#", 1)[0]
+        if link not in marks:
+            marks[link] = _date_beside(tag, selector)
+    return marks
+
+
+def _date_beside(tag: Any, selector: str) -> str | None:
+    node = tag
+    for _ in range(_ENTRY_DEPTH + 1):
+        if node is None or node.name in ("body", "html", "[document]"):
             return None
+        if node is not tag and len(node.select(selector, limit=2)) > 1:
+            return None  # a list of entries, not one entry
+        if node is tag or node.name in _ENTRY_TAGS:
+            time = node.find("time")
+            if time is not None:
+                value = time.get("datetime") or time.get_text(" ", strip=True)
+                return str(value).strip() or None
+        node = node.parent
+    return None

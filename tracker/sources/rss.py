@@ -4,10 +4,15 @@ Feed values map to the record with provenance "metadata". A feed item's
 own date goes to `published`; it becomes `year` only when the item is a
 journal article (prism: data, or a feed whose title names a known journal),
 since then the item is the study itself.
+
+With fetch_articles, each item's page is fetched once and fetched again only
+when the item's guid or date changes, after refresh_after, or with --full
+(tracker.sources.recrawl); the feed itself is a conditional GET.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +23,8 @@ from tracker.fetch.http import Limits, RobotsDisallowed
 from tracker.lexicon.journals import resolve as resolve_journal
 from tracker.lexicon.languages import language_code
 from tracker.models import Article, merge, normalize_doi
-from tracker.sources.base import FetchContext, KeySpec, Source, check_bool, register
+from tracker.sources.base import REFRESH_AFTER, FetchContext, KeySpec, Source, check_bool, register
+from tracker.sources.recrawl import PageMemory
 from tracker.textutil import html_to_text
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
@@ -40,6 +46,13 @@ _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html)", re.I 
 
 def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Article], list[str]]:
     """Bytes of a feed -> (articles, per-item problems). Raises ParseError if not a feed."""
+    entries, problems = parse_entries(content, url)
+    return [art for art, _ in entries], problems
+
+
+def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | None]], list[str]]:
+    """Like parse_feed, with each article's mark: its item's guid and date, which
+    change when the publisher changes the item (None when it has neither)."""
     import feedparser
 
     head = content[:4096].lstrip(b"\xef\xbb\xbf")
@@ -60,7 +73,7 @@ def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Arti
     journal = _journal_from_feed_title(feed.get("title"))
     language = language_code(feed.get("language"))
     problems: list[str] = []
-    articles: list[Article] = []
+    articles: list[tuple[Article, str | None]] = []
     for i, entry in enumerate(parsed.entries, 1):
         try:
             art = _entry(entry, journal, language)
@@ -70,8 +83,15 @@ def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Arti
         if art.id is None:
             problems.append(f"{url}: item {i} has no link, DOI or PMID; skipped.")
             continue
-        articles.append(art)
+        articles.append((art, _mark(entry)))
     return articles, problems
+
+
+def _mark(entry: Any) -> str | None:
+    # dict.get: feedparser's own get maps a missing `updated` to `published`, with a warning
+    guid = dict.get(entry, "id") or None
+    when = dict.get(entry, "updated") or dict.get(entry, "published") or None
+    return json.dumps([guid, when]) if guid or when else None
 
 
 def _journal_from_feed_title(title: str | None) -> str | None:
@@ -186,7 +206,8 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
 class RssSource(Source):
     kind = "rss"
     required = ("url",)
-    keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page")}
+    keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page"),
+            "refresh_after": REFRESH_AFTER}
     local_files = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
@@ -194,24 +215,31 @@ class RssSource(Source):
         assert feed.url is not None     # config requires it for this kind
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = feed.url.startswith("file:")
-        resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full, allow_file=local)
+        follow = bool(feed.option("fetch_articles", False))
+        memory = PageMemory(ctx, {"url": feed.url, "fetch_articles": follow})
+        resp = ctx.http.get(feed.url, limits=limits, conditional=True, fresh=memory.fresh, allow_file=local)
         if resp.not_modified:
             return
-        articles, problems = parse_feed(resp.content, feed.url, feed.name)
+        entries, problems = parse_entries(resp.content, feed.url)
         for message in problems:
             ctx.item_error(message)
-        follow = bool(feed.option("fetch_articles", False))
         page_failed = False
-        for art in articles:
-            if follow and art.url:
+        for art, mark in entries:
+            link = art.url
+            if follow and link and (local or not link.startswith("file:")):
+                if memory.known(link, mark):
+                    continue  # stored when its page was read, and the item has not changed since
                 try:
                     art = self._with_page(ctx, art, limits, local)
                 except RobotsDisallowed:
                     pass  # counted by the fetcher; the feed item still stands
                 except (FetchError, ParseError) as exc:
                     ctx.item_error(str(exc))
-                    page_failed = True
+                    page_failed = True  # not remembered: the page is fetched again next run
+                else:
+                    memory.remember(link, mark, art.id)
             yield art
+        memory.end(complete=True, failed=page_failed)
         if page_failed and ctx.http.validators is not None:
             # read the feed in full next run, so the failed pages are tried again
             # rather than skipped behind an unchanged feed (304)
@@ -223,8 +251,6 @@ class RssSource(Source):
         from tracker.extract.page.parse import extract_page
 
         url = art.url or ""
-        if url.startswith("file:") and not local:
-            return art
         resp = ctx.http.get(url, limits=limits, allow_file=local)
         page = extract_page(resp.content, resp.url or url, encoding=resp.encoding)
         page.url = art.url  # the feed's link stays the record's URL
