@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+from fetchtest import UA, FakeTime
 from loopback import Loopback
 
 from tracker import config as tconfig
@@ -24,23 +25,9 @@ from tracker.fetch.http import Fetcher, HostUnreachable, Limits
 from tracker.fetch.stats import FeedStats
 from tracker.pipeline import crawl
 
-UA = "tracker/0.1 (mailto:test@example.org)"
 SITE = "https://ex.org"
 RSS = ('<?xml version="1.0"?><rss version="2.0"><channel><title>ok</title><link>http://x/</link>'
        "<item><title>Vedolizumab in Crohn's disease</title><link>http://x/a</link></item></channel></rss>")
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 import responses
+from fetchtest import UA, FakeTime
 
 from tracker import sources
 from tracker.errors import FetchError
@@ -38,23 +39,7 @@ from tracker.settings import FeedConfig
 from tracker.sources.base import FetchContext
 from tracker.state import State
 
-UA = "tracker/0.1 (mailto:test@example.org)"
 SITE = "https://ex.org"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the fetcher sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
