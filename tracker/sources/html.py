@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 from tracker.errors import FetchError, ParseError
 from tracker.fetch.http import Limits, RobotsDisallowed
@@ -97,7 +96,7 @@ class HtmlSource(Source):
         ends the paging: an unchanged listing has nothing new to look at."""
         # bs4 underneath: config loading imports every kind, and `tracker search` must not load it
         from tracker.extract.page.html import parse_html
-        from tracker.extract.page.parse import links_in, next_in
+        from tracker.extract.page.parse import next_in
 
         feed = ctx.feed
         selector = feed.option("article_links")
@@ -120,13 +119,12 @@ class HtmlSource(Source):
                 ctx.item_error(f"listing page {number}: {exc}")
                 return
             base = resp.url or url
-            links = links_in(soup, base, selector)
-            if number == 1 and not links:
+            marks = listing_marks(soup, base, selector)    # every matched link, in page order
+            if number == 1 and not marks:
                 # most often a selector that no longer fits the site's markup
                 ctx.item_error(f"{base}: no links match the article_links selector {selector!r}.")
             url = next_in(soup, base, next_selector) if number < max_pages else None
-            marks = listing_marks(soup, base, selector)
-            yield {link: marks.get(link) for link in links}, url is None or url in visited
+            yield marks, url is None or url in visited
 
     @staticmethod
     def _article(ctx: FetchContext, link: str, mark: str | None, limits: Limits, local: bool,
@@ -163,20 +161,10 @@ _ENTRY_DEPTH = 4
 def listing_marks(soup: Any, base_url: str, selector: str) -> dict[str, str | None]:
     """{link: the date shown beside it} for the links `selector` matches: the
     first <time> (its datetime, else its text) in the smallest enclosing
-    element that holds no other matched link. Links are resolved as
-    tracker.extract.page.parse.links_in resolves them; one it resolves
-    differently simply has no mark."""
-    base_tag = soup.find("base", href=True)
-    base = urljoin(base_url, str(base_tag["href"]).strip()) if base_tag is not None else base_url
-    marks: dict[str, str | None] = {}
-    for tag in soup.select(selector):
-        anchor = tag if tag.get("href") else (tag.find("a", href=True) or tag.find_parent("a", href=True))
-        if anchor is None:
-            continue
-        link = urljoin(base, str(anchor["href"]).strip()).split("#", 1)[0]
-        if link not in marks:
-            marks[link] = _date_beside(tag, selector)
-    return marks
+    element that holds no other matched link."""
+    from tracker.extract.page.parse import linked_tags  # bs4: see _listings
+
+    return {link: _date_beside(tag, selector) for link, tag in linked_tags(soup, base_url, selector)}
 
 
 def _date_beside(tag: Any, selector: str) -> str | None:

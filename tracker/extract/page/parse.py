@@ -340,16 +340,21 @@ def _schemes(base_url: str) -> tuple[str, ...]:
     return ("http", "https", "file") if base_url.lower().startswith("file:") else ("http", "https")
 
 
-def links_in(soup: BeautifulSoup, base_url: str, selector: str) -> list[str]:
+def linked_tags(soup: BeautifulSoup, base_url: str, selector: str) -> list[tuple[str, Any]]:
+    """(absolute link, the tag `selector` matched) for each link, first tag per link, in page order."""
     base = _base(soup, base_url)
     schemes = _schemes(base_url)
-    seen: dict[str, None] = {}
+    seen: dict[str, Any] = {}
     for tag in soup.select(selector):
         href = _anchor_href(tag)
         absolute = _absolute(href, base, schemes) if href else None
         if absolute:
-            seen.setdefault(absolute, None)
-    return list(seen)
+            seen.setdefault(absolute, tag)
+    return list(seen.items())
+
+
+def links_in(soup: BeautifulSoup, base_url: str, selector: str) -> list[str]:
+    return [link for link, _ in linked_tags(soup, base_url, selector)]
 
 
 def next_in(soup: BeautifulSoup, base_url: str, selector: str | None) -> str | None:
