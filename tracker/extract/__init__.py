@@ -103,10 +103,11 @@ def _type_and_count(article: Article, title: str, abstract: str, body: str, lang
         kind = current_kind
 
     pooled_only = (current_kind or kind) == "review"
-    count = cases.case_count(join_text(title, abstract), lang, pooled_only=pooled_only)
-    if count is None and body:
-        count = cases.case_count(body, lang, pooled_only=pooled_only)
-    article.set("case_count", count, "text")
+    found = cases.find_case_count(join_text(title, abstract), lang, pooled_only=pooled_only)
+    if found is None and body:
+        found = cases.find_case_count(body, lang, pooled_only=pooled_only)
+    # found.evidence is the sentence the count was read from (for case_count_evidence).
+    article.set("case_count", found.count if found else None, "text")
 
     known = article.case_count
     if kind is None and known is not None and _single_case_text(title, abstract or body, lang):
