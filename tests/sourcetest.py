@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker import config as tconfig
+from tracker import sources
 from tracker.fetch.http import Fetcher
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.fetch.stats import FeedStats
+from tracker.sources.base import FetchContext
 from tracker.state import State
 
 
@@ -17,4 +19,5 @@ def fetch_context(tmp_path: Path, state: State, feeds_yaml: str, *, full: bool =
     feed = config.feeds[0]
     fetcher = Fetcher(config.user_agent, validators=state.validators, sleep=lambda s: None,
                       obey_robots=robots)
-    return FetchContext(config, feed, fetcher, state.feed(feed.name), FeedStats(), full=full)
+    return FetchContext.for_source(sources.get(feed.kind)(), config, feed, fetcher, state.feed(feed.name),
+                                   FeedStats(), full=full)

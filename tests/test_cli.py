@@ -169,3 +169,117 @@ def test_export_to_missing_directory_is_one_line(crawled):
     res = run(crawled, "export", "-o", str(crawled / "no" / "such" / "x.csv"))
     assert res.exit_code == 1
     assert res.stderr == f"error: {crawled / 'no' / 'such' / 'x.csv'}: cannot write here (No such file or directory).\n"
+
+
+# The crawl's summary line, --log-file line and --json keys are contracts
+# (cron jobs and scripts parse them): pinned here to the exact text.
+NEWS_LISTING = """<html><body>
+<a class="post" href="/a.html">A</a> <a class="post" href="/private/b.html">B</a>
+<a class="post" href="/c.html">C</a></body></html>"""
+NEWS_PAGE = """<html><head><title>Natalizumab in Crohn's disease</title></head><body><article>
+<h1>Natalizumab in Crohn's disease</h1><p>Three patients with Crohn's disease received natalizumab.</p>
+</article></body></html>"""
+SERVED_YAML = """
+index: idx
+feeds:
+  - name: news
+    kind: html
+    url: {url}/news/
+    article_links: a.post
+  - name: jcc
+    kind: rss
+    url: {url}/jcc.xml
+"""
+FEED_KEYS = ["name", "kind", "seconds", "fetched", "new", "updated", "unchanged", "filtered",
+             "robots_skipped", "not_modified", "retries", "requests", "errors", "first_error", "feed_error"]
+
+
+def test_crawl_summary_log_and_json_texts(tmp_path):
+    import re
+
+    from loopback import Loopback
+
+    with Loopback() as srv:
+        srv.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+        srv.add("/news/", NEWS_LISTING)
+        srv.add("/a.html", NEWS_PAGE)
+        srv.add("/jcc.xml", (EXAMPLE / "data" / "jcc-advance.xml").read_bytes(), "application/rss+xml",
+                headers={"ETag": '"v1"'})
+        srv.routes["/jcc.xml"] = lambda path, query, headers, body: (
+            (304, {}, b"") if headers.get("If-None-Match") == '"v1"' else
+            (200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'},
+             (EXAMPLE / "data" / "jcc-advance.xml").read_bytes()))
+        (tmp_path / "feeds.yaml").write_text(SERVED_YAML.format(url=srv.url), encoding="utf-8")
+        log = tmp_path / "crawl.log"
+
+        first = run(tmp_path, "crawl", "--log-file", str(log))
+        assert first.exit_code == 0, first.output
+        missing = f"{srv.url}/c.html: HTTP 404 Not Found."
+        assert first.output.splitlines()[:2] == [
+            f"{'news':<28} fetched 1, new 1, updated 0, unchanged 0, filtered 0, robots-skipped 1, "
+            f"errors 1  first error: {missing}",
+            f"{'jcc':<28} fetched 4, new 4, updated 0, unchanged 0, filtered 0, errors 0",
+        ]
+        lines = [re.sub(r"^\S+ ", "<started> ", re.sub(r"seconds=\d+\.\d", "seconds=<s>", line))
+                 for line in log.read_text(encoding="utf-8").splitlines()]
+        assert lines == [
+            "<started> feed=news status=ok fetched=1 new=1 updated=0 unchanged=0 filtered=0 "
+            f'robots_skipped=1 not_modified=0 errors=1 seconds=<s> error="{missing}"',
+            "<started> feed=jcc status=ok fetched=4 new=4 updated=0 unchanged=0 filtered=0 "
+            "robots_skipped=0 not_modified=0 errors=0 seconds=<s>",
+        ]
+
+        second = run(tmp_path, "crawl", "--json")
+        feeds = json.loads(second.output)["feeds"]
+        assert [list(f) for f in feeds] == [FEED_KEYS, FEED_KEYS]
+        jcc = {k: v for k, v in feeds[1].items() if k != "seconds"}
+        assert jcc == {"name": "jcc", "kind": "rss", "fetched": 0, "new": 0, "updated": 0, "unchanged": 0,
+                       "filtered": 0, "robots_skipped": 0, "not_modified": 1, "retries": 0, "requests": 1,
+                       "errors": 0, "first_error": None, "feed_error": None}
+        third = run(tmp_path, "crawl", "--feed", "jcc")
+        assert third.output.splitlines()[0] == (
+            f"{'jcc':<28} fetched 0, new 0, updated 0, unchanged 0, filtered 0, not-modified 1, errors 0")
+
+
+def test_failed_feed_summary_line(workdir):
+    (workdir / "data" / "gut-atom.xml").write_bytes(b"<html><body>502 Bad Gateway</body></html>")
+    res = run(workdir, "crawl")
+    gut = next(line for line in res.output.splitlines() if line.startswith("gut "))
+    assert gut == (f"{'gut':<28} fetched 0, new 0, updated 0, unchanged 0, filtered 0, errors 1  FAILED: "
+                   f"{(workdir / 'data' / 'gut-atom.xml').as_uri()}: returned an HTML page, not an RSS or Atom feed.")
+
+
+CONTACT_NOTE = ("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
+                "for a contact address.\n")
+API_FEED = {"pubmed": "query: crohn", "europepmc": "query: crohn", "crossref": "query: crohn"}
+
+
+def registry_api_kinds() -> list[str]:
+    from tracker import sources
+
+    return [kind for kind in sources.kinds() if sources.get(kind).registry_api]
+
+
+def test_every_registry_api_kind_has_a_feed_here():
+    assert sorted(API_FEED) == registry_api_kinds()
+
+
+@pytest.mark.parametrize("kind", registry_api_kinds())
+def test_contact_note_for_every_registry_api_kind(tmp_path, kind):
+    from loopback import Loopback
+
+    with Loopback() as srv:  # answers 404: the feed fails at once, without the network
+        (tmp_path / "feeds.yaml").write_text(
+            f"index: idx\nfeeds:\n  - name: api\n    kind: {kind}\n    {API_FEED[kind]}\n"
+            f"    base_url: {srv.url}/\n", encoding="utf-8")
+        res = run(tmp_path, "crawl")
+    assert res.exit_code == 1 and res.stderr == CONTACT_NOTE
+    (tmp_path / "feeds.yaml").write_text(
+        f"index: idx\ncontact_email: lab@example.org\nfeeds:\n  - name: api\n    kind: {kind}\n"
+        f"    {API_FEED[kind]}\n    base_url: http://127.0.0.1:9/\n    enabled: false\n", encoding="utf-8")
+    assert run(tmp_path, "crawl").stderr == ""
+
+
+def test_no_contact_note_without_registry_api_feeds(workdir):
+    res = run(workdir, "crawl")
+    assert res.exit_code == 0 and res.stderr == ""

@@ -153,3 +153,72 @@ def test_repo_feeds_yaml_and_offline_example_are_valid():
     for path in (root / "feeds.yaml", root / "examples" / "offline" / "feeds.yaml"):
         cfg = config.load(path)
         assert cfg.feeds, path
+
+
+# What each kind accepts is declared on its Source class; config asks the registry.
+from tracker import sources  # noqa: E402
+
+# A minimal valid feed of each built-in kind (its required keys).
+MINIMAL = {
+    "rss": {"url": "https://example.org/rss.xml"},
+    "html": {"url": "https://example.org/news/", "article_links": "a.title"},
+    "pubmed": {"query": "crohn"},
+    "europepmc": {"query": "crohn"},
+    "crossref": {"query": "crohn"},
+}
+
+
+def one_feed(kind: str, **keys: str) -> str:
+    lines = ["  - name: f", f"    kind: {kind}"]
+    lines += [f"    {key}: '{value}'" for key, value in {**MINIMAL[kind], **keys}.items()]
+    return "feeds:\n" + "\n".join(lines) + "\n"
+
+
+def test_every_registered_kind_has_a_minimal_feed():
+    assert sorted(MINIMAL) == sources.kinds()
+    for kind, keys in MINIMAL.items():
+        assert set(sources.get(kind).required) <= set(keys), kind
+
+
+def test_the_registry_declares_what_the_design_documents():
+    declared = {kind: sources.get(kind) for kind in sources.kinds()}
+    assert {k: c.default_base_url for k, c in declared.items() if c.default_base_url} == {
+        "pubmed": "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
+        "europepmc": "https://www.ebi.ac.uk/europepmc/webservices/rest/",
+        "crossref": "https://api.crossref.org/",
+    }
+    assert {k for k, c in declared.items() if c.registry_api} == {"pubmed", "europepmc", "crossref"}
+    assert {k for k, c in declared.items() if c.local_files} == {"rss", "html"}
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL))
+def test_base_url_defaults_to_the_kinds_declared_root(tmp_path, kind):
+    feed = load(tmp_path, one_feed(kind)).feeds[0]
+    assert feed.base_url == sources.get(kind).default_base_url
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL))
+def test_a_local_url_is_accepted_only_by_kinds_that_declare_local_files(tmp_path, kind):
+    text = one_feed(kind, url="data/feed.xml")
+    if sources.get(kind).local_files:
+        assert load(tmp_path, text).feeds[0].url == (tmp_path / "data" / "feed.xml").resolve().as_uri()
+    else:
+        assert errors(tmp_path, text) == [
+            f"{tmp_path / 'feeds.yaml'}: feed 'f': key 'url' must be an http(s) URL, not 'data/feed.xml'."]
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL))
+def test_a_kinds_own_keys_are_checked_by_its_declared_checkers(tmp_path, kind):
+    for key, spec in sources.get(kind).keys.items():
+        if key in MINIMAL[kind]:
+            continue
+        errs = errors(tmp_path, one_feed(kind) + f"    {key}: [not, a, value]\n")
+        assert len(errs) == 1 and errs[0].startswith(f"{tmp_path / 'feeds.yaml'}: feed 'f': key '{key}' must"), errs
+
+
+def test_unknown_and_missing_kind_list_the_registered_kinds(tmp_path):
+    valid = ", ".join(sources.kinds())
+    assert errors(tmp_path, "feeds:\n  - {name: a, kind: rsss, url: 'https://example.org/'}\n") == [
+        f"{tmp_path / 'feeds.yaml'}: feed 'a': unknown kind 'rsss' (did you mean 'rss'?); valid kinds: {valid}."]
+    assert errors(tmp_path, "feeds:\n  - {name: a, url: 'https://example.org/'}\n") == [
+        f"{tmp_path / 'feeds.yaml'}: feed 'a': missing key 'kind' (one of {valid})."]

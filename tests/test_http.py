@@ -20,10 +20,13 @@ import pytest
 import requests
 import responses
 
+from tracker import sources
 from tracker.errors import FetchError
 from tracker.fetch.http import (BodyTooLarge, Fetcher, HTTPStatusError, Limits, RedirectError,
                           RobotsDisallowed, RobotsUnavailable, parse_retry_after, sniff_encoding)
-from tracker.sources.base import FeedStats
+from tracker.fetch.stats import FeedStats
+from tracker.settings import FeedConfig
+from tracker.sources.base import FetchContext
 from tracker.state import State
 
 UA = "tracker/0.1 (mailto:test@example.org)"
@@ -57,15 +60,16 @@ def fake() -> FakeTime:
 
 
 @pytest.fixture
-def fetcher(fake: FakeTime) -> Iterator[Fetcher]:
-    f = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, rng=random.Random(7))
-    yield f
-    f.close()
+def stats() -> FeedStats:
+    return FeedStats()
 
 
 @pytest.fixture
-def stats() -> FeedStats:
-    return FeedStats()
+def fetcher(fake: FakeTime, stats: FeedStats) -> Iterator[Fetcher]:
+    """A feed's view of a crawl's fetcher: it counts into `stats`."""
+    f = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, rng=random.Random(7))
+    yield f.for_feed(stats)
+    f.close()
 
 
 def no_robots(rsps: responses.RequestsMock, site: str = SITE) -> None:
@@ -81,17 +85,17 @@ def calls_to(rsps: responses.RequestsMock, url: str) -> int:
 def test_user_agent_sent_to_page_and_robots(rsps, fetcher, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/feed", body=b"<rss/>", content_type="application/rss+xml")
-    resp = fetcher.get(f"{SITE}/feed", stats=stats)
+    resp = fetcher.get(f"{SITE}/feed")
     assert resp.status == 200 and resp.content == b"<rss/>" and not resp.not_modified
     assert resp.content_type == "application/rss+xml"
     assert [c.request.headers["User-Agent"] for c in rsps.calls] == [UA, UA]
-    assert stats.requests == 2 and stats.retries == 0
+    assert stats["requests"] == 2 and stats["retries"] == 0
 
 
 def test_unmocked_request_fails(fetcher, stats):
     # Nothing registered: responses refuses the connection, retries run out.
     with pytest.raises(FetchError, match=r"^https://ex\.org/robots\.txt|^https://ex\.org/x"):
-        fetcher.get(f"{SITE}/x", stats=stats)
+        fetcher.get(f"{SITE}/x")
 
 
 def test_empty_200_is_fine(rsps, fetcher):
@@ -105,10 +109,10 @@ def test_404_fails_at_once_with_plain_message(rsps, fetcher, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/gone", status=404)
     with pytest.raises(HTTPStatusError) as info:
-        fetcher.get(f"{SITE}/gone", stats=stats)
+        fetcher.get(f"{SITE}/gone")
     assert str(info.value) == "https://ex.org/gone: HTTP 404 Not Found."
     assert info.value.status == 404
-    assert calls_to(rsps, f"{SITE}/gone") == 1 and stats.retries == 0
+    assert calls_to(rsps, f"{SITE}/gone") == 1 and stats["retries"] == 0
 
 
 def test_post_when_data_given(rsps, fetcher):
@@ -124,9 +128,9 @@ def test_429_with_retry_after_then_success(rsps, fetcher, fake, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/q", status=429, headers={"Retry-After": "7"})
     rsps.add(responses.GET, f"{SITE}/q", body=b"done")
-    assert fetcher.get(f"{SITE}/q", stats=stats, limits=Limits(rate_limit=10)).content == b"done"
+    assert fetcher.get(f"{SITE}/q", limits=Limits(rate_limit=10)).content == b"done"
     assert fake.sleeps == [0.1, 7.0]  # rate gap after robots.txt, then Retry-After
-    assert stats.retries == 1 and stats.requests == 3  # robots.txt + 2
+    assert stats["retries"] == 1 and stats["requests"] == 3  # robots.txt + 2
 
 
 def test_503_twice_then_success_backs_off_with_jitter(rsps, fetcher, fake, stats):
@@ -134,22 +138,22 @@ def test_503_twice_then_success_backs_off_with_jitter(rsps, fetcher, fake, stats
     for _ in range(2):
         rsps.add(responses.GET, f"{SITE}/q", status=503)
     rsps.add(responses.GET, f"{SITE}/q", body=b"done")
-    assert fetcher.get(f"{SITE}/q", stats=stats, limits=Limits(rate_limit=100)).content == b"done"
+    assert fetcher.get(f"{SITE}/q", limits=Limits(rate_limit=100)).content == b"done"
     gap, first, second = fake.sleeps
     assert gap == 0.01
     assert 1.0 <= first <= 2.0 and 2.0 <= second <= 4.0  # 2 s and 4 s steps, equal jitter
-    assert stats.retries == 2 and calls_to(rsps, f"{SITE}/q") == 3
+    assert stats["retries"] == 2 and calls_to(rsps, f"{SITE}/q") == 3
 
 
 def test_retries_exhausted(rsps, fetcher, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/q", status=503)
     with pytest.raises(HTTPStatusError) as info:
-        fetcher.get(f"{SITE}/q", stats=stats)
+        fetcher.get(f"{SITE}/q")
     assert str(info.value) == ("https://ex.org/q: HTTP 503 Service Unavailable, "
                                "still failing after 4 attempts.")
     assert info.value.status == 503
-    assert calls_to(rsps, f"{SITE}/q") == 4 and stats.retries == 3 and stats.requests == 5
+    assert calls_to(rsps, f"{SITE}/q") == 4 and stats["retries"] == 3 and stats["requests"] == 5
 
 
 def test_retry_after_http_date_measured_against_server_date(rsps, fetcher, fake):
@@ -205,8 +209,8 @@ def test_connection_error_then_success(rsps, fetcher, stats):
     rsps.add(responses.GET, f"{SITE}/q", body=requests.exceptions.ConnectionError(
         ConnectionRefusedError(111, "Connection refused")))
     rsps.add(responses.GET, f"{SITE}/q", body=b"ok")
-    assert fetcher.get(f"{SITE}/q", stats=stats).content == b"ok"
-    assert stats.retries == 1
+    assert fetcher.get(f"{SITE}/q").content == b"ok"
+    assert stats["retries"] == 1
 
 
 def test_connection_refused_message(rsps, fetcher):
@@ -226,9 +230,9 @@ def test_timeouts_are_retried_then_reported(rsps, fetcher, stats, exc, phrase):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/slow", body=exc)
     with pytest.raises(FetchError, match=phrase) as info:
-        fetcher.get(f"{SITE}/slow", stats=stats, limits=Limits(timeout=5))
+        fetcher.get(f"{SITE}/slow", limits=Limits(timeout=5))
     assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
-    assert calls_to(rsps, f"{SITE}/slow") == 4 and stats.retries == 3
+    assert calls_to(rsps, f"{SITE}/slow") == 4 and stats["retries"] == 3
 
 
 def test_timeout_passed_to_requests(rsps, fetcher):
@@ -246,15 +250,15 @@ def test_conditional_get_304_and_validators(rsps, fetcher, stats, tmp_path):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/feed", body=b"<rss/>",
              headers={"ETag": '"v1"', "Last-Modified": "Wed, 21 Oct 2015 07:28:00 GMT"})
-    fetcher.get(f"{SITE}/feed", conditional=True, stats=stats)
+    fetcher.get(f"{SITE}/feed", conditional=True)
     state.commit()
     rsps.replace(responses.GET, f"{SITE}/feed", status=304)
-    resp = fetcher.get(f"{SITE}/feed", conditional=True, stats=stats)
+    resp = fetcher.get(f"{SITE}/feed", conditional=True)
     sent = rsps.calls[-1].request.headers
     assert sent["If-None-Match"] == '"v1"'
     assert sent["If-Modified-Since"] == "Wed, 21 Oct 2015 07:28:00 GMT"
     assert resp.not_modified and resp.status == 304 and resp.content == b""
-    assert stats.not_modified == 1
+    assert stats["not_modified"] == 1
     state.close()
 
 
@@ -276,12 +280,12 @@ def test_robots_disallow_is_counted_and_fetched_once(rsps, fetcher, stats):
              body="User-agent: otherbot\nDisallow: /\n\nUser-agent: tracker\nDisallow: /private/\n")
     rsps.add(responses.GET, f"{SITE}/public", body=b"ok")
     with pytest.raises(RobotsDisallowed) as info:
-        fetcher.get(f"{SITE}/private/page", stats=stats)
+        fetcher.get(f"{SITE}/private/page")
     assert str(info.value) == "https://ex.org/private/page: robots.txt disallows it for tracker."
-    assert fetcher.get(f"{SITE}/public", stats=stats).content == b"ok"
+    assert fetcher.get(f"{SITE}/public").content == b"ok"
     with pytest.raises(RobotsDisallowed):
-        fetcher.get(f"{SITE}/private/other", stats=stats)
-    assert stats.robots_skipped == 2 and stats.errors == 0
+        fetcher.get(f"{SITE}/private/other")
+    assert stats["robots_skipped"] == 2 and stats["errors"] == 0
     assert calls_to(rsps, f"{SITE}/robots.txt") == 1
     assert calls_to(rsps, f"{SITE}/private/page") == 0
 
@@ -322,9 +326,9 @@ def test_robots_5xx_skips_host_without_hammering(rsps, fetcher, stats):
     for _ in range(3):
         with pytest.raises(RobotsUnavailable, match=r"^https://ex\.org/a: robots.txt of https://ex.org "
                                                     r"could not be read \(HTTP 503"):
-            fetcher.get(f"{SITE}/a", stats=stats)
+            fetcher.get(f"{SITE}/a")
     assert calls_to(rsps, f"{SITE}/robots.txt") == 4  # one retried fetch, then cached
-    assert calls_to(rsps, f"{SITE}/a") == 0 and stats.robots_skipped == 0
+    assert calls_to(rsps, f"{SITE}/a") == 0 and stats["robots_skipped"] == 0
 
 
 def test_robots_off(rsps, fake):
@@ -332,7 +336,7 @@ def test_robots_off(rsps, fake):
     f = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, obey_robots=False)
     assert f.get(f"{SITE}/a").content == b"a"
     g = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
-    assert g.get(f"{SITE}/a", robots=False).content == b"a"
+    assert g.for_feed(FeedStats(), robots=False).get(f"{SITE}/a").content == b"a"
     assert calls_to(rsps, f"{SITE}/robots.txt") == 0
 
 
@@ -341,8 +345,8 @@ def test_redirect_target_is_checked_against_its_robots(rsps, fetcher, stats):
     rsps.add(responses.GET, "https://other.org/robots.txt", body="User-agent: *\nDisallow: /\n")
     rsps.add(responses.GET, f"{SITE}/a", status=301, headers={"Location": "https://other.org/b"})
     with pytest.raises(RobotsDisallowed, match=r"^https://other\.org/b"):
-        fetcher.get(f"{SITE}/a", stats=stats)
-    assert stats.robots_skipped == 1
+        fetcher.get(f"{SITE}/a")
+    assert stats["robots_skipped"] == 1
 
 
 # --- sizes ------------------------------------------------------------------------
@@ -358,8 +362,8 @@ def test_streamed_body_over_max_bytes_is_abandoned(rsps, fetcher, stats):
     no_robots(rsps)
     rsps.add(responses.GET, f"{SITE}/big", body=b"x" * 200_000)  # no Content-Length
     with pytest.raises(BodyTooLarge, match=r"grew past max_bytes \(100000\)"):
-        fetcher.get(f"{SITE}/big", limits=Limits(max_bytes=100_000), stats=stats)
-    assert stats.retries == 0
+        fetcher.get(f"{SITE}/big", limits=Limits(max_bytes=100_000))
+    assert stats["retries"] == 0
 
 
 def test_gzip_bomb_is_abandoned(rsps, fetcher):
@@ -497,6 +501,71 @@ def test_sniff_edge_cases():
     assert sniff_encoding(b"x", 'text/html; charset="UTF-8"') == "utf-8"
 
 
+
+# --- one fetcher per crawl, one view per feed -------------------------------------------
+
+def test_feeds_count_apart_but_share_politeness(rsps, fake):
+    crawl = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, rng=random.Random(7))
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: *\nDisallow: /private/\n")
+    rsps.add(responses.GET, f"{SITE}/a", body=b"a", status=304)
+    one, two = FeedStats(), FeedStats()
+    assert crawl.for_feed(one).get(f"{SITE}/a", limits=Limits(rate_limit=2)).not_modified
+    with pytest.raises(RobotsDisallowed):
+        crawl.for_feed(two).get(f"{SITE}/private/b", limits=Limits(rate_limit=2))
+    crawl.for_feed(two).get(f"{SITE}/a", limits=Limits(rate_limit=2))
+    # robots.txt was read once for both feeds, and the host's pace spans them
+    assert calls_to(rsps, f"{SITE}/robots.txt") == 1
+    assert fake.sleeps == [0.5, 0.5]  # robots.txt, /a (feed one), /a (feed two): 0.5 s apart
+    assert (one["requests"], one["not_modified"], one["robots_skipped"]) == (2, 1, 0)
+    assert (two["requests"], two["not_modified"], two["robots_skipped"]) == (1, 1, 1)
+    assert crawl.stats["requests"] == 0  # the crawl's own collector saw none of it
+    crawl.close()
+
+
+def test_for_feed_robots_false_skips_robots_for_that_feed_only(rsps, fake):
+    crawl = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: *\nDisallow: /\n")
+    rsps.add(responses.GET, f"{SITE}/api", body=b"ok")
+    assert crawl.for_feed(FeedStats(), robots=False).get(f"{SITE}/api").content == b"ok"
+    assert calls_to(rsps, f"{SITE}/robots.txt") == 0
+    with pytest.raises(RobotsDisallowed):
+        crawl.for_feed(FeedStats()).get(f"{SITE}/api")
+    off = Fetcher(UA, sleep=fake.sleep, clock=fake.clock, obey_robots=False)
+    assert off.for_feed(FeedStats(), robots=True).get(f"{SITE}/api").content == b"ok"  # off stays off
+    crawl.close()
+    off.close()
+
+
+@pytest.mark.parametrize("kind", sources.kinds())
+def test_a_feeds_context_skips_robots_only_for_a_registry_api(rsps, fake, kind):
+    source = sources.get(kind)()
+    rsps.add(responses.GET, f"{SITE}/robots.txt", body="User-agent: *\nDisallow: /\n")
+    rsps.add(responses.GET, f"{SITE}/api", body=b"ok")
+    crawl = Fetcher(UA, sleep=fake.sleep, clock=fake.clock)
+    stats = FeedStats()
+    ctx = FetchContext.for_source(source, None, FeedConfig("f", kind), crawl, None, stats)  # type: ignore[arg-type]
+    if source.registry_api:
+        assert ctx.http.get(f"{SITE}/api").content == b"ok"
+        assert calls_to(rsps, f"{SITE}/robots.txt") == 0
+    else:
+        with pytest.raises(RobotsDisallowed):
+            ctx.http.get(f"{SITE}/api")
+        assert stats["robots_skipped"] == 1
+    crawl.close()
+
+
+def test_stats_refuse_an_unknown_counter():
+    stats = FeedStats()
+    with pytest.raises(KeyError, match="unknown counter 'robot_skipped'"):
+        stats.inc("robot_skipped")
+    stats.inc("requests", 3)
+    stats.error("first")
+    stats.fail("the feed failed")
+    assert stats.as_dict() == {"fetched": 0, "new": 0, "updated": 0, "unchanged": 0, "filtered": 0,
+                               "robots_skipped": 0, "not_modified": 0, "retries": 0, "requests": 3,
+                               "errors": 2, "first_error": "first", "feed_error": "the feed failed"}
+
+
 # --- rate limiting -----------------------------------------------------------------------
 
 def test_rate_limit_spaces_requests(rsps, fetcher, fake):
@@ -621,8 +690,8 @@ def test_connection_cut_mid_body_is_retried_then_reported(loopback, fake):
     f = real_fetcher(fake, retries=2)
     stats = FeedStats()
     with pytest.raises(FetchError, match=r"the connection broke while reading the body, still failing after 3 attempts"):
-        f.get(f"{loopback}/cut", limits=Limits(rate_limit=0, timeout=2), stats=stats)
-    assert stats.requests == 3 and stats.retries == 2 and len(fake.sleeps) == 2
+        f.for_feed(stats).get(f"{loopback}/cut", limits=Limits(rate_limit=0, timeout=2))
+    assert stats["requests"] == 3 and stats["retries"] == 2 and len(fake.sleeps) == 2
     f.close()
 
 

@@ -79,6 +79,6 @@ def test_failed_article_page_makes_the_next_run_read_the_feed_in_full(tmp_path, 
         ctx = fetch_context(tmp_path, state, yaml_text)
         items = list(RssSource().items(ctx))
     assert len(items) == 1 and items[0].doi == "10.5555/ibd.2026.77"   # the feed data still stands
-    assert ctx.stats.errors == 1
+    assert ctx.stats["errors"] == 1
     state.commit()
     assert state.validators.get(feed_url) == (None, None)

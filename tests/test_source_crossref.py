@@ -164,7 +164,7 @@ def test_first_run_parameters_and_deep_paging(tmp_path, state, today):
     assert first == {"query": QUERY, "filter": "from-pub-date:2020-01-01", "rows": "5",
                      "select": SELECT, "mailto": "curator@example.org", "cursor": "*"}
     assert second["cursor"] == parse_page(fixture("works_page1.json")).next_cursor
-    assert ctx.stats.errors == 1                  # the work without a DOI
+    assert ctx.stats["errors"] == 1                  # the work without a DOI
 
 
 @responses.activate

@@ -175,7 +175,7 @@ def test_paging_follows_next_cursor_mark_with_the_windowed_query(tmp_path, state
     assert first == {"query": f"({QUERY}) AND (FIRST_PDATE:{span} OR FIRST_IDATE:{span})",
                      "format": "json", "resultType": "core", "pageSize": "5", "cursorMark": "*"}
     assert second["cursorMark"] == "AoIIQHgrPSg0NjQ3OTI4Ng=="
-    assert ctx.stats.errors == 1                   # the record without an identifier
+    assert ctx.stats["errors"] == 1                   # the record without an identifier
 
 
 @responses.activate
@@ -282,6 +282,6 @@ def test_flatten_markup(markup, text):
     ("EN", "en"), ("en-GB", "en"), ("und", None), ("mul", None), ("xyz", None), ("", None), (None, None),
 ])
 def test_language_codes(code, expected):
-    from tracker.sources.markup import language_code
+    from tracker.lexicon.languages import language_code
 
     assert language_code(code) == expected

@@ -222,7 +222,7 @@ def test_first_run_searches_since_window_and_fetches_by_history(tmp_path, state,
         assert f["retmode"] == "xml" and f["db"] == "pubmed" and f["tool"] == "tracker"
         assert "api_key" not in f
     assert ctx.http._host_rate["eutils.ncbi.nlm.nih.gov"] == 3
-    assert ctx.stats.requests == 3
+    assert ctx.stats["requests"] == 3
 
 
 @responses.activate
@@ -278,7 +278,7 @@ def test_a_single_day_over_the_cap_is_capped_and_reported(tmp_path, state, today
     list(PubMedSource().items(ctx))
     fetches = [query_of(c) for c in responses.calls[1:]]
     assert len(fetches) == 50 and fetches[-1]["retstart"] == "9800"
-    assert ctx.stats.errors == 1 and "exceed the 9,999" in ctx.stats.first_error
+    assert ctx.stats["errors"] == 1 and "exceed the 9,999" in ctx.stats.first_error
 
 
 @responses.activate
@@ -365,7 +365,7 @@ def test_record_errors_are_counted_and_the_feed_goes_on(tmp_path, state, today):
     ctx = make_ctx(tmp_path, state)
     arts = list(PubMedSource().items(ctx))
     assert len(arts) == 5
-    assert ctx.stats.errors == 1 and "without a PMID" in ctx.stats.first_error
+    assert ctx.stats["errors"] == 1 and "without a PMID" in ctx.stats.first_error
 
 
 @pytest.mark.parametrize("body, message", [
@@ -416,11 +416,11 @@ feeds:
 """
     config = tconfig.parse(text, tmp_path / "feeds.yaml")
     first = pipeline.crawl(config).feeds[0].stats
-    assert (first.fetched, first.new, first.errors, first.feed_error) == (5, 5, 1, None)
+    assert (first["fetched"], first["new"], first["errors"], first.feed_error) == (5, 5, 1, None)
 
     today["value"] = date(2024, 7, 2)
     second = pipeline.crawl(config).feeds[0].stats
-    assert (second.new, second.unchanged) == (0, 5)
+    assert (second["new"], second["unchanged"]) == (0, 5)
     searches = [query_of(c) for c in responses.calls if c.request.url.startswith(ESEARCH)]
     assert [(s["mindate"], s["maxdate"]) for s in searches] == [
         ("2024/01/01", "2024/06/30"), ("2024/06/30", "2024/07/02")]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tracker import __version__
+from tracker import __version__, sources
 from tracker.errors import ConfigError, TrackerError
 
 EXIT_USAGE = 2
@@ -93,13 +93,12 @@ def cli(ctx: click.Context, config_path, index_path, verbose, quiet):
 
 def _summary_line(result) -> str:
     s = result.stats
-    parts = [f"fetched {s.fetched}", f"new {s.new}", f"updated {s.updated}",
-             f"unchanged {s.unchanged}", f"filtered {s.filtered}"]
-    if s.robots_skipped:
-        parts.append(f"robots-skipped {s.robots_skipped}")
-    if s.not_modified:
-        parts.append(f"not-modified {s.not_modified}")
-    parts.append(f"errors {s.errors}")
+    parts = [f"{key} {s[key]}" for key in ("fetched", "new", "updated", "unchanged", "filtered")]
+    if s["robots_skipped"]:
+        parts.append(f"robots-skipped {s['robots_skipped']}")
+    if s["not_modified"]:
+        parts.append(f"not-modified {s['not_modified']}")
+    parts.append(f"errors {s['errors']}")
     line = f"{result.name:<28} " + ", ".join(parts)
     if s.feed_error:
         line += f"  FAILED: {s.feed_error}"
@@ -136,7 +135,7 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
             click.echo(_summary_line(result), err=result.failed and quiet)
 
     if not quiet and not as_json and config.contact_email is None and \
-            any(f.kind in ("pubmed", "europepmc", "crossref") for f in config.feeds):
+            any(sources.get(f.kind).registry_api for f in config.feeds):
         click.echo("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
                    "for a contact address.", err=True)
     try:
@@ -164,6 +163,10 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
     sys.exit(report.exit_code)
 
 
+# The --log-file line's counters, in order (retries and requests are in --json only).
+_LOG_COUNTERS = ("fetched", "new", "updated", "unchanged", "filtered", "robots_skipped", "not_modified", "errors")
+
+
 def _append_log(path: str, report) -> None:
     lines = []
     if report.upgraded is not None:
@@ -172,11 +175,9 @@ def _append_log(path: str, report) -> None:
         s = f.stats
         status = "failed" if f.failed else "ok"
         error = (s.feed_error or s.first_error or "").replace("\n", " ").replace('"', "'")
-        lines.append(
-            f"{report.started} feed={f.name} status={status} fetched={s.fetched} new={s.new} "
-            f"updated={s.updated} unchanged={s.unchanged} filtered={s.filtered} "
-            f"robots_skipped={s.robots_skipped} not_modified={s.not_modified} errors={s.errors} "
-            f"seconds={f.seconds:.1f}" + (f' error="{error}"' if error else ""))
+        counts = " ".join(f"{key}={s[key]}" for key in _LOG_COUNTERS)
+        lines.append(f"{report.started} feed={f.name} status={status} {counts} seconds={f.seconds:.1f}"
+                     + (f' error="{error}"' if error else ""))
     with open(path, "a", encoding="utf-8") as fp:
         fp.write("\n".join(lines) + ("\n" if lines else ""))
 

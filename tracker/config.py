@@ -1,7 +1,10 @@
 """feeds.yaml -> validated Config and FeedConfig objects, with clear errors.
 
 Every problem is collected and reported at once, each naming the file, the
-feed and the key, so a user fixes the whole file in one pass.
+feed and the key, so a user fixes the whole file in one pass. What a feed
+kind accepts (its keys, required keys, default base_url, local files) is
+declared on its Source class and read from the registry; the value classes
+live in tracker.settings.
 """
 
 from __future__ import annotations
@@ -9,20 +12,18 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker import __version__
-from tracker.errors import ConfigError
+import yaml
 
-DEFAULT_BASE_URLS = {
-    "pubmed": "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
-    "europepmc": "https://www.ebi.ac.uk/europepmc/webservices/rest/",
-    "crossref": "https://api.crossref.org/",
-}
+from tracker import __version__, sources
+from tracker.errors import ConfigError
+from tracker.settings import Config, FeedConfig, Filters
+
+__all__ = ["Config", "FeedConfig", "Filters", "find_config", "load", "parse"]
 
 TOP_KEYS = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
 DEFAULT_KEYS = ("rate_limit", "timeout", "max_bytes", "since")
@@ -36,45 +37,6 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 }
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class Filters:
-    include_any: tuple[str, ...] = ()
-    exclude_any: tuple[str, ...] = ()
-
-
-@dataclass
-class FeedConfig:
-    name: str
-    kind: str
-    url: str | None = None
-    query: str | None = None
-    base_url: str | None = None
-    rate_limit: float = 1.0
-    timeout: float = 30.0
-    max_bytes: int = 20_000_000
-    since: date = date(2010, 1, 1)
-    filters: Filters = field(default_factory=Filters)
-    enabled: bool = True
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def option(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
-
-
-@dataclass
-class Config:
-    path: Path
-    index_dir: Path
-    contact_email: str | None
-    user_agent: str
-    ncbi_api_key: str | None
-    filters: Filters
-    feeds: list[FeedConfig]
-
-    def feed(self, name: str) -> FeedConfig | None:
-        return next((f for f in self.feeds if f.name == name), None)
 
 
 def find_config(explicit: str | os.PathLike | None) -> Path:
@@ -105,8 +67,6 @@ def load(path: str | os.PathLike | None = None) -> Config:
 
 
 def parse(text: str, path: Path) -> Config:
-    import yaml
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -215,8 +175,6 @@ class _Validator:
         return Filters(**out)
 
     def run(self, data: Any) -> Config:
-        from tracker import sources
-
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -330,7 +288,7 @@ class _Validator:
                 self.err(where, f"missing key '{key}' (a {kind} feed needs it).")
         url = raw.get("url")
         if url not in (None, ""):
-            url = self.http_url(where, "url", url, local_ok=kind in ("rss", "html"))
+            url = self.http_url(where, "url", url, local_ok=cls.local_files)
         else:
             url = None
         query = raw.get("query")
@@ -339,7 +297,7 @@ class _Validator:
         if base_url not in (None, ""):
             base_url = self.http_url(where, "base_url", base_url, local_ok=False)
         else:
-            base_url = DEFAULT_BASE_URLS.get(kind)
+            base_url = cls.default_base_url
         if base_url and not base_url.endswith("/"):
             base_url += "/"
         enabled = raw.get("enabled", True)
@@ -355,7 +313,7 @@ class _Validator:
         if name is None:
             return None
         return FeedConfig(
-            name=name, kind=kind, url=url, query=query, base_url=base_url,
+            name=name, kind=cls.kind, url=url, query=query, base_url=base_url,
             rate_limit=values["rate_limit"], timeout=values["timeout"],
             max_bytes=values["max_bytes"], since=values["since"], filters=filters,
             enabled=bool(enabled) if enabled is not None else True, options=options,
@@ -370,45 +328,3 @@ def _expand_env(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _expand_env(v) for k, v in value.items()}
     return value
-
-
-# Checkers for kind-specific keys (raise ValueError with the reason).
-def check_bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def check_positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError("must be a whole number greater than 0")
-    return value
-
-
-def check_int_at_most(limit: int, why: str):
-    """A checker for a whole number from 1 to `limit` (`why` names the limit's source)."""
-    def check(value: Any) -> int:
-        n = check_positive_int(value)
-        if n > limit:
-            raise ValueError(f"must be at most {limit} ({why})")
-        return n
-    return check
-
-
-def check_text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty text")
-    return value.strip()
-
-
-def check_css(value: Any) -> str:
-    text = check_text(value)
-    try:
-        import soupsieve
-
-        soupsieve.compile(text)
-    except ImportError:
-        pass
-    except Exception as exc:  # soupsieve.SelectorSyntaxError
-        raise ValueError(f"is not a valid CSS selector ({str(exc).splitlines()[0]})") from None
-    return text

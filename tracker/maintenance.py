@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.errors import IndexFailure
+from tracker.index import Index, rebuild
+from tracker.pipeline import CrawlLock
+from tracker.state import STATE_FILE
 
 
 @dataclass
@@ -18,9 +21,6 @@ class CheckReport:
 
 def check(directory: Path) -> CheckReport:
     """Open everything read-only and report every disagreement found."""
-    from tracker.index import Index
-    from tracker.pipeline import STATE_FILE
-
     report = CheckReport()
     ids: set[str] = set()
     keys: set[str] = set()
@@ -71,9 +71,6 @@ def check(directory: Path) -> CheckReport:
 
 
 def reindex(directory: Path) -> int:
-    from tracker.index import rebuild
-    from tracker.pipeline import CrawlLock
-
     if not Path(directory).exists():
         raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
     with CrawlLock(Path(directory)):

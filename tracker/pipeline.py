@@ -9,19 +9,27 @@ that batch is committed, so a killed crawl repeats at most one batch.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import json
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tracker.config import Config, FeedConfig, Filters
+from filelock import FileLock, Timeout
+
+from tracker import extract, sources
 from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
+from tracker.textutil import fold
+from tracker.fetch.http import Fetcher
+from tracker.fetch.stats import FeedStats
+from tracker.index import Index, rebuild
 from tracker.models import Article, utcnow
-from tracker.sources.base import FeedStats, FetchContext
+from tracker.settings import Config, FeedConfig, Filters
+from tracker.sources.base import FetchContext
+from tracker.state import STATE_FILE, State
 
 log = logging.getLogger("tracker.crawl")
 
@@ -32,7 +40,6 @@ log = logging.getLogger("tracker.crawl")
 BATCH_SIZE = 5000
 BATCH_BYTES = 64_000_000
 BATCH_SECONDS = 120.0
-STATE_FILE = "state.sqlite"
 LOCK_FILE = "crawl.lock"
 LOCK_INFO = "crawl.lock.json"
 
@@ -71,8 +78,6 @@ class CrawlReport:
 
 
 def _fold(text: str) -> str:
-    from tracker.extract.textutil import fold
-
     return fold(text).lower()
 
 
@@ -103,11 +108,9 @@ class CrawlLock:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self._lock = None
+        self._lock: FileLock | None = None
 
     def __enter__(self) -> "CrawlLock":
-        from filelock import FileLock, Timeout
-
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.directory / LOCK_FILE))
@@ -152,12 +155,6 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
 
     fetcher_options go to tracker.fetch.http.Fetcher (tests pass a recording sleep).
     """
-    from tracker import extract
-    from tracker.fetch.http import Fetcher
-    from tracker.index import Index, rebuild
-    from tracker.sources import get as get_source
-    from tracker.state import State
-
     directory = Path(index_dir or config.index_dir)
     selected = _select(config, feeds)
     report = CrawlReport(started=utcnow())
@@ -179,20 +176,20 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 t_feed = time.monotonic()
                 if full:
                     state.reset_feed(feed.name)
-                ctx = FetchContext(config, feed, fetcher, state.feed(feed.name), stats, full, progress)
+                source = sources.get(feed.kind)()
+                ctx = FetchContext.for_source(source, config, feed, fetcher, state.feed(feed.name), stats,
+                                              full=full, progress=progress)
                 runner = _FeedRun(ctx, index, state, extract.enrich)
                 try:
-                    runner.run(get_source(feed.kind)())
+                    runner.run(source)
                 except IndexFailure:
                     raise  # the index or state cannot be written: no feed can go on
                 except TrackerError as exc:
-                    stats.feed_error = str(exc)
-                    stats.error(str(exc))
+                    stats.fail(str(exc))
                     runner.flush()
                 except Exception as exc:  # a bug in one source must not sink the others
                     log.debug("feed %s crashed", feed.name, exc_info=True)
-                    stats.feed_error = f"{feed.name}: unexpected {type(exc).__name__}: {exc}"
-                    stats.error(stats.feed_error)
+                    stats.fail(f"{feed.name}: unexpected {type(exc).__name__}: {exc}")
                     runner.flush()
                 result.seconds = time.monotonic() - t_feed
                 report.feeds.append(result)
@@ -231,9 +228,9 @@ class _FeedRun:
     def run(self, source) -> None:
         ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
         for art in source.items(ctx):
-            stats.fetched += 1
-            if ctx.progress and stats.fetched % 50 == 0:
-                ctx.progress(f"{name}: {stats.fetched} fetched")
+            stats.inc("fetched")
+            if ctx.progress and stats["fetched"] % 50 == 0:
+                ctx.progress(f"{name}: {stats['fetched']} fetched")
             key = art.id
             if key is None:
                 ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
@@ -243,10 +240,7 @@ class _FeedRun:
             if not ctx.full:
                 seen = self.state.item_hash(name, key)
                 if seen is not None and seen[0] == digest:
-                    if seen[1]:
-                        stats.unchanged += 1
-                    else:
-                        stats.filtered += 1
+                    stats.inc("unchanged" if seen[1] else "filtered")
                     continue
             try:
                 self.enrich(art)
@@ -254,7 +248,7 @@ class _FeedRun:
                 log.debug("extraction failed for %s", key, exc_info=True)
                 ctx.item_error(f"{key}: extraction failed ({type(exc).__name__}: {exc}).")
             if not relevant(art, ctx.feed.filters):
-                stats.filtered += 1
+                stats.inc("filtered")
                 self.state.stage_item(name, key, digest, "")
                 continue
             self.batch.append((art, key, digest))
@@ -277,8 +271,7 @@ class _FeedRun:
                     f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); "
                     f"the batch in flight was not saved, everything committed before it is intact.") from None
             for pos, (art, key, digest) in enumerate(self.batch):
-                outcome = result.outcome.get(pos, "unchanged")
-                setattr(stats, outcome, getattr(stats, outcome) + 1)
+                stats.inc(result.outcome.get(pos, "unchanged"))  # new, updated or unchanged
                 self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
             self.batch = []
         self.batch_bytes = 0

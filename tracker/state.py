@@ -14,6 +14,8 @@ from typing import Any
 
 from tracker.errors import IndexFailure
 
+STATE_FILE = "state.sqlite"  # in the index directory; pipeline and maintenance open it there
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (feed TEXT, key TEXT, value TEXT, PRIMARY KEY (feed, key));
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);

@@ -10,8 +10,6 @@ import re
 from bisect import bisect_right
 from typing import Iterable
 
-# pipeline.py folds filter terms with this name until it imports tracker.textutil.fold.
-from tracker.textutil import fold  # noqa: F401
 
 # Headings after which a page lists references, not its own prose.
 _REFERENCE_HEADING = re.compile(

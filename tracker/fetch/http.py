@@ -13,6 +13,7 @@ search CLI must stay fast.
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -21,17 +22,17 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+from tracker.errors import FetchError
 from tracker.fetch import robots as robotslib
 from tracker.fetch.charset import decode, sniff_encoding
-from tracker.errors import FetchError
 from tracker.fetch.response import (MAX_RETRY_AFTER, BodyTooLarge, HTTPStatusError, Limits, RedirectError, Response,
-                              RobotsDisallowed, RobotsUnavailable, Transient, describe, header_rate,
-                              parse_retry_after, redact)
+                                    RobotsDisallowed, RobotsUnavailable, Transient, describe, header_rate,
+                                    parse_retry_after, redact)
+from tracker.fetch.stats import FeedStats
 
 if TYPE_CHECKING:
     import requests
 
-    from tracker.sources.base import FeedStats
     from tracker.state import Validators
 
 # Retried statuses: an explicit list, as in Scrapy's RETRY_HTTP_CODES.
@@ -50,10 +51,14 @@ CHUNK = 65536
 class Fetcher:
     """One per crawl. Sources call get(); nothing else talks to the network.
 
+    Each feed fetches through `for_feed(stats)`, a view that shares this
+    fetcher's session, per-host timing, robots.txt cache and validators but
+    counts requests, retries, robots denials and 304s into that feed's stats.
+
     `sleep` and `clock` (monotonic) are injectable so tests never wait; `rng`
     gives jitter. `obey_robots=False` turns robots.txt off for the whole
-    fetcher (tests, or a user's explicit choice); there is no per-source
-    default exemption, see get().
+    fetcher (tests, or a user's explicit choice); for_feed(robots=False)
+    turns it off for one feed, see get().
     """
 
     def __init__(self, user_agent: str, *, validators: "Validators | None" = None,
@@ -87,6 +92,16 @@ class Fetcher:
         self._header_rate: dict[str, float] = {}  # from X-Rate-Limit-* headers
         self._crawl_delay: dict[str, float] = {}  # from robots.txt
         self._robots: dict[str, robotslib.RobotsRules] = {}
+        self.stats = FeedStats()  # counts outside any feed; for_feed() gives each feed its own
+
+    def for_feed(self, stats: FeedStats, *, robots: bool = True) -> "Fetcher":
+        """This fetcher counting into `stats`; robots=False skips robots.txt for
+        the feed's requests. A shallow copy: session, per-host timing, robots
+        cache and validators stay shared, so politeness spans every feed."""
+        view = copy.copy(self)
+        view.stats = stats
+        view.obey_robots = self.obey_robots and robots
+        return view
 
     def set_host_rate(self, host: str, rate: float) -> None:
         """Cap a host's request rate (e.g. NCBI's published limits: 3/s, 10/s with a key)."""
@@ -105,8 +120,8 @@ class Fetcher:
 
     def get(self, url: str, *, params: Mapping[str, Any] | None = None,
             data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-            limits: Limits | None = None, stats: "FeedStats | None" = None,
-            conditional: bool = False, allow_file: bool = False, robots: bool = True) -> Response:
+            limits: Limits | None = None, conditional: bool = False,
+            allow_file: bool = False) -> Response:
         """GET (or POST when `data` is given) with politeness applied.
 
         conditional: send stored ETag/Last-Modified for this URL (with its
@@ -114,18 +129,19 @@ class Fetcher:
         staged in `self.validators` (committed by the pipeline after the index
         commit).
 
-        robots: robots.txt is obeyed for every URL by default, API endpoints
-        included, as Scrapy does with ROBOTSTXT_OBEY: RFC 9309 covers any
-        automatic client, and API hosts (eutils, api.crossref.org) publish a
-        robots.txt too. `robots=False` exists for a caller with a documented
-        reason (the service's terms explicitly grant automated access to a path
-        its robots.txt blocks); it is not a default for any source.
+        robots.txt is obeyed for every URL and every redirect hop unless this
+        fetcher was made with obey_robots=False or for_feed(robots=False).
+        Feeds of the registry API kinds (Source.registry_api: pubmed,
+        europepmc, crossref) get robots=False (FetchContext.for_source): RFC
+        9309 governs crawlers of web pages, and those services publish usage
+        policies for programs (rate limits, tool/email/mailto) that their
+        sources follow instead. Feeds and web pages always obey robots.txt.
 
         POSTs are retried like GETs: every POST tracker sends is a read-only
         query (efetch with a long id list), so repeating one is harmless.
 
         Raises FetchError, or its subclasses RobotsDisallowed (already counted
-        in stats.robots_skipped), RobotsUnavailable, BodyTooLarge,
+        as robots_skipped), RobotsUnavailable, BodyTooLarge,
         HTTPStatusError, RedirectError.
         """
         limits = limits or Limits()
@@ -145,11 +161,9 @@ class Fetcher:
             if modified:
                 send_headers["If-Modified-Since"] = modified
         method = "POST" if data is not None else "GET"
-        resp = self._follow(url, method, params, data, send_headers, limits, stats,
-                            robots=robots and self.obey_robots)
+        resp = self._follow(url, method, params, data, send_headers, limits, robots=self.obey_robots)
         if resp.status == 304:
-            if stats is not None:
-                stats.not_modified += 1
+            self.stats.inc("not_modified")
             resp.not_modified = True
             return resp
         if resp.status >= 400:
@@ -168,15 +182,15 @@ class Fetcher:
 
     def _follow(self, url: str, method: str, params: Mapping[str, Any] | None,
                 data: Mapping[str, Any] | None, headers: dict[str, str], limits: Limits,
-                stats: "FeedStats | None", *, robots: bool, truncate: bool = False) -> Response:
+                *, robots: bool, truncate: bool = False) -> Response:
         """Redirects by hand, so every hop is checked for scheme, loops, robots
         and its own host's rate limit."""
         history: list[str] = []
         current = url
         for _ in range(self.max_redirects + 1):
             if robots:
-                self._check_robots(current, limits, stats)
-            resp = self._attempts(current, method, params, data, headers, limits, stats, truncate)
+                self._check_robots(current, limits)
+            resp = self._attempts(current, method, params, data, headers, limits, truncate)
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
                 resp.history = tuple(history)
@@ -201,15 +215,14 @@ class Fetcher:
 
     def _attempts(self, url: str, method: str, params: Mapping[str, Any] | None,
                   data: Mapping[str, Any] | None, headers: Mapping[str, str], limits: Limits,
-                  stats: "FeedStats | None", truncate: bool) -> Response:
+                  truncate: bool) -> Response:
         host = (urlsplit(url).hostname or "").lower()
         attempts = self.retries + 1
         problem = Transient("it failed")
         for attempt in range(1, attempts + 1):
             self._refuse_if_told_to_wait(url, host)
             self._wait(host, limits.rate_limit)
-            if stats is not None:
-                stats.requests += 1
+            self.stats.inc("requests")
             try:
                 return self._once(url, method, params, data, headers, limits, truncate)
             except Transient as exc:
@@ -224,8 +237,7 @@ class Fetcher:
                         f"longer than the {self.max_retry_after:.0f} s tracker waits.", problem.status or 0)
             if attempt == attempts:
                 break
-            if stats is not None:
-                stats.retries += 1
+            self.stats.inc("retries")
             if problem.delay is None:
                 self._defer(host, self._backoff(attempt), None)
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
@@ -289,12 +301,10 @@ class Fetcher:
         deadline = started + budget
         chunks: list[bytes] = []
         total = 0
-        # urllib3 < 2 has no read1 (nor bounded decompression): pyproject should
-        # require urllib3 >= 2.6; until then fall back to blocking reads.
-        read = getattr(raw.raw, "read1", None) or raw.raw.read
         while True:
             try:
-                chunk = read(CHUNK, decode_content=True)
+                # read1 and bounded decompression need urllib3 >= 2.6 (pyproject requires it)
+                chunk = raw.raw.read1(CHUNK, decode_content=True)
             except ReadTimeoutError:
                 raise Transient(f"the body stalled for {limits.timeout:g} s (read timeout)") from None
             except ProtocolError:
@@ -361,12 +371,12 @@ class Fetcher:
 
     # -- robots.txt -------------------------------------------------------------
 
-    def _check_robots(self, url: str, limits: Limits, stats: "FeedStats | None") -> None:
+    def _check_robots(self, url: str, limits: Limits) -> None:
         key = robotslib.origin(url)
         with self._robots_lock:
             rules = self._robots.get(key)
             if rules is None:
-                rules = self._robots[key] = self._load_robots(url, limits, stats)
+                rules = self._robots[key] = self._load_robots(url, limits)
                 host = (urlsplit(url).hostname or "").lower()
                 delay = rules.delay()
                 if delay:
@@ -375,17 +385,15 @@ class Fetcher:
             raise RobotsUnavailable(f"{redact(url)}: robots.txt of {key} could not be read "
                                     f"({rules.unreachable}), so the host is skipped this run.")
         if not rules.allowed(url):
-            if stats is not None:
-                stats.robots_skipped += 1
+            self.stats.inc("robots_skipped")
             raise RobotsDisallowed(f"{redact(url)}: robots.txt disallows it for {self.robots_agent}.")
 
-    def _load_robots(self, url: str, limits: Limits,
-                     stats: "FeedStats | None") -> robotslib.RobotsRules:
+    def _load_robots(self, url: str, limits: Limits) -> robotslib.RobotsRules:
         where = robotslib.robots_url(url)
         small = Limits(rate_limit=limits.rate_limit, timeout=limits.timeout,
                        max_bytes=robotslib.MAX_ROBOTS_BYTES)
         try:
-            resp = self._follow(where, "GET", None, None, {}, small, stats, robots=False, truncate=True)
+            resp = self._follow(where, "GET", None, None, {}, small, robots=False, truncate=True)
         except RedirectError:
             return robotslib.RobotsRules.allow_all()  # RFC 9309: treat as unavailable
         except FetchError as exc:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from tracker.sources.base import REGISTRY, FeedStats, FetchContext, KeySpec, Source, register
+import importlib
+
+from tracker.sources.base import REGISTRY, FetchContext, KeySpec, Source, register
 
 _BUILTIN = ("rss", "html", "pubmed", "europepmc", "crossref")
 
 
 def load_all() -> dict[str, type[Source]]:
-    import importlib
-
+    # By name, on first use: each kind module imports this package (base,
+    # window, ...), so importing them at the top here would be an import cycle.
     for name in _BUILTIN:
         try:
             importlib.import_module(f"tracker.sources.{name}")
@@ -27,4 +29,4 @@ def get(kind: str) -> type[Source]:
     return load_all()[kind]
 
 
-__all__ = ["REGISTRY", "FeedStats", "FetchContext", "KeySpec", "Source", "register", "kinds", "get", "load_all"]
+__all__ = ["REGISTRY", "FetchContext", "KeySpec", "Source", "register", "kinds", "get", "load_all"]

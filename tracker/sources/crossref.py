@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from tracker.config import check_int_at_most, check_positive_int, check_text
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
-from tracker.sources.records import RecordError
-from tracker.sources.base import FetchContext, KeySpec, Source, register
+from tracker.sources.base import (FetchContext, KeySpec, Source, check_int_at_most, check_positive_int, check_text,
+                                  register)
 from tracker.sources.crossref_json import parse_item, parse_page
+from tracker.sources.records import RecordError
 
 MAX_ROWS = 1000  # Crossref's largest page
 # Crossref's `query` is a relevance-ranked bag of words, not a boolean search:
@@ -44,9 +44,11 @@ class CrossrefSource(Source):
         "max_records": KeySpec(check_positive_int,
                                f"most relevant works to read per run (default {DEFAULT_MAX_RECORDS})"),
     }
+    default_base_url = "https://api.crossref.org/"
+    registry_api = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
-        base = ctx.feed.base_url or "https://api.crossref.org/"
+        base = ctx.feed.base_url or self.default_base_url
         limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
         cap = int(ctx.feed.option("max_records", DEFAULT_MAX_RECORDS))
         rows = min(int(ctx.feed.option("rows", MAX_ROWS)), cap)
@@ -64,8 +66,7 @@ class CrossrefSource(Source):
             params["mailto"] = ctx.config.contact_email  # Crossref's "polite pool"
         cursor, read = "*", 0
         while True:
-            resp = ctx.http.get(base + "works", params=dict(params, cursor=cursor),
-                                limits=limits, stats=ctx.stats, robots=False)
+            resp = ctx.http.get(base + "works", params=dict(params, cursor=cursor), limits=limits)
             page = parse_page(resp.content)
             for raw in page.items:
                 item = parse_item(raw)

@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterator
 
-from tracker.config import check_int_at_most
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
-from tracker.sources.records import RecordError
-from tracker.sources.base import FetchContext, KeySpec, Source, register
+from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.europepmc_json import parse_page, parse_result
+from tracker.sources.records import RecordError
 
 MAX_PAGE = 1000  # Europe PMC's largest pageSize
 
@@ -36,9 +35,11 @@ class EuropePMCSource(Source):
     kind = "europepmc"
     required = ("query",)
     keys = {"page_size": KeySpec(check_page_size, f"results per request (1-{MAX_PAGE}, default {MAX_PAGE})")}
+    default_base_url = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+    registry_api = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
-        base = ctx.feed.base_url or "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+        base = ctx.feed.base_url or self.default_base_url
         limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
         start, end = window.window(ctx, window.today())
         params: dict[str, Any] = {
@@ -49,8 +50,7 @@ class EuropePMCSource(Source):
         }
         cursor, read = "*", 0
         while True:
-            resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor),
-                                limits=limits, stats=ctx.stats, robots=False)
+            resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor), limits=limits)
             page = parse_page(resp.content)
             for rec in page.results:
                 item = parse_result(rec)

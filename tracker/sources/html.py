@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from tracker.config import check_css, check_positive_int
 from tracker.errors import FetchError, ParseError
-from tracker.sources.base import FetchContext, KeySpec, Source, register
+from tracker.fetch.http import Limits, RobotsDisallowed
+from tracker.sources.base import FetchContext, KeySpec, Source, check_css, check_positive_int, register
 
 if TYPE_CHECKING:
-    from tracker.fetch.http import Limits
     from tracker.models import Article
 
 # Listing pages read when max_pages is not set: one, or five when a
@@ -37,16 +36,15 @@ class HtmlSource(Source):
         "next_page": KeySpec(check_css, "CSS selector for the link to the next listing page"),
         "max_pages": KeySpec(check_positive_int, "listing pages to read (default 1, or 5 with next_page)"),
     }
+    local_files = True
 
     def items(self, ctx: FetchContext) -> Iterator["Article"]:
-        from tracker.fetch.http import Limits
-
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = (feed.url or "").lower().startswith("file:")
         listing_pages: set[str] = set()
         seen: set[str] = set()
-        errors_before = ctx.stats.errors
+        errors_before = ctx.stats["errors"]
         for links in self._listings(ctx, limits, local, listing_pages):
             for link in links:
                 if link in seen or link in listing_pages:
@@ -55,19 +53,20 @@ class HtmlSource(Source):
                 article = self._article(ctx, link, limits, local)
                 if article is not None:
                     yield article
-        if ctx.stats.errors > errors_before and ctx.http.validators is not None:
+        if ctx.stats["errors"] > errors_before and ctx.http.validators is not None:
             # An article failed: read the listing in full next run so it is tried
             # again, rather than skipping it behind an unchanged listing (304).
             for url in listing_pages:
                 ctx.http.validators.forget(url)
 
-    def _listings(self, ctx: FetchContext, limits: "Limits", local: bool,
+    def _listings(self, ctx: FetchContext, limits: Limits, local: bool,
                   visited: set[str]) -> Iterator[list[str]]:
         """Links of each listing page in turn. The first page failing fails
         the feed; a later one ends the paging with an item error, keeping
         the links already found."""
-        from tracker.extract.page.parse import links_in, next_in
+        # bs4 underneath: config loading imports every kind, and `tracker search` must not load it
         from tracker.extract.page.html import parse_html
+        from tracker.extract.page.parse import links_in, next_in
 
         feed = ctx.feed
         next_selector = feed.option("next_page")
@@ -79,8 +78,7 @@ class HtmlSource(Source):
                 return
             visited.add(url)
             try:
-                resp = ctx.http.get(url, limits=limits, stats=ctx.stats, conditional=not ctx.full,
-                                    allow_file=local)
+                resp = ctx.http.get(url, limits=limits, conditional=not ctx.full, allow_file=local)
                 if resp.not_modified:
                     return  # unchanged listing: nothing new to look at
                 soup = parse_html(resp.content, resp.encoding)
@@ -99,15 +97,13 @@ class HtmlSource(Source):
             yield links
 
     @staticmethod
-    def _article(ctx: FetchContext, link: str, limits: "Limits", local: bool) -> "Article | None":
-        from tracker.extract.page.parse import extract_page
-        from tracker.fetch.http import RobotsDisallowed
+    def _article(ctx: FetchContext, link: str, limits: Limits, local: bool) -> "Article | None":
+        from tracker.extract.page.parse import extract_page  # bs4: see _listings
 
         if link.lower().startswith("file:") and not local:
             return None  # only a local feed may read local files
         try:
-            resp = ctx.http.get(link, limits=limits, stats=ctx.stats, conditional=not ctx.full,
-                                allow_file=local)
+            resp = ctx.http.get(link, limits=limits, conditional=not ctx.full, allow_file=local)
         except RobotsDisallowed:
             return None  # counted by the fetcher as robots_skipped
         except FetchError as exc:

@@ -16,9 +16,6 @@ from xml.etree.ElementTree import Element
 
 from tracker.errors import ParseError
 
-# tests/test_source_europepmc.py imports it here until it imports tracker.lexicon.languages.
-from tracker.lexicon.languages import language_code  # noqa: F401
-
 _WS = re.compile(r"\s+")
 
 # Elements that end a run of text: a space keeps words from gluing together.

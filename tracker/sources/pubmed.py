@@ -13,15 +13,14 @@ from datetime import date
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from tracker.config import check_int_at_most
 from tracker.errors import ParseError
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
-from tracker.sources.records import RecordError
+from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.markup import load_json
-from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.pubmed_xml import parse_efetch
+from tracker.sources.records import RecordError
 
 SEARCH_CAP = 9_999      # esearch/efetch cannot page past this many records
 MAX_BATCH = 200         # NCBI's advice for efetch batches
@@ -36,6 +35,8 @@ class PubMedSource(Source):
     kind = "pubmed"
     required = ("query",)
     keys = {"batch_size": KeySpec(check_batch_size, f"records per efetch request (1-{MAX_BATCH})")}
+    default_base_url = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    registry_api = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
         return _Run(ctx).records()
@@ -44,7 +45,7 @@ class PubMedSource(Source):
 class _Run:
     def __init__(self, ctx: FetchContext):
         self.ctx = ctx
-        self.base = ctx.feed.base_url or "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+        self.base = ctx.feed.base_url or PubMedSource.default_base_url
         self.limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
         self.batch = int(ctx.feed.option("batch_size", MAX_BATCH))
         api_key = ctx.config.ncbi_api_key
@@ -86,8 +87,7 @@ class _Run:
                       retmode="json", retmax=ids)
         if not ids:
             params["usehistory"] = "y"
-        resp = self.ctx.http.get(self.base + "esearch.fcgi", params=params,
-                                 limits=self.limits, stats=self.ctx.stats, robots=False)
+        resp = self.ctx.http.get(self.base + "esearch.fcgi", params=params, limits=self.limits)
         return _esearch_result(resp.content)
 
     # --- fetching --------------------------------------------------------
@@ -99,8 +99,7 @@ class _Run:
             for retstart in range(0, count, self.batch):
                 params = dict(self.common, WebEnv=search["webenv"], query_key=search["querykey"],
                               retstart=retstart, retmax=self.batch, retmode="xml")
-                resp = self.ctx.http.get(self.base + "efetch.fcgi", params=params,
-                                         limits=self.limits, stats=self.ctx.stats, robots=False)
+                resp = self.ctx.http.get(self.base + "efetch.fcgi", params=params, limits=self.limits)
                 yield from self._articles(resp.content)
             return
         # No history server (a mirror or proxy without it): fetch the ids,
@@ -108,8 +107,7 @@ class _Run:
         ids = self._esearch(first, last, ids=count)["ids"]
         for i in range(0, len(ids), self.batch):
             data = dict(self.common, id=",".join(ids[i:i + self.batch]), retmode="xml")
-            resp = self.ctx.http.get(self.base + "efetch.fcgi", data=data,
-                                     limits=self.limits, stats=self.ctx.stats, robots=False)
+            resp = self.ctx.http.get(self.base + "efetch.fcgi", data=data, limits=self.limits)
             yield from self._articles(resp.content)
 
     def _articles(self, body: bytes) -> Iterator[Article]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from tracker.config import check_bool
 from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
+from tracker.fetch.http import Limits, RobotsDisallowed
+from tracker.lexicon.journals import resolve as resolve_journal
 from tracker.lexicon.languages import language_code
-from tracker.models import Article, normalize_doi
-from tracker.sources.base import FetchContext, KeySpec, Source, register
+from tracker.models import Article, merge, normalize_doi
+from tracker.sources.base import FetchContext, KeySpec, Source, check_bool, register
 from tracker.textutil import html_to_text
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
@@ -77,7 +78,7 @@ def _journal_from_feed_title(title: str | None) -> str | None:
     name = _FEED_TITLE_PREFIX.sub("", html_to_text(title) or "")
     for _ in range(2):
         name = _FEED_TITLE_NOISE.sub("", name).strip()
-    return _resolve_journal(name) if name else None
+    return resolve_journal(name) if name else None
 
 
 def _split_labelled(text: str | None) -> tuple[str | None, dict[str, str]]:
@@ -94,14 +95,6 @@ def _split_labelled(text: str | None) -> tuple[str | None, dict[str, str]]:
     if "source" not in labels and "author(s)" not in labels:
         return text, {}  # a real abstract that happens to start with "Authors:"
     return "\n".join(kept) or None, labels
-
-
-def _resolve_journal(name: str) -> str | None:
-    try:
-        from tracker.lexicon.journals import resolve
-    except ImportError:
-        return None
-    return resolve(name)
 
 
 def _authors(entry: Any) -> list[str]:
@@ -162,7 +155,7 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
         # dc:source names the journal in scholarly feeds (PubMed's among them)
         journal = source
     if journal:
-        journal = _resolve_journal(journal) or journal
+        journal = resolve_journal(journal) or journal
     is_article = bool(journal or feed_journal)
     art.set("journal", journal or feed_journal, meta)
     published = (iso_date(entry.get("published_parsed")) or iso_date(entry.get("updated_parsed"))
@@ -186,15 +179,13 @@ class RssSource(Source):
     kind = "rss"
     required = ("url",)
     keys = {"fetch_articles": KeySpec(check_bool, "follow each item link and extract the page")}
+    local_files = True
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
-        from tracker.fetch.http import Limits, RobotsDisallowed
-
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = feed.url.startswith("file:")
-        resp = ctx.http.get(feed.url, limits=limits, stats=ctx.stats, conditional=not ctx.full,
-                            allow_file=local)
+        resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full, allow_file=local)
         if resp.not_modified:
             return
         articles, problems = parse_feed(resp.content, feed.url, feed.name)
@@ -218,14 +209,14 @@ class RssSource(Source):
             ctx.http.validators.forget(feed.url)
 
     @staticmethod
-    def _with_page(ctx: FetchContext, art: Article, limits, local: bool) -> Article:
+    def _with_page(ctx: FetchContext, art: Article, limits: Limits, local: bool) -> Article:
+        # bs4 underneath: config loading imports every kind, and `tracker search` must not load it
         from tracker.extract.page.parse import extract_page
-        from tracker.models import merge
 
         url = art.url or ""
         if url.startswith("file:") and not local:
             return art
-        resp = ctx.http.get(url, limits=limits, stats=ctx.stats, allow_file=local)
+        resp = ctx.http.get(url, limits=limits, allow_file=local)
         page = extract_page(resp.content, resp.url or url, encoding=resp.encoding)
         page.url = art.url  # the feed's link stays the record's URL
         page.__post_init__()

@@ -1,0 +1,53 @@
+"""The validated configuration: Config, FeedConfig and Filters.
+
+tracker.config builds these from feeds.yaml (and re-exports them). They live
+apart from the validator because the validator asks the source registry
+about each kind, while the sources read these values: keeping the values
+here lets both import them without an import cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Filters:
+    include_any: tuple[str, ...] = ()
+    exclude_any: tuple[str, ...] = ()
+
+
+@dataclass
+class FeedConfig:
+    name: str
+    kind: str
+    url: str | None = None
+    query: str | None = None
+    base_url: str | None = None
+    rate_limit: float = 1.0
+    timeout: float = 30.0
+    max_bytes: int = 20_000_000
+    since: date = date(2010, 1, 1)
+    filters: Filters = field(default_factory=Filters)
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass
+class Config:
+    path: Path
+    index_dir: Path
+    contact_email: str | None
+    user_agent: str
+    ncbi_api_key: str | None
+    filters: Filters
+    feeds: list[FeedConfig]
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
