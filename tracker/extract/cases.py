@@ -143,7 +143,7 @@ SINGLE_CASE: list[tuple[int, str]] = [
     # a sentence that opens on one person: "A woman in her fourth decade ...", "In a man with ... who had ..."
     (6, r"(?:^|[.;:]\s+|\n\s*)(?:in\s+)?(?:an?|one)\s+(?:(?:young|elderly|older|middle-aged|previously\s+healthy|pregnant)\s+)?"
         + _SINGLE_NOUN + r"\s+(?:in\s+(?:his|her)\s+(?:\w+\s+)?(?:decade|teens|twenties|thirties|forties|fifties|sixties|"
-        r"seventies|eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|has|was|developed|presented|received|underwent))"),
+        r"seventies|eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|was|developed|presented|received|underwent))"),
     (2, r"^[^\n]{0,200}\b(?:a\s+case\s+report|case\s+report|reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|"
         r"informe\s+de\s+un\s+caso)\b"),
 ]
@@ -157,7 +157,7 @@ _PERCENT_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:[(\[]\s*\d+(?:[
 _OF_TOTAL_AFTER = re.compile(r"\s*(?:of|/|de|out\s+of)\s*(?:the\s+|los\s+|os\s+)?\d", re.I)
 _SCREENED_AFTER = re.compile(r"[^.;]{0,60}?\b(?:screened|assessed\s+for\s+eligibility|eligible|invited|approached|"
                              r"excluded|excluid[oa]s|elegibles?|elegiveis|tamizad[oa]s|triad[oa]s)\b", re.I)
-_POOLED = re.compile(r"\b(?:studies|trials|articles|estudios|estudos)\b", re.I)
+_ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|enroll\w*|includ\w*|randomi[sz]\w*|recruit\w*)\b", re.I)
 # Ratios and rates: "one in 150 people", "per 100,000", "30 casos por 100 mil habitantes".
 _RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|em|per)"
                            r"\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
@@ -165,18 +165,19 @@ _RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:per|por|/)\s*(?:\d
 # Sentences that quote the literature, surveillance tallies, other studies or the population.
 _LITERATURE = re.compile(
     r"\b(?:previously\s+(?:reported|published|described)|(?:in|of|from)\s+the\s+literature|"
-    r"ha(?:ve|d)\s+been\s+(?:reported|described|published|confirmed)|has\s+been\s+reported|worldwide|to\s+date|"
-    r"as\s+of\s+(?:\w+\s+)?\d|cumulative(?:ly)?|hasta\s+la\s+fecha|ate\s+o\s+momento|ate\s+(?:hoje|agora)|"
+    r"ha(?:ve|d)\s+been\s+(?:reported|described|published|confirmed)|has\s+been\s+reported|"
     r"literature\s+review|review\s+of\s+the\s+literature|reported\s+cases|post-?marketing|"
     r"en\s+la\s+literatura|na\s+literatura|descritos\s+previamente|previamente\s+(?:descritos|reportados|publicados)|"
     r"han\s+(?:sido\s+)?(?:reportado|descrito|publicado)|foram\s+(?:descritos|relatados)\s+(?:na|em)|"
     r"(?:an?\s+|the\s+)?(?:earlier|previous|prior|separate|older)\s+(?:\w+\s+)?(?:study|studies|trial|trials|analysis|"
     r"report|survey|cohort)|estudios?\s+(?:previos?|anteriores?)|estudos?\s+(?:anteriores?|previos?))\b", re.I)
+# Tallies: weaker cues, since "the largest study to date enrolled 2,000 patients" is still the study.
+_TALLY = re.compile(r"\b(?:worldwide|to\s+date|as\s+of\s+(?:\w+\s+)?\d|cumulative(?:ly)?|hasta\s+la\s+fecha|"
+                    r"ate\s+o\s+momento|ate\s+(?:hoje|agora))\b", re.I)
 _POPULATION = re.compile(
     r"\b(?:liv(?:e|es|ing)\s+with|suffer(?:s|ing)?\s+from|are\s+affected|affect(?:s|ing)?\s+(?:about|around|an?\s+estimated|"
-    r"approximately|more\s+than|nearly|over|some|up\s+to|roughly)|(?:in|across)\s+the\s+(?:us|usa|uk|united\s+states|"
-    r"country|world)\b|viven\s+con|padecen|sufren|conviven|convivem|vivem\s+com|sofrem\s+de|no\s+mundo|en\s+el\s+mundo|"
-    r"no\s+brasil|en\s+espana|estima-se\s+que|se\s+estima\s+que)", re.I)
+    r"approximately|more\s+than|nearly|over|some|up\s+to|roughly)|viven\s+con|padecen|sufren|conviven|convivem|"
+    r"vivem\s+com|sofrem\s+de|estima-se\s+que|se\s+estima\s+que)", re.I)
 # Laboratory and animal work has no case count: its samples, cells and animals are not patients.
 _LAB = re.compile(r"\b(?:mice|murine|mouse|rats?|rodents?|zebrafish|ratones|camundongos|ratos|in\s+vitro|cell\s+lines?|"
                   r"organoids?|lineas\s+celulares|linhagens?\s+celulares|cultivos\s+(?:de\s+)?celul\w*|culturas?\s+(?:de\s+)?celul\w*)\b",
@@ -363,19 +364,19 @@ def _excluded(work: str, m: re.Match, score: int, reading: _Reading) -> bool:
         return True
     if score < 10 and _OF_TOTAL_AFTER.match(work, end):
         return True  # "12 of 45 patients": 12 is a part, 45 is proposed by its own match
-    if _SCREENED_AFTER.match(work, end) and not _POOLED.search(m.group()):
-        return True  # "of 300 patients screened"; but in "6 trials involving 2815 patients were eligible" the trials were
+    if _SCREENED_AFTER.match(work, end) and not _ENROLLED_BEFORE.search(work, m.start(), start):
+        return True  # "of 300 patients screened"; but "we enrolled 52 eligible patients", "6 trials involving 2815 patients were eligible"
     if _RATIO_BEFORE.search(work, max(0, start - 16), start) or _RATE_AFTER.match(work, end):
         return True
     value = _to_int(m.group("n")) or 0
     if 1900 <= value <= 2100 and (not _NOUN_AFTER.match(work, end) or _YEAR_BEFORE.search(work, max(0, start - 10), start)):
         return True  # a year ("from 2014 to 2019 were analysed", "en 2025 incluyó a ..."), not a count
-    if score <= 5 and value >= _LARGE_BARE:
+    if score <= 4 and value >= _LARGE_BARE:
         return True
     s0, s1 = reading.bounds(start)
     if score < 10 and _LITERATURE.search(work, s0, s1):
         return True
-    if score < 9 and _POPULATION.search(work, s0, s1):
+    if score < 9 and (_TALLY.search(work, s0, s1) or _POPULATION.search(work, s0, s1)):
         return True
     return False
 
