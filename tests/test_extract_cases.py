@@ -152,3 +152,11 @@ def test_evidence_of_a_title_count_is_the_title():
 def test_no_count_no_evidence():
     assert find_case_count("Vedolizumab is effective in Crohn's disease.") is None
     assert find_case_count(None) is None
+
+
+def test_evidence_sentence_ends_after_an_acronym_and_before_a_count():
+    text = ("PML is an infection of the brain caused by the JC virus. Relatamos o caso de uma mulher de 38 anos. "
+            "Ela recebeu natalizumabe.")
+    assert find_case_count(text, "pt").evidence == "Relatamos o caso de uma mulher de 38 anos."
+    text = "Patients received 5 mg/kg. 126 patients with Crohn's disease were included; 63 (50%) had fistulas."
+    assert find_case_count(text).evidence == "126 patients with Crohn's disease were included; 63 (50%) had fistulas."

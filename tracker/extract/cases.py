@@ -237,6 +237,9 @@ _COUNTED = re.compile(_COUNTED_PHRASE.replace("<N>", _NUM_GROUP), re.I)
 _COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M)) for s, p in SINGLE_CASE]
 _DIGIT = re.compile(r"\d")
 _SEP = "\x1f"
+# Boundaries the shared splitter leaves out: after an acronym ("caused by JC virus. We report"; it keeps
+# those together to protect initials), and before a sentence that opens on a count ("15 mg. 126 patients").
+_ACRONYM_END = re.compile(r"(?<=[A-Z]{2}[.!?])(?=\s+[A-Z¿¡\"“(])|(?<=[a-z]{2}[.!?])(?=\s+\d+\s+[a-z])")
 _THIN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[\u00a0\u202f\u2009]\d{3})+(?![\d.,]\d)")  # "194 711" with a no-break space
 _WS = re.compile(r"\s+")
 
@@ -262,7 +265,7 @@ class _Reading:
 
     def __init__(self, text: str, lang: str) -> None:
         self.text = text
-        self.spans = Sentences(text).spans()    # original (start, end) per sentence
+        self.spans = _sentence_spans(text)      # original (start, end) per sentence
         # One conversion for the whole text, sentences kept apart by a separator it leaves alone.
         joined = _THIN_THOUSANDS.sub(_drop_spaces, _SEP.join(text[s0:s1].replace(_SEP, " ") for s0, s1 in self.spans))
         pieces = fold(_digits(_scaled(joined, lang), lang)).split(_SEP)
@@ -300,6 +303,17 @@ class _Reading:
                     runs.append((max(0, start - 3), end))
             start = end
         return runs
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The shared splitter's sentences, also split where _ACRONYM_END says."""
+    spans = []
+    for s0, s1 in Sentences(text).spans():
+        for m in _ACRONYM_END.finditer(text, s0, s1):
+            spans.append((s0, m.start()))
+            s0 = m.start()
+        spans.append((s0, s1))
+    return spans
 
 
 def _drop_spaces(m: re.Match) -> str:
@@ -445,7 +459,7 @@ def _candidates(reading: _Reading) -> tuple[list[Candidate], _Reading]:
         for m in pattern.finditer(work, 0, _SINGLE_CASE_CHARS):
             s0, s1 = reading.bounds(m.start())
             if not _LITERATURE.search(work, s0, s1) or score >= 8:
-                found.append(Candidate(1, score, m.start()))
+                found.append(Candidate(1, score, m.end() - 1))  # the end lies in the describing sentence
     if _LAB.search(work, 0, _LAB_CHARS):
         found = [c for c in found if c.score >= 9 and not _SAMPLES.search(work, *reading.bounds(c.pos))]
     return found, reading
