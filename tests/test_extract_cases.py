@@ -82,6 +82,13 @@ def test_review_takes_only_pooled_or_own_totals():
     ("Un estudio publicado en 2025 incluyó a veintitrés pacientes pediátricos.", "es", 23),
     ("From 2012 to 2020, 96 consecutive adults chose surgery or infliximab.", "en", 96),
     ("We studied a cohort of 2000 patients.", "en", 2000),
+    # approximate totals, totals with arms in parentheses, own cases beside the literature
+    ("The trial, which included more than 1,300 participants, met its primary endpoint.", "en", 1300),
+    ("In all, 633 patients were assessed for eligibility. Altogether, 386 patients (191 on ustekinumab and "
+     "195 on adalimumab) were included in the analysis.", "en", 386),
+    ("We present 3 cases of colitis after etanercept and a literature review. We found 53 cases reported "
+     "in the literature.", "en", 3),
+    ("O estudo acompanhou mais de 2 mil pacientes.", "pt", 2000),
     # pooled totals of a review
     ("Six randomized controlled trials involving 2815 patients were eligible for inclusion.", "en", 2815),
 ])

@@ -171,6 +171,7 @@ _LITERATURE = re.compile(
     r"han\s+(?:sido\s+)?(?:reportado|descrito|publicado)|foram\s+(?:descritos|relatados)\s+(?:na|em)|"
     r"(?:an?\s+|the\s+)?(?:earlier|previous|prior|separate|older)\s+(?:\w+\s+)?(?:study|studies|trial|trials|analysis|"
     r"report|survey|cohort)|estudios?\s+(?:previos?|anteriores?)|estudos?\s+(?:anteriores?|previos?))\b", re.I)
+_OWN_REPORT = re.compile(r"\s*" + _REPORT, re.I)
 # Tallies: weaker cues, since "the largest study to date enrolled 2,000 patients" is still the study.
 _TALLY = re.compile(r"\b(?:worldwide|to\s+date|as\s+of\s+(?:\w+\s+)?\d|cumulative(?:ly)?|hasta\s+la\s+fecha|"
                     r"ate\s+o\s+momento|ate\s+(?:hoje|agora))\b", re.I)
@@ -388,8 +389,8 @@ def _excluded(work: str, m: re.Match, score: int, reading: _Reading) -> bool:
     if score <= 4 and value >= _LARGE_BARE:
         return True
     s0, s1 = reading.bounds(start)
-    if score < 10 and _LITERATURE.search(work, s0, s1):
-        return True
+    if score < 10 and _LITERATURE.search(work, s0, s1) and not _OWN_REPORT.match(work, m.start()):
+        return True  # cases from the literature; but "we present 3 cases and a literature review" are the authors' own
     if score < 9 and (_TALLY.search(work, s0, s1) or _POPULATION.search(work, s0, s1)):
         return True
     return False
