@@ -167,3 +167,8 @@ def test_evidence_sentence_ends_after_an_acronym_and_before_a_count():
     assert find_case_count(text, "pt").evidence == "Relatamos o caso de uma mulher de 38 anos."
     text = "Patients received 5 mg/kg. 126 patients with Crohn's disease were included; 63 (50%) had fistulas."
     assert find_case_count(text).evidence == "126 patients with Crohn's disease were included; 63 (50%) had fistulas."
+
+
+def test_one_patient_in_the_results_is_an_event_not_the_count():
+    assert case_count("The researchers reviewed 2,000 patients' records; one patient developed PML.") == 2000
+    assert case_count("Only one patient developed PML during follow-up.") is None

@@ -447,8 +447,8 @@ def _candidates(reading: _Reading) -> tuple[list[Candidate], _Reading]:
                 found.append(Candidate(2, score, m.start()))
                 continue
             value = _to_int(m.group("n"))
-            if value is None or _excluded(work, m, score, reading):
-                continue
+            if value is None or (value == 1 and score <= 7) or _excluded(work, m, score, reading):
+                continue  # "one patient died" is an event; one-patient reports are read by SINGLE_CASE
             pos = m.start("n")
             if score == 5 and reading.index(pos) in arm_sentences:
                 continue  # an arm size; its sentence's total is proposed by _arm_totals
