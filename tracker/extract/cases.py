@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from tracker.extract.textutil import Sentences
 from tracker.textutil import fold
@@ -235,7 +235,9 @@ _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 _COMPILED = [(s, re.compile(p.replace(r"\b<N>", "<N>").replace("<N>", _NUM_GROUP), re.I | re.M),
               "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all") for s, p in PATTERNS]
 _COUNTED = re.compile(_COUNTED_PHRASE.replace("<N>", _NUM_GROUP), re.I)
-_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M)) for s, p in SINGLE_CASE]
+_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead") for s, p in SINGLE_CASE]
+# Every pattern, highest score first: the order _candidates reads them in.
+_ORDERED = sorted(_COMPILED + _COMPILED_SINGLE, key=lambda entry: -entry[0])
 _DIGIT = re.compile(r"\d")
 _SEP = "\x1f"
 # Boundaries the shared splitter leaves out: after an acronym ("caused by JC virus. We report"; it keeps
@@ -430,40 +432,65 @@ def _arm_totals(work: str, reading: _Reading) -> list[Candidate]:
 
 def candidates(text: str, lang: str = "en") -> list[Candidate]:
     """Every count the rules propose, with its score and position."""
-    return _candidates(_Reading(text[:_SCAN_CHARS], lang))[0] if text else []
+    return _candidates(_Reading(text[:_SCAN_CHARS], lang)) if text else []
 
 
-def _candidates(reading: _Reading) -> tuple[list[Candidate], _Reading]:
+def _candidates(reading: _Reading, accept: Callable[[Candidate], bool] | None = None) -> list[Candidate]:
+    """Candidates, pattern by pattern from the highest score down. With `accept`, stop once no
+    remaining pattern can outscore an accepted candidate (most pages state their total early in
+    the list, so the many weak patterns are skipped)."""
     work = reading.work
-    found: list[Candidate] = []
-    where = {"number": reading.runs(_DIGIT), "all": [(0, len(work))]}
+    lab = bool(_LAB.search(work, 0, _LAB_CHARS))
+
+    def keep(c: Candidate) -> bool:
+        return not lab or (c.score >= 9 and not _SAMPLES.search(work, *reading.bounds(c.pos)))
+
+    where = {"number": reading.runs(_DIGIT), "all": [(0, len(work))], "lead": [(0, min(len(work), _SINGLE_CASE_CHARS))]}
     where["count"] = reading.runs(_COUNTED) if where["number"] else []
     sums, arms = _sums(work)
     arms += _arm_totals(work, reading)
     arm_sentences = {reading.index(c.pos) for c in arms}
-    for score, pattern, needs in _COMPILED:
+    found = [c for c in arms if keep(c)]
+    best = max((c.score for c in found if accept and accept(c)), default=0)
+    for score, pattern, needs in _ORDERED:
+        if accept and score < best:
+            break
         for m in (m for s0, s1 in where[needs] for m in pattern.finditer(work, s0, s1)):
-            if m.groupdict().get("both"):
-                found.append(Candidate(2, score, m.start()))
-                continue
-            value = _to_int(m.group("n"))
-            if value is None or (value == 1 and score <= 7) or _excluded(work, m, score, reading):
-                continue  # "one patient died" is an event; one-patient reports are read by SINGLE_CASE
-            pos = m.start("n")
-            if score == 5 and reading.index(pos) in arm_sentences:
-                continue  # an arm size; its sentence's total is proposed by _arm_totals
-            value = sums.get(pos, value)
-            s0, s1 = reading.bounds(pos)
-            found.append(Candidate(value, score, pos, bool(_SELF.search(work, s0, s1))))
-    found.extend(arms)
-    for score, pattern in _COMPILED_SINGLE:
-        for m in pattern.finditer(work, 0, _SINGLE_CASE_CHARS):
-            s0, s1 = reading.bounds(m.start())
-            if not _LITERATURE.search(work, s0, s1) or score >= 8:
-                found.append(Candidate(1, score, m.end() - 1))  # the end lies in the describing sentence
-    if _LAB.search(work, 0, _LAB_CHARS):
-        found = [c for c in found if c.score >= 9 and not _SAMPLES.search(work, *reading.bounds(c.pos))]
-    return found, reading
+            c = _single(work, m, score, reading) if needs == "lead" else _counted(work, m, score, reading, sums, arm_sentences)
+            if c is not None and keep(c):
+                found.append(c)
+                if accept and accept(c):
+                    best = max(best, c.score)
+    return found
+
+
+def _counted(work: str, m: re.Match, score: int, reading: _Reading, sums: dict[int, int],
+             arm_sentences: set[int]) -> Candidate | None:
+    if m.groupdict().get("both"):
+        return Candidate(2, score, m.start())
+    value = _to_int(m.group("n"))
+    if value is None or (value == 1 and score <= 7) or _excluded(work, m, score, reading):
+        return None  # "one patient died" is an event; one-patient reports are read by SINGLE_CASE
+    pos = m.start("n")
+    if score == 5 and reading.index(pos) in arm_sentences:
+        return None  # an arm size; its sentence's total is proposed by _arm_totals
+    s0, s1 = reading.bounds(pos)
+    return Candidate(sums.get(pos, value), score, pos, bool(_SELF.search(work, s0, s1)))
+
+
+def _single(work: str, m: re.Match, score: int, reading: _Reading) -> Candidate | None:
+    s0, s1 = reading.bounds(m.start())
+    if score < 8 and _LITERATURE.search(work, s0, s1):
+        return None
+    return Candidate(1, score, m.end() - 1)  # the end lies in the describing sentence
+
+
+def _any(c: Candidate) -> bool:
+    return True
+
+
+def _pooled(c: Candidate) -> bool:
+    return c.score >= 10 or (c.score >= 8 and c.first_person)
 
 
 def _best(found: list[Candidate]) -> Candidate | None:
@@ -478,10 +505,9 @@ def find_case_count(text: str | None, lang: str = "en", pooled_only: bool = Fals
     """
     if not text:
         return None
-    found, reading = _candidates(_Reading(text[:_SCAN_CHARS], lang))
-    if pooled_only:
-        found = [c for c in found if c.score >= 10 or (c.score >= 8 and c.first_person)]
-    best = _best(found)
+    accept = _pooled if pooled_only else _any
+    reading = _Reading(text[:_SCAN_CHARS], lang)
+    best = _best([c for c in _candidates(reading, accept) if accept(c)])
     return CaseCount(best.count, reading.sentence(best.pos)) if best else None
 
 
