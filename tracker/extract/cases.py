@@ -1,42 +1,37 @@
 """case_count: how many patients or cases the study reports, and the sentence that says so.
 
-`find_case_count(text)` returns a `CaseCount(count, evidence)`; `case_count(text)`
-returns the number alone (the older call shape).
+`find_case_count(text, lang)` returns a `CaseCount(count, evidence)` or None;
+`case_count(text, lang)` returns the number alone (the older call shape).
 
-How a text is read: it is cut into sentences, each sentence has its number
-words turned into digits ("sesenta y un niños" -> "61 niños", "1.3 million"
--> "1300000") and its accents folded, and the patterns below propose
-(number, score) candidates. Order of precedence, applied in `_best`:
+The text is read sentence by sentence with number words as digits and accents
+folded (tracker/extract/reading.py), and the patterns below propose (number,
+score) candidates. Order of precedence, applied in `_candidates` and `_best`:
 
 1. the highest score wins; at equal score, the earliest mention (title and
-   abstract come first). Scores: 11 a total split into parts ("a total of 95
-   with UC and 61 with CD"); 10 an explicit total ("a total of", "in total",
-   "N trials including M patients"); 9 enrolled/included/randomised, a
-   reported series, a title naming the count ("report of two cases"); 8 a
+   abstract come first). Scores: 10 an explicit total ("a total of", "in
+   total", "N trials including M patients"); 9 enrolled/included/randomised,
+   a reported series, a title naming the count ("report of two cases"); 8 a
    cohort/sample "of N", identified/treated/followed, respondents, a total
    given only as arms; 7 "N-patient", "among the N patients,", a single case
    described by the authors; 6 a count opening a sentence, a single patient
    described without a numeral; 5 "n = 45"; 4 a bare "45 patients".
-2. parts are summed where nothing else gives the total: "14 with definite and
-   one with probable PML" = 15, "88 to the drug and 90 to placebo" = 178; the
-   parts' own candidates carry the sum.
+2. a total split into parts is summed: "a total of 95 with UC and 61 with CD"
+   = 156, "14 with definite and one with probable PML" = 15, "88 to the drug
+   and 90 to placebo" = 178; the parts' own candidates carry the sum.
 3. numbers that are not this study's participants are dropped: subgroups
    ("of whom 12", "20 (41%)"), screened or eligible numbers, years, ratios
    and rates ("one in 150", "per 100,000"), population figures ("300,000
    people live with IBD"), surveillance tallies and other studies quoted for
-   context, bare mentions of 100,000 or more, and in laboratory or animal
-   work, samples and cells.
+   context, "one patient" in the results, bare mentions of 100,000 or more,
+   and in laboratory or animal work, samples and cells.
 """
-
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
 
-from tracker.extract.textutil import Sentences
-from tracker.textutil import fold
+from tracker.extract.reading import Reading
 
 # --- vocabulary (patterns run on folded text) -----------------------------------------------------
 
@@ -77,20 +72,25 @@ _TO = r"(?:to|a|al|ao|para)"
 PATTERNS: list[tuple[int, str]] = [
     (10, r"\b(?:a|1|un|um)\s+total\s+(?:of\s+|de\s+)?<N>(?=\s+" + _MODS + NOUN + r"|\s+(?:were|was|fueron|foram)\b)"),
     (10, r"\bin\s+total,?\s+<N>\s+" + _MODS + NOUN),
-    (10, r"\b(?:\d+|several|multiple)\s+(?:[a-z-]+\s+){0,3}?(?:studies|trials|articles|estudios|estudos)\s+(?:\(\w+\s*=\s*\d+\)\s+)?"
-         r"(?:including|involving|comprising|with|enrolling|totaling|totalling|incluyendo|con|incluindo|com|"
-         r"que\s+incluyeron|que\s+inclu[ií]ram)\s+(?:a\s+total\s+of\s+|un\s+total\s+de\s+|um\s+total\s+de\s+)?<N>\s+" + _MODS + NOUN),
+    (10, r"\b(?:\d+|several|multiple)\s+(?:[a-z-]+\s+){0,3}?(?:studies|trials|articles|estudios|estudos)\s+"
+         r"(?:\(\w+\s*=\s*\d+\)\s+)?(?:including|involving|comprising|with|enrolling|totaling|totalling|incluyendo|"
+         r"con|incluindo|com|que\s+incluyeron|que\s+inclu[ií]ram)\s+"
+         r"(?:a\s+total\s+of\s+|un\s+total\s+de\s+|um\s+total\s+de\s+)?<N>\s+" + _MODS + NOUN),
     (9, r"\bpooled\s+(?:data\s+|analysis\s+)?(?:from|of|on)\s+<N>\s+" + _MODS + NOUN),
     (9, r"\b<N>\s+" + _MODS + NOUN + r"(?:\s+\([^)]{0,80}\))?\s+(?:were|was|had\s+been|fueron|foram|se)\s+"
-        r"(?:(?:prospectively|retrospectively|consecutively|successfully|finally|ultimately|eventually)\s+)?" + _VERB_STRONG),
+        r"(?:(?:prospectively|retrospectively|consecutively|successfully|finally|ultimately|eventually)\s+)?"
+        + _VERB_STRONG),
     (9, r"\b<N>\s+(?:were|fueron|foram)\s+" + _VERB_STRONG),
     (9, r"\b<N>\s+" + _MODS + NOUN + r"\s+(?:with|who|from|in|on|con|com|de)\b[^.;]{0,140}?\s(?:were|fueron|foram)\s+"
         r"(?:(?:prospectively|retrospectively|consecutively|then|subsequently)\s+)?" + _VERB_STRONG),
-    (9, r"\b(?:we|investigators|researchers|the\s+(?:study|trial|authors))?\s*" + _VERB_STRONG.replace("(?:", "(?:enroll(?:ed|s|ing)?|include[sd]?|including|randomi[sz]ing|", 1)
+    (9, r"\b(?:we|investigators|researchers|the\s+(?:study|trial|authors))?\s*"
+        + _VERB_STRONG.replace("(?:", "(?:enroll(?:ed|s|ing)?|include[sd]?|including|randomi[sz]ing|", 1)
         + r"\s+(?:a\s+total\s+of\s+|data\s+(?:from|on)\s+)?<N>\s+" + _MODS + NOUN),
     (9, r"\b(?:se\s+(?:incluyeron|incluyo\s+a|analizaron|reclutaron|aleatorizaron|estudiaron|evaluaron)|"
-        r"foram\s+(?:incluid[oa]s|inclu[ií]d[oa]s|avaliad[oa]s|randomizad[oa]s|estudad[oa]s|analisad[oa]s|recrutad[oa]s))\s+<N>\b"),
-    (9, r"\b" + _REPORT + r"\s+(?:(?:a|the|our|una|la|uma|a)\s+)?(?:(?:series|serie|serie)\s+(?:of|de)\s+)?<N>\s+" + _MODS + NOUN),
+        r"foram\s+(?:incluid[oa]s|inclu[ií]d[oa]s|avaliad[oa]s|randomizad[oa]s|estudad[oa]s|analisad[oa]s|"
+        r"recrutad[oa]s))\s+<N>\b"),
+    (9, r"\b" + _REPORT + r"\s+(?:(?:a|the|our|una|la|uma)\s+)?(?:(?:series|serie)\s+(?:of|de)\s+)?<N>\s+"
+        + _MODS + NOUN),
     # a title or heading that names the count: "report of two cases", "relato de tres casos"
     (9, r"\b(?:report|reporte|relato|presentacion|apresentacao|descripcion|descricao|a\s+proposito|series|serie)\s+"
         r"(?:of|de|com)\s+<N>\s+(?:\w+\s+)?(?:cases|casos|patients|pacientes|doentes)\b"),
@@ -98,7 +98,8 @@ PATTERNS: list[tuple[int, str]] = [
     (8, r"\b(?:series|serie|cohort|cohorte|coorte|sample|muestra|amostra|population|poblacion|populacao|group|grupo|"
         r"study|estudio|estudo|registry|registro|database|data|datos|dados)\s+(?:of|de|from|with|including|com|con)\s+"
         r"(?:the\s+|los\s+|os\s+)?<N>\s+" + _MODS + NOUN),
-    (8, r"\b(?:analizo|incluyo|evaluo|estudio|siguio|recluto|avaliou|incluiu|analisou|acompanhou|estudou|recrutou)\s+(?:a\s+)?<N>\s+" + _MODS + NOUN),
+    (8, r"\b(?:analizo|incluyo|evaluo|estudio|siguio|recluto|avaliou|incluiu|analisou|acompanhou|estudou|recrutou)"
+        r"\s+(?:a\s+)?<N>\s+" + _MODS + NOUN),
     (8, r"\b" + _VERB_MEDIUM.replace("(?:", "(?:" + _VERB_BEFORE[3:-1] + "|", 1)
         + r"\s+(?:a\s+total\s+of\s+)?<N>\s+" + _MODS + NOUN),
     (8, r"\b<N>\s+(?:" + _MODS + NOUN + r"(?:\s+\([^)]{0,80}\))?\s+)?(?:were|was|fueron|foram)\s+"
@@ -108,7 +109,8 @@ PATTERNS: list[tuple[int, str]] = [
         r"(?:(?:questionario|cuestionario|encuesta|inquerito|estudo|estudio)\s+)?<N>\b"),
     (7, r"\b<N>[-\s](?:patient|case|subject|participant|person)\b"),
     (7, r"(?:^|[.;:]\s+|\b(?:of|among|in)\s+(?:the|these|all|our)?\s*)(?:of|among|in|de|entre|em|dos|das|nos|nas)\s+"
-        r"(?:the\s+|these\s+|all\s+|los\s+|las\s+|os\s+|as\s+)?<N>\s+" + _MODS + NOUN + r"\s*(?:included|enrolled|studied|\)|,)"),
+        r"(?:the\s+|these\s+|all\s+|los\s+|las\s+|os\s+|as\s+)?<N>\s+" + _MODS + NOUN
+        + r"\s*(?:included|enrolled|studied|\)|,)"),
     # a count that opens a sentence: "Eighteen patients with ... received"
     (6, r"(?:^|[.;:!?]\s+|\n\s*)<N>\s+" + _MODS + NOUN),
     (5, r"\b[nN]\s*=\s*<N>\b"),
@@ -122,28 +124,33 @@ _SINGLE_NOUN_ES_PT = (r"(?:paciente|mujer|varon|hombre|mulher|homem|nino|nina|cr
 SINGLE_CASE: list[tuple[int, str]] = [
     (8, r"\b(?:we|authors)\s+(?:report|describe|present|discuss|document)\s+(?:here\s+)?(?:the\s+|a\s+|an\s+|one\s+)"
         r"(?:[\w\-]+\s+){0,3}?(?:case|patient)\b(?!s)"),
-    (8, r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:a|an)\s+\d{1,3}[\s\-]*(?:year|yr|month)s?[\s\-]*old\b"),
+    (8, r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:here\s+)?(?:a|an)\s+"
+        r"\d{1,3}[\s\-]*(?:year|yr|month)s?[\s\-]*old\b"),
     (8, r"\b(?:presentamos|describimos|reportamos|comunicamos|se\s+presenta|se\s+describe|se\s+reporta|se\s+comunica|"
         r"relatamos|descrevemos|apresentamos|relata-se|descreve-se|apresenta-se|(?:(?:los|os)\s+autores\s+)?"
         r"(?:presentan|describen|reportan|comunican|apresentam|relatam|descrevem))\s+(?:el|un|o|um|a|uma)\s+caso\b"),
-    (7, r"\b(?:case|caso)\s+(?:clinico\s+)?(?:of|de|do|da)\s+(?:una?|uma?|an?|o|a|el|la)\s+(?:\d{1,3}[\s\-]*(?:year|yr)s?[\s\-]*old\s+)?"
-        r"(?:" + _SINGLE_NOUN[3:-1] + "|" + _SINGLE_NOUN_ES_PT[3:-1] + r")\b"),
-    (7, r"\b(?:the\s+)?first\s+(?:reported|described|documented|published|known)\s+case\b|\bfirst\s+case\s+(?:reported|described)\b|"
-        r"\bprimer\s+caso\s+(?:descrito|reportado|publicado|comunicado)\b|\bprimeiro\s+caso\s+(?:descrito|relatado|publicado)\b"),
+    (7, r"\b(?:case|caso)\s+(?:clinico\s+)?(?:of|de|do|da)\s+(?:una?|uma?|an?|o|a|el|la)\s+"
+        r"(?:\d{1,3}[\s\-]*(?:year|yr)s?[\s\-]*old\s+)?(?:" + _SINGLE_NOUN[3:-1] + "|" + _SINGLE_NOUN_ES_PT[3:-1]
+        + r")\b"),
+    (7, r"\b(?:the\s+)?first\s+(?:reported|described|documented|published|known)\s+case\b|"
+        r"\bfirst\s+case\s+(?:reported|described)\b|\bprimer\s+caso\s+(?:descrito|reportado|publicado|comunicado)\b|"
+        r"\bprimeiro\s+caso\s+(?:descrito|relatado|publicado)\b"),
     # news: "neurologists have described a man with Crohn's disease who ..."
     (7, r"\b(?:described|reported|presented|detailed|documented)\s+(?:the\s+case\s+of\s+)?(?:an?|one)\s+"
-        r"(?:\d{1,3}-year-old\s+|young\s+|elderly\s+|older\s+|pregnant\s+)?" + _SINGLE_NOUN + r"\b(?!s|\s+(?:cohort|population|group|series))"),
+        r"(?:\d{1,3}-year-old\s+|young\s+|elderly\s+|older\s+|pregnant\s+)?" + _SINGLE_NOUN
+        + r"\b(?!s|\s+(?:cohort|population|group|series))"),
     (7, r"\b(?:describieron|describen|reportaron|presentaron|relataram|descreveram|apresentaram|relatam|descrevem)\s+"
         r"(?:el\s+caso\s+de\s+|o\s+caso\s+de\s+)?(?:una?|uma?)\s+" + _SINGLE_NOUN_ES_PT + r"\b"),
-    (6, r"\b(?:a|an)\s+\d{1,3}[\s\-]*(?:year|yr)s?(?:[\s\-]*old)?\s+(?:\w+\s+){0,2}?(?:man|woman|male|female|boy|girl|patient|"
-        r"lady|gentleman|caucasian|adolescent|child)\b"),
+    (6, r"\b(?:a|an)\s+\d{1,3}[\s\-]*(?:year|yr)s?(?:[\s\-]*old)?\s+(?:\w+\s+){0,2}?"
+        r"(?:man|woman|male|female|boy|girl|patient|lady|gentleman|caucasian|adolescent|child)\b"),
     (6, r"\b(?:una?|uma?)\s+(?:paciente|mujer|varon|hombre|mulher|homem|nino|nina|crianca|adolescente)\s+"
         r"(?:\w+\s+){0,4}?(?:de|com)\s+\d{1,3}\s+anos\b"),
     (6, r"\bpaciente\s+do\s+sexo\s+(?:feminino|masculino)\b"),
     # a sentence that opens on one person: "A woman in her fourth decade ...", "In a man with ... who had ..."
-    (6, r"(?:^|[.;:]\s+|\n\s*)(?:in\s+)?(?:an?|one)\s+(?:(?:young|elderly|older|middle-aged|previously\s+healthy|pregnant)\s+)?"
-        + _SINGLE_NOUN + r"\s+(?:in\s+(?:his|her)\s+(?:\w+\s+)?(?:decade|teens|twenties|thirties|forties|fifties|sixties|"
-        r"seventies|eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|was|developed|presented|received|underwent))"),
+    (6, r"(?:^|[.;:]\s+|\n\s*)(?:in\s+)?(?:an?|one)\s+"
+        r"(?:(?:young|elderly|older|middle-aged|previously\s+healthy|pregnant)\s+)?" + _SINGLE_NOUN
+        + r"\s+(?:in\s+(?:his|her)\s+(?:\w+\s+)?(?:decade|teens|twenties|thirties|forties|fifties|sixties|seventies|"
+        r"eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|was|developed|presented|received|underwent))"),
     (2, r"^[^\n]{0,200}\b(?:a\s+case\s+report|case\s+report|reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|"
         r"informe\s+de\s+un\s+caso)\b"),
 ]
@@ -153,14 +160,16 @@ _SUBGROUP_BEFORE = re.compile(r"(?:of\s+whom|of\s+which|of\s+these|of\s+them|amo
                               r"de\s+los\s+cuales|de\s+las\s+cuales|de\s+ellos|dos\s+quais|das\s+quais|destes|deles|"
                               r"entre\s+ellos|sendo|only|solo|apenas)\W{0,3}$", re.I)
 # "20 (41%) had fistulas" is a subgroup; "214 patients (61% women, ...)" is a total with its breakdown.
-_PERCENT_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:[(\[]\s*\d+(?:[.,]\d+)?\s*%\s*[)\],;]|,\s*\d+(?:[.,]\d+)?\s*%)", re.I)
+_PERCENT_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:[(\[]\s*\d+(?:[.,]\d+)?\s*%\s*[)\],;]|"
+                            r",\s*\d+(?:[.,]\d+)?\s*%)", re.I)
 _OF_TOTAL_AFTER = re.compile(r"\s*(?:of|/|de|out\s+of)\s*(?:the\s+|los\s+|os\s+)?\d", re.I)
 _SCREENED_AFTER = re.compile(r"[^.;]{0,60}?\b(?:screened|assessed\s+for\s+eligibility|eligible|invited|approached|"
                              r"excluded|excluid[oa]s|elegibles?|elegiveis|tamizad[oa]s|triad[oa]s)\b", re.I)
-_ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|enroll\w*|includ\w*|randomi[sz]\w*|recruit\w*)\b", re.I)
+_ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|enroll\w*|includ\w*|randomi[sz]\w*|"
+                              r"recruit\w*)\b", re.I)
 # Ratios and rates: "one in 150 people", "per 100,000", "30 casos por 100 mil habitantes".
-_RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|em|per)"
-                           r"\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
+_RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|"
+                           r"em|per)\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
 _RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:per|por|/)\s*(?:\d|cada|each|every|100)", re.I)
 # Sentences that quote the literature, surveillance tallies, other studies or the population.
 _LITERATURE = re.compile(
@@ -189,16 +198,17 @@ _SAMPLES = re.compile(r"\b(?:samples?|specimens?|biops\w+|tissues?|sera|serum|pl
 _ARM = re.compile(r"\b[nN]\s*=\s*(\d+)\b")
 _ALLOCATING = re.compile(r"\b" + _ALLOCATED + r"|\brandomly\b", re.I)
 _NOUN_AFTER = re.compile(r"\s+(?:[a-z][\w'\-]*\s+)?" + NOUN, re.I)
-_YEAR_BEFORE = re.compile(r"\b(?:in|en|em|since|desde|during|durante|from|until|hasta|ate|between|entre|year|ano)\s+$", re.I)
+_YEAR_BEFORE = re.compile(r"\b(?:in|en|em|since|desde|during|durante|from|until|hasta|ate|between|entre|year|ano)\s+$",
+                          re.I)
 # In a review, a count is the review's own only when it speaks in the first person.
 _SELF = re.compile(r"\b(?:we|our|nosotros|nuestr[oa]s?|nos|nossa|nosso)\b", re.I)
 # Parts of a total: "14 patients with definite and one with probable PML" = 15.
-_PARTS = re.compile(r"\b(?P<n>\d+)\s+" + _MODS + NOUN + r"\s+" + _WITH + r"\s+[^,;.\d()]{2,60}?\s+(?:and|y|e)\s+(?P<m>\d+)\s+(?:"
-                    + NOUN + r"\s+)?" + _WITH + r"\b", re.I)
+_PARTS = re.compile(r"\b(?P<n>\d+)\s+" + _MODS + NOUN + r"\s+" + _WITH + r"\s+[^,;.\d()]{2,60}?\s+(?:and|y|e)\s+"
+                    r"(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?" + _WITH + r"\b", re.I)
 # A total given only as arms: "allocated 88 to the drug and 90 to placebo".
-_ARMS = re.compile(r"\b" + _ALLOCATED + r"\b[^.;]{0,60}?(?<![\d.,])(?P<n>\d+)\s+(?:" + _MODS + NOUN + r"\s+(?:" + _WITH
-                   + r"\s+[^,;.\d()]{0,50}?\s+)?)?" + _TO + r"\b[^.;]{1,80}?\b(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?"
-                   + _TO + r"\b", re.I)
+_ARMS = re.compile(r"\b" + _ALLOCATED + r"\b[^.;]{0,60}?(?<![\d.,])(?P<n>\d+)\s+"
+                   r"(?:" + _MODS + NOUN + r"\s+(?:" + _WITH + r"\s+[^,;.\d()]{0,50}?\s+)?)?" + _TO
+                   + r"\b[^.;]{1,80}?\b(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?" + _TO + r"\b", re.I)
 _MAX_COUNT = 5_000_000
 _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 # A study states its size early (abstract, methods, first paragraphs of a news story);
@@ -206,32 +216,14 @@ _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 _SCAN_CHARS = 15_000
 _SINGLE_CASE_CHARS = 6_000
 _LAB_CHARS = 1_500
-_EVIDENCE_CHARS = 600
 
-# --- number words ---------------------------------------------------------------------------------
-_NUMBER_LANGS = {"en": "en", "es": "es", "pt": "pt", "fr": "fr", "de": "de", "it": "it"}
-# Spanish/Portuguese articles and first ordinals stay words ("una paciente", "el primer caso"),
-# except inside a compound number ("sesenta y un niños", "vinte e uma mulheres").
-_KEEP_WORDS = {
-    "en": re.compile(r"\b(first)\b", re.I),
-    "es": re.compile(r"\b(?=[uptsUPTS])(un|una|primer|primera|primero|segund[oa]|tercer[oa]?)\b", re.I),
-    "pt": re.compile(r"\b(?=[uptsUPTS])(um|uma|primeir[oa]|segund[oa]|terceir[oa])\b", re.I),
-}
-_COMPOUND_BEFORE = re.compile(r"(?:(?:veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|vinte|trinta|"
-                              r"quarenta|cinquenta|sessenta|oitenta)\s+(?:y|e)|ciento|cento\s+e)\s+$", re.I)
-_KEPT_BACK = re.compile(r"QQ(\w+)")
-_SCALED = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*(million|millions|millones|millon|milhoes|milhao|thousand|mil)\b",
-                     re.I)
-_SCALE_HINT = re.compile(r"\d\s*(?:[mM][iI][lL]|[tT]housand)")  # a fast test first: most texts name no scale
-_SCALES = {"million": 1_000_000, "millions": 1_000_000, "millones": 1_000_000, "millon": 1_000_000,
-           "milhoes": 1_000_000, "milhao": 1_000_000, "thousand": 1_000, "mil": 1_000}
 # A number: "24,142", "24.142 " (es/pt), "45"; not part of a word, decimal, date or percentage.
 # It opens on a digit (the lookbehind comes after it) so the regex engine can skip to digits fast.
 _NUM_GROUP = (r"(?P<n>\d(?<![\w.,/\-]\d)(?:\d{0,2}(?:,\d{3})+|\d{0,2}(?:\.\d{3})+(?=\s)|\d*))"
               r"(?![\w]|[.,]\d|\s*%)")
 _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 # Where each pattern can match: "count" = only sentences holding "<number> <counted noun>",
-# "number" = sentences holding a digit, "all" = anywhere.
+# "number" = sentences holding a digit, "all" = anywhere, "lead" = the first _SINGLE_CASE_CHARS.
 _COMPILED = [(s, re.compile(p.replace(r"\b<N>", "<N>").replace("<N>", _NUM_GROUP), re.I | re.M),
               "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all") for s, p in PATTERNS]
 _COUNTED = re.compile(_COUNTED_PHRASE.replace("<N>", _NUM_GROUP), re.I)
@@ -239,19 +231,20 @@ _COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead") for s, p in SINGLE_C
 # Every pattern, highest score first: the order _candidates reads them in.
 _ORDERED = sorted(_COMPILED + _COMPILED_SINGLE, key=lambda entry: -entry[0])
 _DIGIT = re.compile(r"\d")
-_SEP = "\x1f"
-# Boundaries the shared splitter leaves out: after an acronym ("caused by JC virus. We report"; it keeps
-# those together to protect initials), and before a sentence that opens on a count ("15 mg. 126 patients").
-_ACRONYM_END = re.compile(r"(?<=[A-Z]{2}[.!?])(?=\s+[A-Z¿¡\"“(])|(?<=[a-z]{2}[.!?])(?=\s+\d+\s+[a-z])")
-_THIN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[\u00a0\u202f\u2009]\d{3})+(?![\d.,]\d)")  # "194 711" with a no-break space
-_WS = re.compile(r"\s+")
 
 
-class CaseCount(NamedTuple):
-    """A study's count and the sentence it was read from (original wording, whitespace normalised)."""
+@dataclass(frozen=True)
+class CaseCount:
+    """A study's count and the sentence it was read from (original wording, whitespace normalised).
+
+    Unpacks like a pair: `count, evidence = find_case_count(text)`.
+    """
 
     count: int
     evidence: str
+
+    def __iter__(self) -> Iterator[int | str]:
+        return iter((self.count, self.evidence))
 
 
 @dataclass(frozen=True)
@@ -262,109 +255,6 @@ class Candidate:
     first_person: bool = False
 
 
-class _Reading:
-    """A text read sentence by sentence: `work` is the converted text, each of its sentences
-    aligned with the original one, so a match in `work` maps back to the sentence it came from."""
-
-    def __init__(self, text: str, lang: str) -> None:
-        self.text = text
-        self.spans = _sentence_spans(text)      # original (start, end) per sentence
-        # One conversion for the whole text, sentences kept apart by a separator it leaves alone.
-        joined = _THIN_THOUSANDS.sub(_drop_spaces, _SEP.join(text[s0:s1].replace(_SEP, " ") for s0, s1 in self.spans))
-        pieces = fold(_digits(_scaled(joined, lang), lang)).split(_SEP)
-        if len(pieces) != len(self.spans):  # the converter moved a separator: convert one by one
-            pieces = [fold(_digits(_scaled(text[s0:s1], lang), lang)) for s0, s1 in self.spans]
-        self.ends: list[int] = []               # end offset in `work` per sentence
-        end = 0
-        for piece in pieces:
-            end += len(piece)
-            self.ends.append(end)
-        self.work = "".join(pieces)
-
-    def index(self, pos: int) -> int:
-        return min(bisect_right(self.ends, pos), len(self.ends) - 1)
-
-    def bounds(self, pos: int) -> tuple[int, int]:
-        i = self.index(pos)
-        return (self.ends[i - 1] if i else 0), self.ends[i]
-
-    def sentence(self, pos: int) -> str:
-        s0, s1 = self.spans[self.index(pos)]
-        return _WS.sub(" ", self.text[s0:s1]).strip()[:_EVIDENCE_CHARS]
-
-    def runs(self, test: re.Pattern) -> list[tuple[int, int]]:
-        """Runs of sentences where `test` matches, the only places a pattern needing it can match
-        (the main saving on long texts); each run starts a few characters early so a pattern
-        anchored on the previous sentence's full stop still matches."""
-        runs: list[tuple[int, int]] = []
-        start = 0
-        for end in self.ends:
-            if test.search(self.work, start, end):
-                if runs and runs[-1][1] >= start - 3:
-                    runs[-1] = (runs[-1][0], end)
-                else:
-                    runs.append((max(0, start - 3), end))
-            start = end
-        return runs
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """The shared splitter's sentences, also split where _ACRONYM_END says."""
-    spans = []
-    for s0, s1 in Sentences(text).spans():
-        for m in _ACRONYM_END.finditer(text, s0, s1):
-            spans.append((s0, m.start()))
-            s0 = m.start()
-        spans.append((s0, s1))
-    return spans
-
-
-def _drop_spaces(m: re.Match) -> str:
-    return re.sub(r"\D", "", m.group())
-
-
-def _scaled(text: str, lang: str) -> str:
-    """'1.3 million' -> '1300000', '212 mil' -> '212000' (a decimal comma in Spanish and Portuguese)."""
-    def one(m: re.Match) -> str:
-        scale = m.group(2).lower()
-        if scale == "mil" and lang not in ("es", "pt"):
-            return m.group()
-        raw = m.group(1)
-        decimal = "," if lang in ("es", "pt") else "."
-        if decimal in raw:
-            raw = raw.replace(decimal, ".")
-        elif re.fullmatch(r"\d{1,3}[.,]\d{3}", raw):
-            raw = raw.replace(",", "").replace(".", "")
-        try:
-            return str(round(float(raw) * _SCALES[scale]))
-        except ValueError:
-            return m.group()
-    return _SCALED.sub(one, text) if _SCALE_HINT.search(text) else text
-
-
-def _digits(text: str, lang: str) -> str:
-    """Number words -> digits ("three cases" -> "3 cases"); articles and first ordinals stay words."""
-    try:
-        from text_to_num import alpha2digit
-    except ImportError:  # text2num is a dependency; without it digits still work
-        return text
-
-    def keep(m: re.Match) -> str:
-        if m.group(1).lower() in ("un", "una", "um", "uma") and _COMPOUND_BEFORE.search(text, max(0, m.start() - 16), m.start()):
-            return m.group()
-        return "QQ" + m.group()
-
-    if lang == "es":
-        text = re.sub(r"\bveinti[uú]n[oa]?\b", "veintiuno", text, flags=re.I)
-    keep_words = _KEEP_WORDS.get(lang)
-    protected = keep_words.sub(keep, text) if keep_words else text
-    try:
-        converted = alpha2digit(protected, _NUMBER_LANGS.get(lang, "en"), threshold=0)
-    except Exception:  # a parser error on odd input must not lose the item
-        return text
-    return _KEPT_BACK.sub(r"\1", converted)
-
-
 def _to_int(raw: str) -> int | None:
     digits = re.sub(r"[,.\u00a0]", "", raw)
     if not digits.isdigit():
@@ -373,7 +263,7 @@ def _to_int(raw: str) -> int | None:
     return value if 0 < value <= _MAX_COUNT else None
 
 
-def _excluded(work: str, m: re.Match, score: int, reading: _Reading) -> bool:
+def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
     start, end = m.span("n")
     if score < 10 and _SUBGROUP_BEFORE.search(work, max(0, start - 20), start):
         return True
@@ -382,11 +272,13 @@ def _excluded(work: str, m: re.Match, score: int, reading: _Reading) -> bool:
     if score < 10 and _OF_TOTAL_AFTER.match(work, end):
         return True  # "12 of 45 patients": 12 is a part, 45 is proposed by its own match
     if _SCREENED_AFTER.match(work, end) and not _ENROLLED_BEFORE.search(work, m.start(), start):
-        return True  # "of 300 patients screened"; but "we enrolled 52 eligible patients", "6 trials involving 2815 patients were eligible"
+        # "of 300 patients screened"; but "we enrolled 52 eligible patients", "6 trials of 2815 patients were eligible"
+        return True
     if _RATIO_BEFORE.search(work, max(0, start - 16), start) or _RATE_AFTER.match(work, end):
         return True
     value = _to_int(m.group("n")) or 0
-    if 1900 <= value <= 2100 and (not _NOUN_AFTER.match(work, end) or _YEAR_BEFORE.search(work, max(0, start - 10), start)):
+    year_like = 1900 <= value <= 2100
+    if year_like and (not _NOUN_AFTER.match(work, end) or _YEAR_BEFORE.search(work, max(0, start - 10), start)):
         return True  # a year ("from 2014 to 2019 were analysed", "en 2025 incluyó a ..."), not a count
     if score <= 4 and value >= _LARGE_BARE:
         return True
@@ -415,7 +307,7 @@ def _sums(work: str) -> tuple[dict[int, int], list[Candidate]]:
     return at, arms
 
 
-def _arm_totals(work: str, reading: _Reading) -> list[Candidate]:
+def _arm_totals(work: str, reading: Reading) -> list[Candidate]:
     """'randomised to X (n = 40) or placebo (n = 40)': arm sizes in a sentence that allocates."""
     found = []
     seen: set[int] = set()
@@ -432,10 +324,10 @@ def _arm_totals(work: str, reading: _Reading) -> list[Candidate]:
 
 def candidates(text: str, lang: str = "en") -> list[Candidate]:
     """Every count the rules propose, with its score and position."""
-    return _candidates(_Reading(text[:_SCAN_CHARS], lang)) if text else []
+    return _candidates(Reading(text[:_SCAN_CHARS], lang)) if text else []
 
 
-def _candidates(reading: _Reading, accept: Callable[[Candidate], bool] | None = None) -> list[Candidate]:
+def _candidates(reading: Reading, accept: Callable[[Candidate], bool] | None = None) -> list[Candidate]:
     """Candidates, pattern by pattern from the highest score down. With `accept`, stop once no
     remaining pattern can outscore an accepted candidate (most pages state their total early in
     the list, so the many weak patterns are skipped)."""
@@ -456,7 +348,10 @@ def _candidates(reading: _Reading, accept: Callable[[Candidate], bool] | None = 
         if accept and score < best:
             break
         for m in (m for s0, s1 in where[needs] for m in pattern.finditer(work, s0, s1)):
-            c = _single(work, m, score, reading) if needs == "lead" else _counted(work, m, score, reading, sums, arm_sentences)
+            if needs == "lead":
+                c = _single(work, m, score, reading)
+            else:
+                c = _counted(work, m, score, reading, sums, arm_sentences)
             if c is not None and keep(c):
                 found.append(c)
                 if accept and accept(c):
@@ -464,7 +359,7 @@ def _candidates(reading: _Reading, accept: Callable[[Candidate], bool] | None = 
     return found
 
 
-def _counted(work: str, m: re.Match, score: int, reading: _Reading, sums: dict[int, int],
+def _counted(work: str, m: re.Match, score: int, reading: Reading, sums: dict[int, int],
              arm_sentences: set[int]) -> Candidate | None:
     if m.groupdict().get("both"):
         return Candidate(2, score, m.start())
@@ -478,7 +373,7 @@ def _counted(work: str, m: re.Match, score: int, reading: _Reading, sums: dict[i
     return Candidate(sums.get(pos, value), score, pos, bool(_SELF.search(work, s0, s1)))
 
 
-def _single(work: str, m: re.Match, score: int, reading: _Reading) -> Candidate | None:
+def _single(work: str, m: re.Match, score: int, reading: Reading) -> Candidate | None:
     s0, s1 = reading.bounds(m.start())
     if score < 8 and _LITERATURE.search(work, s0, s1):
         return None
@@ -506,7 +401,7 @@ def find_case_count(text: str | None, lang: str = "en", pooled_only: bool = Fals
     if not text:
         return None
     accept = _pooled if pooled_only else _any
-    reading = _Reading(text[:_SCAN_CHARS], lang)
+    reading = Reading(text[:_SCAN_CHARS], lang)
     best = _best([c for c in _candidates(reading, accept) if accept(c)])
     return CaseCount(best.count, reading.sentence(best.pos)) if best else None
 
