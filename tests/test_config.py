@@ -209,7 +209,7 @@ def test_a_local_url_is_accepted_only_by_kinds_that_declare_local_files(tmp_path
 
 @pytest.mark.parametrize("kind", sorted(MINIMAL))
 def test_a_kinds_own_keys_are_checked_by_its_declared_checkers(tmp_path, kind):
-    for key, spec in sources.get(kind).keys.items():
+    for key in sources.get(kind).keys:
         if key in MINIMAL[kind]:
             continue
         errs = errors(tmp_path, one_feed(kind) + f"    {key}: [not, a, value]\n")

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from loopback import Loopback
+
 from tracker.index import Index
 
 N_FEEDS, N_ITEMS = 3, 250
@@ -171,4 +171,4 @@ def test_log_file_records_a_crawl_that_found_the_lock_held(tmp_path, server):
     assert "crawl status=not-run exit=75" in line and "another crawl is running" in line
     res = subprocess.run(crawl_cmd(cfg) + ["--log-file", str(log)], env=env, timeout=300)
     assert res.returncode == 0
-    assert sum("feed=feed0 status=ok" in l for l in log.read_text().splitlines()) == 1
+    assert sum("feed=feed0 status=ok" in ln for ln in log.read_text().splitlines()) == 1

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tracker.output import digest
 from tracker.errors import TrackerError
 from tracker.models import Article
+from tracker.output import digest
 
 SINCE = "2026-11-18T00:00:00Z"
 NOW = "2026-11-25T17:40:00Z"

@@ -22,3 +22,15 @@ def test_every_feed_kind_and_key_is_in_the_configuration_reference():
         assert f"`{kind}`" in README, kind
         for key in cls.keys:
             assert f"`{key}`" in README, f"{kind}.{key}"
+
+
+def test_the_architecture_section_names_every_module_and_package():
+    section = README[README.index("## Architecture"):README.index("## Development")]
+    package = Path(__file__).resolve().parent.parent / "tracker"
+    for path in sorted(package.iterdir()):
+        if path.name.startswith("_") or path.name == "data":
+            continue
+        if path.is_dir():
+            assert f"{path.name}/" in section, path.name
+        elif path.suffix == ".py":
+            assert path.name in section, path.name

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from tracker.output import export
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS, Article
+from tracker.output import export
 
 TRICKY_TITLE = "Crohn's & 5-ASA: 50% of TNF-α_users {paid} $3 #1 ~x^2 a\\b"
 
@@ -64,7 +64,7 @@ def read_csv(text: str) -> list[dict]:
 def test_csv_header_is_record_table_order_without_body():
     text = dump([record()], "csv")
     header = next(csv.reader(io.StringIO(text)))
-    assert header == [f for f in RECORD_FIELDS if f != "body"]
+    assert header == [f for f in RECORD_FIELDS if f not in ("body", "case_count_evidence")]
     assert text.count("\r\n") == 2  # header + one row, RFC 4180 line ends
 
 

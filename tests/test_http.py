@@ -12,9 +12,9 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import pytest
 import requests
@@ -22,8 +22,17 @@ import responses
 
 from tracker import sources
 from tracker.errors import FetchError
-from tracker.fetch.http import (BodyTooLarge, Fetcher, HTTPStatusError, Limits, RedirectError,
-                          RobotsDisallowed, RobotsUnavailable, parse_retry_after, sniff_encoding)
+from tracker.fetch.http import (
+    BodyTooLarge,
+    Fetcher,
+    HTTPStatusError,
+    Limits,
+    RedirectError,
+    RobotsDisallowed,
+    RobotsUnavailable,
+    parse_retry_after,
+    sniff_encoding,
+)
 from tracker.fetch.stats import FeedStats
 from tracker.settings import FeedConfig
 from tracker.sources.base import FetchContext

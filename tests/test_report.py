@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from tracker.output import stats as report
 from tracker.errors import TrackerError
 from tracker.models import Article
+from tracker.output import stats as report
 
 
 def rec(**kw) -> dict:

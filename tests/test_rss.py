@@ -65,8 +65,8 @@ def test_truncated_feed_keeps_complete_items():
 
 def test_failed_article_page_makes_the_next_run_read_the_feed_in_full(tmp_path, state):
     import responses
-
     from sourcetest import fetch_context
+
     from tracker.sources.rss import RssSource
 
     feed_url = "https://journal.example.org/rss.xml"

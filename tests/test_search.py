@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from tracker import search
-from tracker.output import render
 from tracker.cli import cli
 from tracker.index import Hit, Index
 from tracker.models import Article
+from tracker.output import render
 
 RECORDS = [
     Article(title="Progressive multifocal leukoencephalopathy after natalizumab in Crohn's disease",

@@ -9,18 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from sourcetest import fetch_context
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, FetchError, ParseError
 from tracker.models import Article
 from tracker.sources import window as _window
-from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext
 from tracker.sources.crossref import SELECT, CrossrefSource
 from tracker.sources.crossref_json import parse_item, parse_page
+from tracker.sources.records import RecordError
 from tracker.state import State
-
-from sourcetest import fetch_context
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossref"
 WORKS = "https://api.crossref.org/works"

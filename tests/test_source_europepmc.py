@@ -9,18 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from sourcetest import fetch_context
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, ParseError
 from tracker.models import Article
 from tracker.sources import window as _window
-from tracker.sources.records import RecordError
 from tracker.sources.base import FetchContext
 from tracker.sources.europepmc import EuropePMCSource
 from tracker.sources.europepmc_json import parse_page, parse_result
+from tracker.sources.records import RecordError
 from tracker.state import State
-
-from sourcetest import fetch_context
 
 FIXTURES = Path(__file__).parent / "fixtures" / "europepmc"
 SEARCH = "https://www.ebi.ac.uk/europepmc/webservices/rest/search"

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 import responses
 from responses import matchers
+from sourcetest import fetch_context
 
 from tracker import config as tconfig
 from tracker.errors import ConfigError, FetchError
 from tracker.sources.base import FetchContext
 from tracker.sources.html import HtmlSource
 from tracker.state import State
-
-from sourcetest import fetch_context
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SITE = "https://ibdwatch.example"

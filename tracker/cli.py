@@ -12,6 +12,7 @@ import click
 
 from tracker import __version__, sources
 from tracker.errors import ConfigError, TrackerError
+from tracker.settings import Config
 
 EXIT_USAGE = 2
 
@@ -22,9 +23,9 @@ class _State:
         self.index_path = index
         self.verbose = verbose
         self.quiet = quiet
-        self._config = None
+        self._config: Config | None = None
 
-    def config(self):
+    def config(self) -> Config:
         if self._config is None:
             from tracker import config as cfg
 
@@ -267,6 +268,41 @@ def show(st: _State, record_id, fmt):
         record = searching.lookup(index, record_id)
     if record is None:
         raise TrackerError(f"no record with id '{record_id}' in the index.")
+    if fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.record(record))
+
+
+# extract -----------------------------------------------------------------
+
+@cli.command("extract")
+@click.argument("source", metavar="FILE|URL|-")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def extract_(st: _State, source, fmt):
+    """What tracker reads from one page or text (a file, a URL, or - for
+    standard input): every field with where it came from, and the sentence
+    the case count was read from."""
+    from tracker.config import find_config
+    from tracker.extract import single
+    from tracker.output import render
+
+    if source == "-":
+        with click.open_file("-", "rb") as stdin:
+            article = single.read(stdin.read())
+    elif source.startswith(("http://", "https://")):
+        # the configured user agent carries the contact address, when there is a configuration
+        found = find_config(st.config_path).is_file()
+        article = single.read_url(source, st.config().user_agent if found else f"tracker/{__version__}")
+    else:
+        path = Path(source)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise click.UsageError(f"cannot read '{source}' ({exc.strerror}).") from None
+        article = single.read(content, path.resolve().as_uri())
+    record = article.to_dict(include_body=False)
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:

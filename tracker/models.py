@@ -14,6 +14,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "id", "title", "abstract", "authors", "journal", "year", "published",
     "doi", "pmid", "pmcid", "url", "study_type", "case_count", "drugs",
     "conditions", "language", "feeds", "first_seen", "fetched_at", "body",
+    "case_count_evidence",
 )
 LIST_FIELDS = frozenset({"authors", "drugs", "conditions", "feeds"})
 STUDY_TYPES = ("case_report", "case_series", "cohort", "rct", "meta_analysis", "review", "other")
@@ -118,6 +119,7 @@ class Article:
     first_seen: str | None = None
     fetched_at: str | None = None
     body: str | None = None
+    case_count_evidence: str | None = None     # the sentence case_count was read from
     # Beyond the record table: where each extracted value came from
     # (registry, metadata, text), and registry subject data used by extraction.
     provenance: dict[str, str] = field(default_factory=dict)
@@ -246,6 +248,9 @@ def merge(old: Article, new: Article) -> Article:
         out.authors = list(new.authors)
         if "authors" in new.provenance:
             out.provenance["authors"] = new.provenance["authors"]
+    # the evidence sentence travels with the count it supports
+    out.case_count_evidence = next((a.case_count_evidence for a in (new, old)
+                                    if a.case_count_evidence and a.case_count == out.case_count), None)
     out.drugs = sorted(set(old.drugs) | set(new.drugs))
     out.conditions = sorted(set(old.conditions) | set(new.conditions))
     out.feeds = sorted(set(old.feeds) | set(new.feeds))

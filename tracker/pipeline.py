@@ -14,15 +14,14 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock, Timeout
 
 from tracker import extract, sources
 from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
-from tracker.textutil import fold
 from tracker.fetch.http import Fetcher
 from tracker.fetch.stats import FeedStats
 from tracker.index import Index, rebuild
@@ -30,6 +29,7 @@ from tracker.models import Article, utcnow
 from tracker.settings import Config, FeedConfig, Filters
 from tracker.sources.base import FetchContext
 from tracker.state import STATE_FILE, State
+from tracker.textutil import fold
 
 log = logging.getLogger("tracker.crawl")
 
@@ -110,7 +110,7 @@ class CrawlLock:
         self.directory = directory
         self._lock: FileLock | None = None
 
-    def __enter__(self) -> "CrawlLock":
+    def __enter__(self) -> CrawlLock:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.directory / LOCK_FILE))

@@ -43,7 +43,7 @@ class State:
     def close(self) -> None:
         self.db.close()
 
-    def feed(self, name: str) -> "FeedState":
+    def feed(self, name: str) -> FeedState:
         return FeedState(self, name)
 
     # cursors

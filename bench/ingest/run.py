@@ -52,10 +52,11 @@ def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict]:
 
 def bare_writer(index_dir: Path, target: Path) -> tuple[float, int]:
     """Every stored record of `index_dir` written by a plain Whoosh writer loop."""
+    from whoosh import index as wix
+
     from tracker.index import Index
     from tracker.index.schema import build_schema, document
     from tracker.models import Article
-    from whoosh import index as wix
 
     with Index.open(index_dir) as ix:
         docs = [document(Article.from_dict(r)) for r in ix.iter_records()]

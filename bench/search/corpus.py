@@ -10,7 +10,7 @@ look like a real literature index.
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 from tracker.models import Article
 

@@ -114,8 +114,7 @@ def bench_cold(index_dir: Path, runs: int) -> dict:
         times = []
         for _ in range(runs):
             t = time.perf_counter()
-            subprocess.run([exe, "--index", str(index_dir), "search", text], env=env, check=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            subprocess.run([exe, "--index", str(index_dir), "search", text], env=env, check=True, capture_output=True)
             times.append(time.perf_counter() - t)
         samples += times
         per_query[text] = round(statistics.median(times), 3)

@@ -20,9 +20,8 @@ import json
 import re
 import socket
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -313,7 +312,7 @@ class SampleServer:
                          f"    article_links: a.post-title\n    next_page: a.next\n    max_pages: {pages}")
         return "\n".join(lines) + "\n"
 
-    def __enter__(self) -> "SampleServer":
+    def __enter__(self) -> SampleServer:
         self.thread.start()
         return self
 

@@ -10,7 +10,8 @@ Order of precedence, per field:
 - journal: source value (normalised to the list's full title) > prose.
 - year: source value > prose (cited study's year, never `published`).
 - study_type: publication types (registry) > title/abstract cues (text)
-  > MeSH design headings (registry); case_report/case_series by count.
+  > MeSH design headings (registry) > weak cues (news) > by count;
+  always one of the seven values; case_report/case_series by count.
 - case_count: title+abstract, then main body (references, menus cut off);
   narrative reviews only take explicit pooled totals.
 - drugs: union of source values and lexicon hits in the title, abstract and
@@ -93,11 +94,16 @@ def _type_and_count(article: Article, title: str, abstract: str, body: str, lang
     from tracker.extract import studytype
     from tracker.extract.textutil import join_text
 
-    kind, source = studytype.from_publication_types(article.publication_types), "registry"
+    # Precedence: registry types (settled by the text where they need it) > stated
+    # design in title/text > MeSH headings > weak cues > fallback by count (below).
+    text = abstract or body
+    kind, source = studytype.from_publication_types(article.publication_types, join_text(title, text)), "registry"
     if kind is None:
-        kind, source = studytype.from_text(title, abstract or body), "text"
+        kind, source = studytype.from_text(title, text), "text"
     if kind is None:
         kind, source = studytype.from_mesh(article.keywords), "registry"
+    if kind is None:
+        kind, source = studytype.weak_cues(title, text, abstract=bool(abstract)), "text"
     current_kind = article.study_type
     if current_kind and kind is None:
         kind = current_kind
@@ -113,6 +119,8 @@ def _type_and_count(article: Article, title: str, abstract: str, body: str, lang
     if kind is None and known is not None and _single_case_text(title, abstract or body, lang):
         kind, source = "case_report", "text"
     kind = studytype.split_case_type(kind, known)
+    if kind is None:  # every record gets a design
+        kind, source = studytype.fallback(known), "text"
     article.set("study_type", kind, source)
     # A registry "Case Reports" with a count from another source still splits by count.
     if article.study_type in ("case_report", "case_series"):

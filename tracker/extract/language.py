@@ -39,5 +39,5 @@ def guess_language(text: str | None) -> str | None:
                 scores[lang] += 1
     for lang, mark in _MARKS.items():
         scores[lang] += 0.5 * len(mark.findall(sample))
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] >= _MIN_HITS else None

@@ -72,8 +72,8 @@ def sniff_encoding(content: bytes, content_type: str | None) -> str | None:
     if match and (enc := normalize_charset(match.group(1))):
         return enc
     head = content[:SNIFF_BYTES]
-    match = _XML_DECL.match(head) or _META_CHARSET.search(head)
-    if match and (enc := normalize_charset(match.group(1).decode("ascii"))):
+    declared = _XML_DECL.match(head) or _META_CHARSET.search(head)
+    if declared and (enc := normalize_charset(declared.group(1).decode("ascii"))):
         # A document that can state its charset in ASCII is not UTF-16 (WHATWG).
         return "utf-8" if enc.startswith("utf-16") else enc
     return None

@@ -17,17 +17,30 @@ import copy
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from tracker.errors import FetchError
 from tracker.fetch import robots as robotslib
 from tracker.fetch.charset import decode, sniff_encoding
-from tracker.fetch.response import (MAX_RETRY_AFTER, BodyTooLarge, HTTPStatusError, Limits, RedirectError, Response,
-                                    RobotsDisallowed, RobotsUnavailable, Transient, describe, header_rate,
-                                    parse_retry_after, redact)
+from tracker.fetch.response import (
+    MAX_RETRY_AFTER,
+    BodyTooLarge,
+    HTTPStatusError,
+    Limits,
+    RedirectError,
+    Response,
+    RobotsDisallowed,
+    RobotsUnavailable,
+    Transient,
+    describe,
+    header_rate,
+    parse_retry_after,
+    redact,
+)
 from tracker.fetch.stats import FeedStats
 
 if TYPE_CHECKING:
@@ -61,7 +74,7 @@ class Fetcher:
     turns it off for one feed, see get().
     """
 
-    def __init__(self, user_agent: str, *, validators: "Validators | None" = None,
+    def __init__(self, user_agent: str, *, validators: Validators | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
                  retries: int = MAX_RETRIES, backoff: float = BACKOFF_BASE,
@@ -94,7 +107,7 @@ class Fetcher:
         self._robots: dict[str, robotslib.RobotsRules] = {}
         self.stats = FeedStats()  # counts outside any feed; for_feed() gives each feed its own
 
-    def for_feed(self, stats: FeedStats, *, robots: bool = True) -> "Fetcher":
+    def for_feed(self, stats: FeedStats, *, robots: bool = True) -> Fetcher:
         """This fetcher counting into `stats`; robots=False skips robots.txt for
         the feed's requests. A shallow copy: session, per-host timing, robots
         cache and validators stay shared, so politeness spans every feed."""
@@ -110,7 +123,7 @@ class Fetcher:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -281,7 +294,7 @@ class Fetcher:
         finally:
             raw.close()
 
-    def _read_body(self, url: str, raw: "requests.Response", limits: Limits,
+    def _read_body(self, url: str, raw: requests.Response, limits: Limits,
                    started: float, truncate: bool) -> bytes:
         """Stream the decoded body, bounded in bytes and in wall-clock time.
 

@@ -8,13 +8,14 @@ import email.utils
 import re
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tracker.fetch.charset import decode_body
 from tracker.errors import FetchError
+from tracker.fetch.charset import decode_body
 
 MAX_RETRY_AFTER = 300.0    # a server asking for longer is failed, not waited for
 # Query parameters whose values never appear in error messages.

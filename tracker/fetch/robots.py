@@ -51,20 +51,20 @@ def product_token(user_agent: str) -> str:
 
 @dataclass
 class RobotsRules:
-    parser: "Protego | None" = None       # None: no rules, everything allowed
+    parser: Protego | None = None       # None: no rules, everything allowed
     agent: str = "*"
     unreachable: str | None = None       # why robots.txt could not be read
 
     @classmethod
-    def allow_all(cls) -> "RobotsRules":
+    def allow_all(cls) -> RobotsRules:
         return cls()
 
     @classmethod
-    def failed(cls, reason: str) -> "RobotsRules":
+    def failed(cls, reason: str) -> RobotsRules:
         return cls(unreachable=reason)
 
     @classmethod
-    def parse(cls, text: str, agent: str) -> "RobotsRules":
+    def parse(cls, text: str, agent: str) -> RobotsRules:
         from protego import Protego
 
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from typing import Sequence
+from collections.abc import Sequence
 
 from whoosh.util.numlists import delta_encode
 

@@ -6,8 +6,9 @@ import functools
 import inspect
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import index as wix
@@ -17,10 +18,31 @@ from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
 from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
 from tracker.index.results import Hit, SearchResult, UpsertResult
-from tracker.index.schema import (BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, FieldAnalyser,
-                                  build_schema, comparable, document, journal_variants, read_meta, write_meta)
-from tracker.index.searching import (collect, edits, evaluate, facet, highlights, matched_docs, sort_order,
-                                     sort_spec, top)
+from tracker.index.schema import (
+    BM25_B,
+    INDEX_NAME,
+    META_FILE,
+    SCHEMA_VERSION,
+    WHOOSH_DIR,
+    FieldAnalyser,
+    build_schema,
+    comparable,
+    document,
+    journal_variants,
+    read_meta,
+    write_meta,
+)
+from tracker.index.searching import (
+    collect,
+    edits,
+    evaluate,
+    facet,
+    highlights,
+    matched_docs,
+    sort_order,
+    sort_spec,
+    top,
+)
 from tracker.index.storage import open_storage, recover_swap
 from tracker.index.whoosh_query import since_filter, to_whoosh
 from tracker.models import Article, merge, utcnow
@@ -185,11 +207,13 @@ class Index:
                     merged = art
                     for part in reversed(parts):
                         merged = merge(part, merged)
-                    staged[merged.id] = merged
-                    origins[merged.id] = origin
+                    rid = merged.id
+                    assert rid is not None      # merging keeps the identity art had
+                    staged[rid] = merged
+                    origins[rid] = origin
                     for part in (*parts, merged):
                         for key in part.identity_keys():
-                            alias[key] = merged.id
+                            alias[key] = rid
                     if origin is None:
                         result.outcome[pos] = "updated" if parts else "new"
                     elif comparable(origin) == comparable(merged.to_dict()):

@@ -4,7 +4,7 @@ prefixes, And/Or/Not and numeric ranges."""
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from whoosh.scoring import BM25FScorer, WeightScorer

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from whoosh import fields as F
-from whoosh.analysis import (CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter,
-                             StopFilter)
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StopFilter
 
 from tracker.index.formats import ArrayPositions
 from tracker.models import Article
-
 
 # 2: journal_name/study_type columns, spell field, boosts moved to query time
 # 3: word positions stored as arrays (tracker.index.formats) for numpy phrase

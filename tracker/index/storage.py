@@ -13,8 +13,17 @@ from whoosh.filedb.filestore import FileStorage
 
 from tracker.errors import IndexFailure
 from tracker.index.formats import Codec
-from tracker.index.schema import (INDEX_NAME, META_FILE, SCHEMA_VERSION, WHOOSH_DIR, build_schema, document,
-                                  journal_variants, read_meta, write_meta)
+from tracker.index.schema import (
+    INDEX_NAME,
+    META_FILE,
+    SCHEMA_VERSION,
+    WHOOSH_DIR,
+    build_schema,
+    document,
+    journal_variants,
+    read_meta,
+    write_meta,
+)
 from tracker.models import Article
 
 

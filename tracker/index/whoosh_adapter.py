@@ -17,8 +17,15 @@ import pickle
 import zlib
 
 import whoosh
-from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
-                                  W3PerDocReader, W3PostingsWriter, _lenfield)
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+    _lenfield,
+)
 from whoosh.columns import NumericColumn
 from whoosh.util.numeric import length_to_byte
 

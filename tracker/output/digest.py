@@ -84,7 +84,7 @@ class _Digest:
         self.types: Counter[str | None] = Counter()
 
     @classmethod
-    def collect(cls, records: Iterable[dict]) -> "_Digest":
+    def collect(cls, records: Iterable[dict]) -> _Digest:
         digest = cls()
         for record in records:
             item = _item(record)
@@ -221,7 +221,8 @@ def _html(digest: _Digest, period: tuple[str, str]) -> str:
                 link = item["link"]
                 title = (f'<a href="{_e(link)}" style="{s["a"]}">{_e(item["title"])}</a>'
                          if link else f"<strong>{_e(item['title'])}</strong>")
-                row = f'<li style="{s["li"]}">{title}<br /><span style="{s["meta"]}">{_e(" · ".join(_facts(item)))}</span>'
+                facts = _e(" · ".join(_facts(item)))
+                row = f'<li style="{s["li"]}">{title}<br /><span style="{s["meta"]}">{facts}</span>'
                 if link:
                     row += f'<br /><a href="{_e(link)}" style="{s["url"]}">{_e(link)}</a>'
                 out.append(row + "</li>")

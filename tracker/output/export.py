@@ -17,10 +17,10 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS
@@ -29,7 +29,7 @@ from tracker.textutil import ascii_fold
 FORMATS = ("csv", "jsonl", "ris", "bibtex")
 
 # CSV columns: the record table minus the page body (too big for a cell).
-CSV_COLUMNS: tuple[str, ...] = tuple(f for f in RECORD_FIELDS if f != "body")
+CSV_COLUMNS: tuple[str, ...] = tuple(f for f in RECORD_FIELDS if f not in ("body", "case_count_evidence"))
 LIST_JOINER = "; "
 # A cell starting with one of these is run as a formula by Excel, LibreOffice
 # and Google Sheets (OWASP "CSV injection").

@@ -144,6 +144,8 @@ def record(rec: dict[str, Any]) -> str:
             value = "—"
         src = f"  [{prov[name]}]" if name in prov else ""
         lines.append(f"{name:<11} {value}{src}")
+        if name == "case_count" and rec.get("case_count_evidence"):
+            lines.append(f"{'':<11} from: \"{rec['case_count_evidence']}\"")
     if rec.get("abstract"):
         lines.append("")
         lines.append(textwrap.fill(rec["abstract"], 100))

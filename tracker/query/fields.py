@@ -4,8 +4,9 @@ numeric ranges, and how fields are shown back in --explain."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from tracker.errors import QueryError
 from tracker.models import normalize_doi, normalize_pmcid, normalize_pmid

@@ -105,7 +105,7 @@ class _Parser:
         return Piece(And(tuple(queries)), " AND ".join(_wrap(p) for p in kept))
 
     def unary(self, fld: str | None) -> Piece | None:
-        tok = self.peek()
+        tok = self.toks[self.i]     # and_expr calls this only with a token ahead
         if tok.kind == "op" and tok.text == "NOT":
             self.take()
             nxt = self.peek()
@@ -140,7 +140,7 @@ class _Parser:
     def atom(self, fld: str | None) -> Piece | None:
         tok = self.take()
         if tok.kind == "lparen":
-            if self.peek() is not None and self.peek().kind == "rparen":
+            if (nxt := self.peek()) is not None and nxt.kind == "rparen":
                 raise QueryError(f"empty parentheses at position {tok.pos}.")
             piece = self.or_expr(fld)
             self.take()   # the lexer guarantees the matching ')'

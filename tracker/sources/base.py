@@ -23,8 +23,9 @@ always obey robots.txt.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from tracker.fetch.http import Fetcher
@@ -36,18 +37,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class FetchContext:
-    config: "Config"
-    feed: "FeedConfig"
-    http: "Fetcher"        # the crawl's fetcher, counting into `stats` (Fetcher.for_feed)
-    state: "FeedState"
-    stats: "FeedStats"
+    config: Config
+    feed: FeedConfig
+    http: Fetcher        # the crawl's fetcher, counting into `stats` (Fetcher.for_feed)
+    state: FeedState
+    stats: FeedStats
     full: bool = False  # --full: ignore cursors and validators
     progress: Callable[[str], None] | None = None
 
     @classmethod
-    def for_source(cls, source: "Source", config: "Config", feed: "FeedConfig", fetcher: "Fetcher",
-                   state: "FeedState", stats: "FeedStats", *, full: bool = False,
-                   progress: Callable[[str], None] | None = None) -> "FetchContext":
+    def for_source(cls, source: Source, config: Config, feed: FeedConfig, fetcher: Fetcher,
+                   state: FeedState, stats: FeedStats, *, full: bool = False,
+                   progress: Callable[[str], None] | None = None) -> FetchContext:
         """The context `source` runs in: the crawl's fetcher counting into
         `stats`, without robots.txt for a registry API (see the module doc)."""
         http = fetcher.for_feed(stats, robots=not source.registry_api)
@@ -83,7 +84,7 @@ class Source:
     # policy, which asks for a contact address (feeds.yaml contact_email).
     registry_api: ClassVar[bool] = False
 
-    def items(self, ctx: FetchContext) -> Iterator["Article"]:
+    def items(self, ctx: FetchContext) -> Iterator[Article]:
         raise NotImplementedError
 
 

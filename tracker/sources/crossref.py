@@ -9,13 +9,21 @@ between runs. Crossref's X-Rate-Limit-* headers are obeyed by the fetcher.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
-from tracker.sources.base import (FetchContext, KeySpec, Source, check_int_at_most, check_positive_int, check_text,
-                                  register)
+from tracker.sources.base import (
+    FetchContext,
+    KeySpec,
+    Source,
+    check_int_at_most,
+    check_positive_int,
+    check_text,
+    register,
+)
 from tracker.sources.crossref_json import parse_item, parse_page
 from tracker.sources.records import RecordError
 

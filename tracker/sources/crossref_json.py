@@ -41,9 +41,9 @@ def parse_page(body: bytes) -> Page:
     message = data.get("message")
     if data.get("status") not in (None, "ok"):
         raise ParseError(f"Crossref answered '{data.get('status')}': {_problem(message)}.")
-    items = message.get("items") if isinstance(message, dict) else None
-    if not isinstance(items, list):
+    if not isinstance(message, dict) or not isinstance(message.get("items"), list):
         raise ParseError("Crossref returned JSON without a list of works.")
+    items = message["items"]
     cursor = message.get("next-cursor")
     total = message.get("total-results")
     return Page(items, cursor if isinstance(cursor, str) and cursor else None,

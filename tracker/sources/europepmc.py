@@ -9,8 +9,9 @@ last page's records have been yielded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from tracker.fetch.http import Limits
 from tracker.models import Article

@@ -11,7 +11,8 @@ error and the others go on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tracker.errors import FetchError, ParseError
 from tracker.fetch.http import Limits, RobotsDisallowed
@@ -38,7 +39,7 @@ class HtmlSource(Source):
     }
     local_files = True
 
-    def items(self, ctx: FetchContext) -> Iterator["Article"]:
+    def items(self, ctx: FetchContext) -> Iterator[Article]:
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = (feed.url or "").lower().startswith("file:")
@@ -97,7 +98,7 @@ class HtmlSource(Source):
             yield links
 
     @staticmethod
-    def _article(ctx: FetchContext, link: str, limits: Limits, local: bool) -> "Article | None":
+    def _article(ctx: FetchContext, link: str, limits: Limits, local: bool) -> Article | None:
         from tracker.extract.page.parse import extract_page  # bs4: see _listings
 
         if link.lower().startswith("file:") and not local:

@@ -9,8 +9,9 @@ cursor advances after the last record of each window has been yielded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.errors import ParseError

@@ -7,7 +7,7 @@ Parsed with defusedxml: every real efetch response declares an external DTD
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from tracker.dates import first_year, iso_date, month_number
@@ -41,9 +41,10 @@ def parse_efetch(xml: bytes) -> Iterator[Article | RecordError]:
 
 
 def _parse(xml: bytes) -> Element:
+    from xml.etree.ElementTree import ParseError as XMLParseError
+
     import defusedxml.ElementTree as DET
     from defusedxml import DefusedXmlException
-    from xml.etree.ElementTree import ParseError as XMLParseError
 
     try:
         root = DET.fromstring(xml)

@@ -9,7 +9,8 @@ since then the item is the study itself.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
@@ -21,7 +22,8 @@ from tracker.sources.base import FetchContext, KeySpec, Source, check_bool, regi
 from tracker.textutil import html_to_text
 
 _DOI_IN = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
-_PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*|^pubmed:\s*)(\d{1,9})\b", re.I)
+_PMID_IN = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|^pmid:\s*|^pubmed:\s*)"
+                      r"(\d{1,9})\b", re.I)
 _FEED_TITLE_NOISE = re.compile(
     r"\s*[-:|–—]?\s*(advance (online|access)( articles?)?|current issue|latest (issue|articles|results)|"
     r"early view|online first|ahead of print|articles? in press|table of contents|new articles|rss feed|"
@@ -138,12 +140,12 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
     art.url = link
     art.__post_init__()
     identifiers = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), link]
-    identifiers += [l.get("href") for l in entry.get("links") or [] if isinstance(l, dict)]
+    identifiers += [link.get("href") for link in entry.get("links") or [] if isinstance(link, dict)]
     for ident in identifiers:
         if not ident:
             continue
-        doi = normalize_doi(ident) or (normalize_doi(_DOI_IN.search(ident).group(1))
-                                       if _DOI_IN.search(ident) else None)
+        found = _DOI_IN.search(ident)
+        doi = normalize_doi(ident) or (normalize_doi(found.group(1)) if found else None)
         if doi and not art.doi:
             art.set("doi", doi, meta)
         m = _PMID_IN.search(ident)
@@ -169,7 +171,7 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
     art.set("year", year, meta)
     art.set("language", language_code(entry.get("language") or entry.get("dc_language")) or feed_language, meta)
     tags = [t.get("term") for t in entry.get("tags") or [] if isinstance(t, dict) and t.get("term")]
-    art.keywords = [html_to_text(t) for t in tags if html_to_text(t)]
+    art.keywords = [text for t in tags if (text := html_to_text(t))]
     art.__post_init__()
     return art
 
@@ -183,6 +185,7 @@ class RssSource(Source):
 
     def items(self, ctx: FetchContext) -> Iterator[Article]:
         feed = ctx.feed
+        assert feed.url is not None     # config requires it for this kind
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = feed.url.startswith("file:")
         resp = ctx.http.get(feed.url, limits=limits, conditional=not ctx.full, allow_file=local)

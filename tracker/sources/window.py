@@ -23,14 +23,14 @@ def today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def scope(ctx: "FetchContext", **extra: Any) -> dict[str, Any]:
+def scope(ctx: FetchContext, **extra: Any) -> dict[str, Any]:
     """What a cursor is valid for: the same query, since and extra keys."""
     out: dict[str, Any] = {"query": ctx.feed.query, "since": ctx.feed.since.isoformat()}
     out.update(extra)
     return out
 
 
-def resume_date(ctx: "FetchContext", **extra: Any) -> date | None:
+def resume_date(ctx: FetchContext, **extra: Any) -> date | None:
     """The day the last completed window ended, or None to start from `since`."""
     if ctx.full:
         return None
@@ -45,13 +45,13 @@ def resume_date(ctx: "FetchContext", **extra: Any) -> date | None:
         return None
 
 
-def window(ctx: "FetchContext", end: date, **extra: Any) -> tuple[date, date]:
+def window(ctx: FetchContext, end: date, **extra: Any) -> tuple[date, date]:
     """(first day, last day) to search, both inclusive."""
     start = resume_date(ctx, **extra) or ctx.feed.since
     return min(start, end), end
 
 
-def stage(ctx: "FetchContext", until: date, **extra: Any) -> None:
+def stage(ctx: FetchContext, until: date, **extra: Any) -> None:
     """Record that every record up to `until` (inclusive) has been yielded."""
     ctx.state.stage(CURSOR_KEY, {"until": until.isoformat(), **scope(ctx, **extra)})
 
