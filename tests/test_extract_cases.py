@@ -175,3 +175,16 @@ def test_evidence_sentence_ends_after_an_acronym_and_before_a_count():
 def test_one_patient_in_the_results_is_an_event_not_the_count():
     assert case_count("The researchers reviewed 2,000 patients' records; one patient developed PML.") == 2000
     assert case_count("Only one patient developed PML during follow-up.") is None
+
+
+def test_enrich_keeps_the_evidence_sentence_with_the_count():
+    from tracker.extract import enrich
+    from tracker.models import Article
+
+    article = enrich(Article(title="Ustekinumab in Crohn's disease",
+                             abstract="Background: few data. Methods: Sixty-one adults (35 men) started ustekinumab."))
+    assert article.case_count == 61
+    assert article.case_count_evidence == "Methods: Sixty-one adults (35 men) started ustekinumab."
+    registry = enrich(Article(title="A trial", abstract="We enrolled 40 patients.", case_count=52,
+                              provenance={"case_count": "registry"}))
+    assert registry.case_count == 52 and registry.case_count_evidence is None
