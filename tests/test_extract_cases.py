@@ -79,6 +79,8 @@ def test_review_takes_only_pooled_or_own_totals():
     ("Of 14 eligible patients, nine were treated with tofacitinib.", "en", 9),
     ("Dos 31 pacientes elegíveis, 22 foram tratados com upadacitinibe.", "pt", 22),
     ("We invited 1,500 members of a patient association, and 612 responded.", "en", 612),
+    ("Of the 2,300 people who were invited, 1,104 agreed to take part.", "en", 1104),
+    ("De las 800 personas invitadas, 312 aceptaron participar.", "es", 312),
     # years are not counts
     ("Un estudio publicado en 2025 incluyó a veintitrés pacientes pediátricos.", "es", 23),
     ("From 2012 to 2020, 96 consecutive adults chose surgery or infliximab.", "en", 96),

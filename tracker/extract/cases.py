@@ -58,8 +58,9 @@ _VERB_MEDIUM = (r"(?:identified|evaluated|assessed|treated|followed(?:\s+up)?|st
                 r"identificad[oa]s|revisad[oa]s)")
 _VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|"
                 r"consist(?:ed|ing)\s+of|comprendio|compreendeu|abrangeu)")
-_RESPONDED = (r"(?:responded|replied|took\s+part|participated|completed\s+(?:the\s+)?(?:survey|questionnaire)|"
-              r"respondieron|contestaron|participaron|responderam|participaram)")
+_RESPONDED = (r"(?:responded|replied|took\s+part|participated|agreed\s+to\s+(?:take\s+part|participate)|"
+              r"completed\s+(?:the\s+)?(?:survey|questionnaire)|respondieron|contestaron|participaron|"
+              r"aceptaron\s+participar|responderam|participaram|aceitaram\s+participar)")
 _REPORT = (r"(?:report(?:s|ed)?(?:\s+on)?|describe[sd]?|present(?:s|ed)?|document(?:s|ed)?|discuss(?:es|ed)?|"
            r"presentamos|describimos|reportamos|comunicamos|relatamos|descrevemos|apresentamos|"
            r"se\s+(?:presentan|describen|reportan|comunican)|(?:relatam|descrevem|apresentam)-se)")
