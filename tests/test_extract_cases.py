@@ -78,6 +78,8 @@ def test_review_takes_only_pooled_or_own_totals():
     # eligible vs treated, invited vs responding
     ("Of 14 eligible patients, nine were treated with tofacitinib.", "en", 9),
     ("Dos 31 pacientes elegíveis, 22 foram tratados com upadacitinibe.", "pt", 22),
+    ("120 patients were enrolled and 12 were excluded from the analysis.", "en", 120),
+    ("A total of 1,492 patients were screened and 368 were randomised.", "en", 368),
     ("We invited 1,500 members of a patient association, and 612 responded.", "en", 612),
     ("Of the 2,300 people who were invited, 1,104 agreed to take part.", "en", 1104),
     ("De las 800 personas invitadas, 312 aceptaron participar.", "es", 312),

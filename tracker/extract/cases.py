@@ -164,7 +164,7 @@ _SUBGROUP_BEFORE = re.compile(r"(?:of\s+whom|of\s+which|of\s+these|of\s+them|amo
 _PERCENT_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:[(\[]\s*\d+(?:[.,]\d+)?\s*%\s*[)\],;]|"
                             r",\s*\d+(?:[.,]\d+)?\s*%)", re.I)
 _OF_TOTAL_AFTER = re.compile(r"\s*(?:of|/|de|out\s+of)\s*(?:the\s+|los\s+|os\s+)?\d", re.I)
-_SCREENED_AFTER = re.compile(r"[^.;]{0,60}?\b(?:screened|assessed\s+for\s+eligibility|eligible|invited|approached|"
+_SCREENED_AFTER = re.compile(r"[^.;]{0,60}?\b(?P<kw>screened|assessed\s+for\s+eligibility|eligible|invited|approached|"
                              r"excluded|excluid[oa]s|elegibles?|elegiveis|tamizad[oa]s|triad[oa]s)\b", re.I)
 _ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|enroll\w*|includ\w*|randomi[sz]\w*|"
                               r"recruit\w*)\b", re.I)
@@ -272,8 +272,10 @@ def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
         return True
     if score < 10 and _OF_TOTAL_AFTER.match(work, end):
         return True  # "12 of 45 patients": 12 is a part, 45 is proposed by its own match
-    if _SCREENED_AFTER.match(work, end) and not _ENROLLED_BEFORE.search(work, m.start(), start):
-        # "of 300 patients screened"; but "we enrolled 52 eligible patients", "6 trials of 2815 patients were eligible"
+    screened = _SCREENED_AFTER.match(work, end)
+    if screened and not _ENROLLED_BEFORE.search(work, m.start(), screened.start("kw")):
+        # "of 300 patients screened"; but "we enrolled 52 eligible patients", "6 trials of 2815 patients were
+        # eligible", "120 patients were enrolled and 12 were excluded"
         return True
     if _RATIO_BEFORE.search(work, max(0, start - 16), start) or _RATE_AFTER.match(work, end):
         return True
