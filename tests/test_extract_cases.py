@@ -137,9 +137,16 @@ def test_title_names_the_count(text, lang, expected):
     ("Se emplearon 40 ratones con colitis y cultivos de células epiteliales.", "es"),
     ("Cerca de uma em cada 200 pessoas tem doença de Crohn.", "pt"),
     ("A incidência chega a 30 casos por 100 mil habitantes.", "pt"),
+    ("The clinic sees about 20 new patients a week.", "en"),
+    ("Each year about 70,000 people are diagnosed in the US.", "en"),
+    ("Cada año se diagnostican unos 2.000 pacientes nuevos.", "es"),
 ])
 def test_numbers_that_are_not_participants(text, lang):
     assert case_count(text, lang) is None
+
+
+def test_a_yearly_rate_beside_a_cohort_keeps_the_cohort():
+    assert case_count("We followed 500 patients for five years; flares occurred 2 times per year.") == 500
 
 
 def test_context_numbers_do_not_displace_the_study():

@@ -171,7 +171,9 @@ _ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|en
 # Ratios and rates: "one in 150 people", "per 100,000", "30 casos por 100 mil habitantes".
 _RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|"
                            r"em|per)\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
-_RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:per|por|/)\s*(?:\d|cada|each|every|100)", re.I)
+_RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:(?:per|por|/)\s*(?:\d|cada|each|every|100)|"
+                         r"(?:a|an|each|every|per|por|al|ao|cada)\s+(?:day|week|month|year|dia|semana|mes|ano)\b)",
+                         re.I)
 # Sentences that quote the literature, surveillance tallies, other studies or the population.
 _LITERATURE = re.compile(
     r"\b(?:previously\s+(?:reported|published|described)|(?:in|of|from)\s+the\s+literature|"
@@ -189,6 +191,10 @@ _POPULATION = re.compile(
     r"\b(?:liv(?:e|es|ing)\s+with|suffer(?:s|ing)?\s+from|are\s+affected|affect(?:s|ing)?\s+(?:about|around|an?\s+estimated|"
     r"approximately|more\s+than|nearly|over|some|up\s+to|roughly)|viven\s+con|padecen|sufren|conviven|convivem|"
     r"vivem\s+com|sofrem\s+de|estima-se\s+que|se\s+estima\s+que)", re.I)
+# Incidence: "each year about 70,000 people are diagnosed" (only against weak evidence: a cohort
+# sentence may also give a yearly rate).
+_INCIDENCE = re.compile(r"\b(?:each|every|per|a)\s+year\b|\bannually\b|\b(?:cada|al|por|ao)\s+ano\b|\banualmente\b",
+                        re.I)
 # Laboratory and animal work has no case count: its samples, cells and animals are not patients.
 _LAB = re.compile(r"\b(?:mice|murine|mouse|rats?|rodents?|zebrafish|ratones|camundongos|ratos|in\s+vitro|cell\s+lines?|"
                   r"organoids?|lineas\s+celulares|linhagens?\s+celulares|cultivos\s+(?:de\s+)?celul\w*|culturas?\s+(?:de\s+)?celul\w*)\b",
@@ -289,6 +295,8 @@ def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
     if score < 10 and _LITERATURE.search(work, s0, s1) and not _OWN_REPORT.match(work, m.start()):
         return True  # cases from the literature; but "we present 3 cases and a literature review" are the authors' own
     if score < 9 and (_TALLY.search(work, s0, s1) or _POPULATION.search(work, s0, s1)):
+        return True
+    if score <= 6 and _INCIDENCE.search(work, s0, s1):
         return True
     return False
 
