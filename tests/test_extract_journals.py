@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.lexicon.journals import TITLES, resolve, variants
+from tracker.lexicon.journals import TITLES, is_common_word, resolve, variants
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -53,3 +53,34 @@ def test_fuzzy_is_optional(monkeypatch):
     assert resolve("Jounal of Crohns and Colitis Research Notes") is None
     assert resolve("Rev Med Chil") == "Revista Médica de Chile"
     resolve.cache_clear()
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("Curr Biol", "Current Biology"),                      # NLM abbreviation
+    ("Cancer Res.", "Cancer Research"),                    # ISO abbreviation
+    ("Current biology : CB", "Current Biology"),           # NLM title with its subtitle
+    ("AIDS (London, England)", "AIDS"),                    # and with its place
+    ("Eur Respir J", "European Respiratory Journal"),
+    ("Lancet Respir Med", "The Lancet Respiratory Medicine"),   # hand-kept: missing from the NLM snapshot
+    ("Gut : journal of the British Society of Gastroenterology", "Gut"),
+    ("Nat Commun", "Nature Communications"),               # the hand-kept spelling wins
+])
+def test_resolve_with_catalog(name, expected):
+    assert resolve(name, catalog=True) == expected
+
+
+def test_catalog_only_when_asked():
+    assert resolve("Curr Biol") is None          # search resolves against the hand-kept list only
+    assert resolve("Journal of Things Nobody Publishes", catalog=True) is None
+
+
+def test_variants_of_a_catalog_title():
+    assert variants("Current Biology") == ["Current Biology", "Curr Biol", "Curr. Biol."]
+
+
+@pytest.mark.parametrize("title,common", [
+    ("Gut", True), ("Blood", True), ("The Lancet", True), ("Internal Medicine", True), ("Thorax", True),
+    ("Journal of Crohn's and Colitis", False), ("Nature Communications", False), ("Current Biology", False),
+])
+def test_common_word_titles(title, common):
+    assert is_common_word(title) is common

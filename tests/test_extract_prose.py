@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.extract.prose import journal_and_year
+from tracker.extract.journals import cited_journal
+from tracker.extract.prose import journal_and_year, source_note
 
 
 @pytest.mark.parametrize("text,published,expected", [
@@ -39,3 +40,84 @@ def test_department_names_are_not_journals():
 
 def test_year_without_journal():
     assert journal_and_year("A 2019 study of 1,200 patients found benefit.") == (None, 2019)
+
+
+@pytest.mark.parametrize("text,published,expected", [
+    # catalog titles after a cue, and the hand-kept ones missing from the NLM snapshot
+    ("Stool samples changed before flares, researchers reported in Nature Communications.", "2023-02-20",
+     ("Nature Communications", None)),
+    ("A trial published in The Lancet Respiratory Medicine in 2021 tested budesonide.", None,
+     ("The Lancet Respiratory Medicine", 2021)),
+    ("The findings appear in Clinical Pharmacology & Therapeutics.", None, ("Clinical Pharmacology & Therapeutics", None)),
+    ("according to a cohort study published by JAMA Surgery.", None, ("JAMA Surgery", None)),
+    # the longest name at a position: not "Cancer"
+    ("In the journal Cancer Research, the team reports fewer lesions.", None, ("Cancer Research", None)),
+    # year before the name; year after in another language; a date after the name
+    ("results described in the May 4, 2017, issue of The New England Journal of Medicine.", None,
+     ("New England Journal of Medicine", 2017)),
+    ("Um estudo publicado na revista Science em 2015 mostrou o efeito.", None, ("Science", 2015)),
+    ("a cross-sectional study published online in the American Journal of Respiratory and Critical Care "
+     "Medicine on March 3, 2021.", None, ("American Journal of Respiratory and Critical Care Medicine", 2021)),
+    ("Em 2020, um estudo publicado no periódico JAMA Oncology acompanhou pacientes.", None, ("JAMA Oncology", 2020)),
+    # adjectives between "revista" and the name; the journal as subject
+    ("publicado en marzo de 2016 en la revista científica estadounidense Annals of Internal Medicine.", None,
+     ("Annals of Internal Medicine", 2016)),
+    ("La revista The Lancet Respiratory Medicine publica esta semana un estudio.", "2020-10-07",
+     ("The Lancet Respiratory Medicine", 2020)),
+    ("Uma pesquisa publicada na segunda-feira (3) na revista científica americana Current Biology descreve.", None,
+     ("Current Biology", None)),
+    # citation tails naming catalog journals
+    ("Source: Okafor T, et al. Eur Respir J. 2019;54(2):1900412.", None, ("European Respiratory Journal", 2019)),
+    ("Thorax, Volume 76, Issue 2, February 2021. We followed 287 adults.", None, ("Thorax", 2021)),
+    ("Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017", None, ("Revista Española de Enfermedades Digestivas", 2017)),
+    ("World J Gastroenterol. Apr 14, 2016; 22(14): 3800-3810", None, ("World Journal of Gastroenterology", 2016)),
+])
+def test_journals_outside_the_hand_kept_list(text, published, expected):
+    assert journal_and_year(text, published) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # ordinary-word titles in a citation context ...
+    ("The study was published in Gut in 2019.", ("Gut", 2019)),
+    ("Clot rates were reported in the journal Blood.", ("Blood", None)),
+    ("Lung nodules were common; the study was published in the journal Chest in 2020.", ("Chest", 2020)),
+    ("The work was published in Cell in January 2022.", ("Cell", 2022)),
+    ("Blood. 2019;133(7):700-710.", ("Blood", 2019)),
+    # ... and not outside one
+    ("Gut bacteria changed before flares. Blood tests showed rising calprotectin.", (None, None)),
+    ("Heart and brain health were on the agenda. At the heart of the method is a diary.", (None, None)),
+    ("Cell death drove colitis in mice lacking the receptor.", (None, None)),
+    ("A Study In Blood Cancer Patients Shows Benefit", (None, None)),
+    ("The report was published in March and covered 40 patients.", (None, None)),
+    ("Results were published in Africa and Asia first.", (None, None)),
+    ("Adverse events were reported in Europe, Asia and North America.", (None, None)),
+    ("Results were reported in Table 2; the survey was published in Spanish.", (None, None)),
+])
+def test_ordinary_word_titles_need_a_citation_context(text, expected):
+    assert journal_and_year(text) == expected
+
+
+def test_the_page_date_never_becomes_the_year():
+    text = "Screening was missed in a fifth of patients, a cohort study in Clinical Infectious Diseases reports."
+    assert journal_and_year(text, "2022-03-15") == ("Clinical Infectious Diseases", None)
+
+
+def test_a_one_entry_reference_section_is_the_story_source():
+    body = "Shingles was common on JAK inhibitors.\n\nReference\nNguyen V, et al. Clin Infect Dis. 2022;75:410-8."
+    assert source_note(body) == "Nguyen V, et al. Clin Infect Dis. 2022;75:410-8."
+    assert source_note("Story.\n\nReferences\n1. A B. Gut. 2020;1:1.\n2. C D. Gut. 2021;2:2.") is None
+    assert cited_journal(source_note(body)) == ("Clinical Infectious Diseases", 2022)
+
+
+def test_enrich_reads_the_story_source_and_canonicalises_catalog_names():
+    from tracker.extract import enrich
+    from tracker.models import Article
+
+    news = enrich(Article(title="Shingles after JAK inhibitors", published="2022-09-12",
+                          body="Herpes zoster was common among 2,946 people on tofacitinib.\n\nReference\n"
+                               "Nguyen V, et al. Clin Infect Dis. 2022;75(3):410-418."))
+    assert (news.journal, news.year, news.provenance["journal"]) == ("Clinical Infectious Diseases", 2022, "text")
+    record = Article(title="A paper", journal="Current biology : CB", year=2020)
+    record.provenance.update(journal="registry", year="registry")
+    enrich(record)
+    assert (record.journal, record.provenance["journal"]) == ("Current Biology", "registry")

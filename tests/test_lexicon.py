@@ -46,3 +46,26 @@ def test_lexicon_imports_stay_light():
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
+
+
+def test_search_does_not_read_the_journal_catalog():
+    """Importing the journal lexicon, and resolving names against it as search does, leaves the
+    ~20,000-title catalog unread; extraction reads it on first use."""
+    code = ("import tracker.lexicon.journals as j; j.resolve('Gut'); j.resolve('Curr Biol'); "
+            "print(j._catalog.cache_info().currsize); j.resolve('Curr Biol', catalog=True); "
+            "print(j._catalog.cache_info().currsize)")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.split() == ["0", "1"]
+
+
+def test_catalog_keys_agree_with_norm_key():
+    """The catalog stores its comparison keys; each row's title and abbreviations must still map
+    to that row under today's norm_key (rebuild it with tools/build_journal_catalog.py if not)."""
+    from tracker.lexicon.journals import _catalog, norm_key
+
+    index, rows = _catalog()
+    assert len(rows) > 15_000
+    stale = [names for n, names in enumerate(rows)
+             if not any(index.get(norm_key(name)) == n for name in names if name)]
+    assert not stale, stale[:5]

@@ -10,6 +10,24 @@ def test_doi_normalisation():
     assert normalize_doi("not a doi") is None
 
 
+def test_doi_from_a_link_keeps_none_of_the_link():
+    assert normalize_doi("https://doi.org/10.1093/ecco-jcc/jjab101?utm_source=newsletter&utm_medium=email") \
+        == "10.1093/ecco-jcc/jjab101"
+    assert normalize_doi("10.1056/NEJMoa2034577?rss=1") == "10.1056/nejmoa2034577"
+    assert normalize_doi("10.1111/apt.16250?af=R&utm_source=rss") == "10.1111/apt.16250"
+    assert normalize_doi("10.1111/j.1365-2036.2010.04400.x/full") == "10.1111/j.1365-2036.2010.04400.x"
+    assert normalize_doi("10.1007/s10620-020-06000-0/fulltext.html") == "10.1007/s10620-020-06000-0"
+    assert normalize_doi("10.1016%2Fj.gaceta.2016.10.005") == "10.1016/j.gaceta.2016.10.005"
+    assert normalize_doi("https://doi.org/10.1136/bmj.f6633#citeas") == "10.1136/bmj.f6633"
+
+
+def test_doi_brackets_belong_to_the_doi_only_when_balanced():
+    assert normalize_doi("10.1016/S0140-6736(22)00467-6)") == "10.1016/s0140-6736(22)00467-6"
+    assert normalize_doi("10.1002/(SICI)1097-4636(199706)35:4<461::AID-JBM7>3.0.CO;2-G") \
+        == "10.1002/(sici)1097-4636(199706)35:4<461::aid-jbm7>3.0.co;2-g"
+    assert normalize_doi("10.1093/annonc/mdz001).") == "10.1093/annonc/mdz001"
+
+
 def test_canonical_url_drops_tracking_and_fragment():
     url = "HTTPS://Journals.Example.ORG:443/article/1?utm_source=rss&id=7&fbclid=x#abstract"
     assert canonical_url(url) == "https://journals.example.org/article/1?id=7"

@@ -364,3 +364,97 @@ def test_comments_stay_out_even_when_longer_than_the_post() -> None:
             f'<div id="comments"><p>{"Tofacitinib worked for me. " * 60}</p></div>')
     text = extract_page(_page(body), "https://x.example/").body
     assert "Vedolizumab" in text and "Tofacitinib" not in text
+
+
+# --- journal pages without citation tags: the masthead ------------------------
+
+@pytest.mark.parametrize("masthead,journal,year", [
+    ("<div>European Journal of Gastroenterology &amp; Hepatology: December 2020 - Volume 32 - Issue 12 - p 1540</div>",
+     "European Journal of Gastroenterology & Hepatology", 2020),
+    ("<p>Revista Española de Enfermedades Digestivas</p><p>versión impresa ISSN 1130-0108</p>"
+     "<p>Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017</p>", "Revista Española de Enfermedades Digestivas", 2017),
+    ("<p>World J Gastroenterol. Apr 14, 2016; 22(14): 3800-3810</p>", "World Journal of Gastroenterology", 2016),
+    ("<div>Thorax, Volume 76, Issue 2, Pages 120 - 127, February 2021</div>", "Thorax", 2021),
+    ("<nav>Back to Journals » Clinical and Experimental Gastroenterology » Volume 14</nav>"
+     "<p>Received 12 November 2020</p><p>Published 3 March 2021 Volume 2021:14 Pages 71-80</p>",
+     "Clinical and Experimental Gastroenterology", 2021),
+    ("<div>Alimentary Pharmacology &amp; Therapeutics</div><div>Volume 53, Issue 6 | March 2021 | Pages 700-709</div>",
+     "Alimentary Pharmacology & Therapeutics", 2021),
+    ("<p>Journal: Scientific Reports, 2023, No 1</p>", "Scientific Reports", 2023),
+    # journals in no list, where the masthead's shape says what they are
+    ("<p>Revista Científica Ciencia Médica</p><p>Print version ISSN 1817-7433</p>"
+     "<p>Rev Cient Cienc Méd vol.23 no.2 Cochabamba 2020</p>", "Revista Científica Ciencia Médica", 2020),
+    ("<nav>Back to Journals » Patient Preference and Adherence » Volume 12</nav><p>Published 21 May 2018</p>",
+     "Patient Preference and Adherence", 2018),
+    ("<p>ISSUE: Central European Journal of Gastroenterology and Hepatology | 2018 | VOLUME 4, ISSUE 2</p>",
+     "Central European Journal of Gastroenterology and Hepatology", 2018),
+    # the issue line's year may sit on the next line
+    ("<p>Gastroenterología y Hepatología</p><p>Journal Information</p><p>Vol. 35. Issue 8.</p>"
+     "<p>Pages 551-559 (October 2012)</p>", "Gastroenterología y Hepatología", 2012),
+])
+def test_masthead_names_journal_and_year(masthead, journal, year):
+    html = _page(f"<header>{masthead}</header><article><h1>Title</h1><p>{LOREM * 3}</p></article>")
+    article = extract_page(html, "https://journal.example/a")
+    assert (article.journal, article.year) == (journal, year)
+    assert article.provenance["journal"] == "metadata"
+
+
+def test_impact_factor_year_is_not_the_article_year():
+    masthead = ("<div>Impact Factor: 0,917 (2016)</div><p>Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017</p>")
+    article = extract_page(_page(f"{masthead}<article><p>{LOREM * 3}</p></article>"), "https://scielo.example/a")
+    assert article.year == 2017
+
+
+@pytest.mark.parametrize("top", [
+    "<nav><a href='/science'>Science</a> <a href='/health'>Health</a></nav><p>Published March 3, 2021</p>",
+    "<p>Gut feelings: a patient's diary</p><p>Published 3 March 2021</p>",
+    "<h2>References</h2><ol><li>Feagan BG, et al. N Engl J Med. 2013;369:711-21.</li></ol>",
+    "<nav>Home | News | Science</nav><p>Science</p><p>Published March 3, 2021</p><p>Issue 42 of our newsletter</p>",
+])
+def test_menus_diaries_and_reference_lists_are_no_masthead(top):
+    article = extract_page(_page(f"{top}<article><h1>Title</h1><p>{LOREM * 3}</p></article>"), "https://news.example/a")
+    assert (article.journal, article.year) == (None, None)
+
+
+# --- DOIs -------------------------------------------------------------------
+
+def test_doi_link_in_a_news_story_loses_its_tracking_query():
+    body = (f"<article><p>{LOREM}</p><p>Published in the <a href='https://doi.org/10.1093/ecco-jcc/jjab101?"
+            f"utm_source=newsletter&amp;utm_medium=email'>Journal of Crohn's and Colitis</a>.</p></article>"
+            "<aside class='related-articles'><a href='https://doi.org/10.1053/j.gastro.2020.01.050'>Older</a></aside>")
+    article = extract_page(_page(body), "https://news.example/a")
+    assert article.doi == "10.1093/ecco-jcc/jjab101"
+
+
+def test_doi_printed_in_the_text_is_read():
+    body = f"<main><p>{LOREM}</p><p><b>Referencia:</b> Gastroenterol Hepatol. 2019;42:300-7. DOI: 10.1016/j.gastrohep.2019.01.005</p></main>"
+    assert extract_page(_page(body), "https://society.example/n").doi == "10.1016/j.gastrohep.2019.01.005"
+
+
+def test_publisher_link_doi_on_a_journal_page():
+    body = ("<div>Alimentary Pharmacology &amp; Therapeutics</div><div>Volume 53, Issue 6 | March 2021</div>"
+            "<a href='https://onlinelibrary.example.com/doi/10.1111/apt.16250?af=R&amp;utm_source=rss'>Full text</a>"
+            f"<div class='body'><p>{LOREM * 3}</p></div>")
+    assert extract_page(_page(body), "https://onlinelibrary.example.com/x").doi == "10.1111/apt.16250"
+
+
+def test_dois_of_a_reference_list_are_not_the_page_doi():
+    body = (f"<article><p>{LOREM * 2}</p><h2>References</h2><ol>"
+            "<li>A B. N Engl J Med. 2013;369:711. doi:10.1056/NEJMoa1215739</li>"
+            "<li>C D. Lancet. 2022;399:2015. https://doi.org/10.1016/S0140-6736(22)00467-6</li></ol></article>")
+    article = extract_page(_page(body), "https://blog.example/p")
+    assert (article.doi, article.journal, article.year) == (None, None, None)
+
+
+def test_a_text_citing_many_dois_gives_none():
+    links = "".join(f"<a href='https://doi.org/10.1000/x{i}'>study {i}</a> " for i in range(5))
+    assert extract_page(_page(f"<article><p>{LOREM * 2} {links}</p></article>"), "https://blog.example/p").doi is None
+
+
+def test_one_entry_reference_section_gives_the_study():
+    body = (f"<article><p>{LOREM * 2}</p><h3>Reference</h3><p>Nguyen V, et al. Herpes zoster with JAK inhibitors. "
+            "Clin Infect Dis. 2022;75(3):410-418. doi:10.1093/cid/ciab999</p></article>")
+    article = extract_page(_page(body, '<meta property="og:type" content="article">'), "https://news.example/a")
+    assert (article.journal, article.year, article.doi) == ("Clinical Infectious Diseases", 2022, "10.1093/cid/ciab999")
+    assert article.provenance["journal"] == "text" and article.provenance["doi"] == "text"
+    assert "Herpes zoster" not in (article.body or "")

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Column order of the DESIGN record table; every output uses these names.
 RECORD_FIELDS: tuple[str, ...] = (
@@ -28,6 +28,13 @@ _SCALAR_MERGE = ("title", "abstract", "journal", "year", "published", "doi", "pm
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.I)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+# What a link adds after the DOI: a query ("?utm_source=...", "?rss=1", "?af=R"),
+# a fragment, a tracking "&utm_..." tail, or a publisher's view suffix ("/full", "/pdf").
+_DOI_LINK_TAIL = re.compile(
+    r"(?:\?[A-Za-z_][\w.\-\[\]]*(?:=|&|$)|#|&(?:utm_|af=|rss|src=|ref=|source=)).*$"
+    r"|/(?:full|abstract|abs|pdf|epdf|epub|fulltext|full\.pdf|fulltext\.html|html|meta|reader|suppinfo|"
+    r"references|figures|citedby|summary)/?$", re.I)
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|yclid|"
     r"ref_?src|cmpid|source|rss|af|dgcid)$", re.I)
@@ -39,7 +46,12 @@ def normalize_doi(value: str | None) -> str | None:
     if not value:
         return None
     doi = _DOI_PREFIX.sub("", value.strip()).strip()
-    doi = doi.rstrip(".,;)")
+    if _PERCENT.search(doi):
+        doi = unquote(doi)  # "10.1016%2Fj.x" from a link's query string
+    doi = _DOI_LINK_TAIL.sub("", doi)
+    doi = doi.rstrip(".,;")
+    while doi and doi[-1] in ")]>" and doi.count(doi[-1]) > doi.count({")": "(", "]": "[", ">": "<"}[doi[-1]]):
+        doi = doi[:-1].rstrip(".,;")  # a closing bracket of the sentence, not of the DOI
     doi = doi.lower()
     return doi if _DOI_SHAPE.match(doi) else None
 

@@ -54,17 +54,19 @@ def enrich(article: Article) -> Article:
 
 
 def _journal_year(article: Article, title: str, abstract: str, body: str) -> None:
-    from tracker.extract.prose import journal_and_year
+    from tracker.extract.prose import journal_and_year, source_note
     from tracker.extract.textutil import join_text
     from tracker.lexicon.journals import resolve
 
     if article.journal:
-        canonical = resolve(article.journal)
+        canonical = resolve(article.journal, catalog=True)
         if canonical and canonical != article.journal:
             article.journal = canonical  # same journal, canonical spelling: provenance unchanged
     if article.journal and article.year:
         return
-    journal, year = journal_and_year(join_text(title, body or abstract), article.published)
+    # a news story's one-entry "Reference" section names its study; strip_references cut it from `body`
+    journal, year = journal_and_year(join_text(title, body or abstract, source_note(article.body)),
+                                     article.published)
     if journal is None and year is None and body and abstract:
         journal, year = journal_and_year(abstract, article.published)
     article.set("journal", journal, "text")

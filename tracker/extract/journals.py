@@ -1,5 +1,13 @@
-"""Journal names in running text: the journal list (tracker.lexicon.journals)
-as one trie regex, for the prose extractor.
+"""Journal names in running text, for the prose extractor and page mastheads.
+
+- `find_journals`: every name of the hand-kept list, by one trie regex;
+- `names_after`: the longest name (hand-kept list, then catalog) in the
+  capitalised words at given positions (where a cue ends);
+- `cited_names` / `cited_journal`: names right before a citation tail
+  ("Eur Respir J. 2019;54:", "Thorax, Volume 76, Issue 2, February 2021",
+  "Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017"), with the year.
+
+The catalog is only ever consulted at such positions, never scanned.
 """
 
 from __future__ import annotations
@@ -8,9 +16,35 @@ import re
 from functools import lru_cache
 
 from tracker.extract.textutil import trie_pattern
-from tracker.lexicon.journals import BY_KEY, resolve
+from tracker.lexicon.journals import BY_KEY, lookup, resolve
 from tracker.textutil import fold
 
+# Date words of EN/ES/PT citations and prose (the prose extractor shares them).
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+         r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|marco|maio|junho|julho|"
+         r"setembro|outubro|novembro|dezembro|ene|abr|ago|dic|fev|mai|set|out|dez)")
+YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+
+# Citation tails are tried only where a year or volume word starts.
+_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d)")
+_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
+# A citation tail: what follows a journal's name in a reference.
+_TAIL = re.compile(
+    r"(?:(" + YEAR + r")(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"     # Gut. 2021 Mar;70 / Apr 14, 2010; 16
+    r"|(" + YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                              # X: December 2020 - Volume 32
+    r"|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d+[^\n\d]{0,40}(" + YEAR + r")"           # X vol.57 no.2 São Paulo 2020
+    r"|(?:volume|vol\.?)\s*\d+(?:,\s*(?:issue|number|no\.?)\s*\d+)?"                 # X, Volume 15, Issue 3,
+    r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?)",                                            # ... March 2021
+    re.I)
+_TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
+_CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
+                         "la", "el", "des", "du", "fur", "für", "und", "et", "di", "della"})
+_SPACES = re.compile(r"\s*")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# A capitalised word (or a connector) without closing punctuation: the name before a tail
+# starts earlier ("Central European Journal of ..." is not "European Journal of ...").
+_TITLE_WORD = re.compile(r"[A-Z][\w'’&-]*$")
 
 
 def _scan_terms() -> list[str]:
@@ -25,18 +59,21 @@ def _scan_terms() -> list[str]:
     return sorted(terms)
 
 
-@lru_cache(maxsize=1)
-def scan_pattern() -> re.Pattern:
+@lru_cache(maxsize=2)
+def scan_pattern(ignore_case: bool = True) -> re.Pattern:
     """Trie regex over folded text: any listed journal name, dots and commas allowed between words."""
     body = trie_pattern(_scan_terms(), sep=r"[\s.,:\-]{1,3}", apostrophe_s=True)
-    return re.compile(r"(?<![\w])(?:the\s+)?(" + body + r")\.?(?![\w])", re.I)
+    return re.compile(r"(?<![\w])(?:the\s+)?(" + body + r")\.?(?![\w])", re.I if ignore_case else 0)
 
 
 def find_journals(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical title) for every listed journal name in `text`, capitalised as names are."""
     folded = fold(text)
+    low = folded.lower()
+    # the trie runs about twice as fast case-sensitively, over lower-cased text of the same length
+    matches = scan_pattern(False).finditer(low) if len(low) == len(folded) else scan_pattern().finditer(folded)
     out = []
-    for m in scan_pattern().finditer(folded):
+    for m in matches:
         start, end = m.span(1)
         if not text[start].isupper() and not text[start].isdigit():
             continue  # "gut microbiota", "in medicine": common words, not titles
@@ -44,3 +81,98 @@ def find_journals(text: str) -> list[tuple[int, int, str]]:
         if title:
             out.append((start, end, title))
     return out
+
+
+def _title_run(text: str, pos: int) -> list[int]:
+    """End offsets of the title-cased words starting at `pos` (connectors may join them)."""
+    ends: list[int] = []
+    i = pos
+    while len(ends) < 14:
+        j = _SPACES.match(text, i).end() if ends else i  # type: ignore[union-attr]
+        tok = _TITLE_TOKEN.match(text, j)
+        word = _LETTERS.match(text, j, j + 12)
+        if tok and tok.end() > j:
+            ends.append(tok.end())
+            i = tok.end()
+        elif word and word.group().lower() in _CONNECTORS and ends:
+            ends.append(word.end())
+            i = word.end()
+        else:
+            break
+    return ends
+
+
+def _longest_name(text: str, start: int, ends: list[int]) -> tuple[int, str] | None:
+    """(end, canonical title) of the longest prefix of a title run that names a journal."""
+    for end in reversed(ends):
+        name = text[start:end].rstrip(" .,:;")
+        last = name.rsplit(None, 1)[-1].lower() if name else ""
+        if not name or last in _CONNECTORS:
+            continue
+        title = lookup(name)
+        if title and not _runs_on(text, name, start + len(name), ends[-1]):
+            return start + len(name), title
+    return None
+
+
+def _runs_on(text: str, name: str, end: int, run_end: int) -> bool:
+    """A one-word name the title goes on from ("Journal" in "Journal of Rare Gut Things") is not that name."""
+    if end >= run_end or " " in name:
+        return False
+    nxt = re.match(r"\s+(\w+)", text[end:end + 20])
+    return nxt is not None and nxt.group(1).lower() in _CONNECTORS
+
+
+def names_after(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
+    """(start, end, title) of the longest journal name (hand-kept list, then catalog) in the
+    capitalised words starting at each position (a cue's end, for the prose extractor)."""
+    out = []
+    for pos in positions:
+        hit = _longest_name(text, pos, _title_run(text, pos))
+        if hit:
+            out.append((pos, hit[0], hit[1]))
+    return out
+
+
+def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
+    """(start, end, title, year) of each journal named right before a citation tail:
+    "Eur Respir J. 2019;54", "Thorax, Volume 76, Issue 2, February 2021"."""
+    out: list[tuple[int, int, str, int | None]] = []
+    for anchor in _TAIL_ANCHOR.finditer(text):
+        tail = _TAIL.match(text, anchor.start())
+        if not tail:
+            continue
+        cut = anchor.start()
+        month_day = _MONTH_DAY_BEFORE.search(text, max(0, cut - 16), cut) if tail.group(1) or tail.group(2) else None
+        if month_day:
+            cut = month_day.start()
+        while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
+            cut -= 1
+        if cut == anchor.start() or "\n" in text[cut:anchor.start()]:
+            continue
+        line_start = text.rfind("\n", 0, cut) + 1
+        window = text[max(line_start, cut - 120):cut]
+        offset = cut - len(window)
+        starts = [m.start() for m in re.finditer(r"\S+", window)][-10:]
+        year = next((int(g) for g in tail.groups() if g), None)
+        for k, s in enumerate(starts):                  # longest suffix first
+            name = window[s:].strip(" .,:;()[]|")
+            if len(name) < 2 or not name[0].isalpha():
+                continue
+            title = lookup(name)
+            before = window[starts[k - 1]:s].strip() if k else ""
+            if title and not (_TITLE_WORD.match(before) or before.lower() in _CONNECTORS):
+                begin = offset + s + (len(window[s:]) - len(window[s:].lstrip(" .,:;()[]")))
+                out.append((begin, cut, title, year))
+                break
+    return out
+
+
+def cited_journal(text: str) -> tuple[str, int | None] | None:
+    """(journal, year) of the first citation in `text` ("Eur Respir J. 2019;54:", "Thorax, Volume 76,
+    Issue 2, February 2021", "Rev. esp. enferm. dig. vol.109 no.8 Madrid ago. 2017"), if any."""
+    found = cited_names(text)
+    if not found:
+        return None
+    _, _, title, year = min(found, key=lambda c: c[0])
+    return title, year

@@ -5,49 +5,74 @@ cases" -> ("Revista Médica de Chile", 2017). The year is the cited study's,
 never the page's own date (the caller passes that as `published`, used only
 for "last year" / "this year").
 
-A journal name found in the text counts only with evidence that it is the
-venue of a study: a cue before it ("published in", "publicado en la
-revista") or a citation after it ("2017;145(2):1-9", "(2019)"). The best
-candidate is the one with the most evidence, then the earliest.
+Where a name can come from, in the order they are gathered:
+1. the hand-kept journal list, found anywhere by one trie regex;
+2. the catalog (~20,000 titles), looked up only where evidence points: the
+   capitalised words after a cue ("published in", "the journal", "según
+   publica la revista") and the words before a citation tail
+   ("Eur Respir J. 2019;54:", "Thorax, Volume 76, Issue 2");
+3. an unlisted name after a strong cue: quoted, or title-cased and
+   journal-like ("Journal of Rare Gut Things").
+
+A name counts only with evidence that it is the venue of a study: a cue
+before it or a citation after it. A title that is an ordinary word ("Gut",
+"Blood", "Chest") needs a citation context: a strong cue, "the journal" /
+"la revista" right before it, or a citation after it. The best candidate has
+the most evidence, then comes first; at one position the longest name wins
+("Cancer Research" over "Cancer").
 """
 
 from __future__ import annotations
 
 import re
 
-from tracker.extract.journals import find_journals
+from tracker.extract.journals import MONTH as _MONTH
+from tracker.extract.journals import YEAR as _YEAR
+from tracker.extract.journals import cited_names, find_journals, names_after
 from tracker.extract.textutil import sentence_bounds
-from tracker.lexicon.journals import resolve
+from tracker.lexicon.journals import is_common_word, lookup
 from tracker.textutil import fold
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-          r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|marco|maio|junho|julho|"
-          r"setembro|outubro|novembro|dezembro)")
-_YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+_DATE = r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?" + _YEAR + r"|" + _YEAR + r")"
+# Words that may stand between "journal"/"revista" and the name ("la revista científica estadounidense").
+_ADJECTIVES = (r"(?:(?:peer[- ]reviewed|prestigious|leading|medical|scientific|specialist|specialized|online|"
+               r"international|british|american|european|us|u\.s\.|cientifica|medica|especializada|prestigiosa|"
+               r"internacional|estadounidense|norteamericana|britanica|americana|europea|europeia|"
+               r"cientifico|medico|especializado|norte-americana|inglesa|brasileira)\s+){0,3}")
+_VENUE_NOUN = r"(?:journal|revista|periodico|publicacion|publicacao|magazine)"
 
-# Evidence before a journal name (matched against the folded text just before it).
+# Evidence before a name (matched against the folded text just before it).
 _CUE_STRONG = re.compile(
-    r"(?:published|appeared|appearing|reported|described|presented|publicad[oa]s?|divulgad[oa]s?|aparecid[oa]s?|"
-    r"reportad[oa]s?|publie(?:e|s|es)?|veroffentlicht|pubblicat[oaie])"
-    r"(?:\s+(?:online|recently|today|this\s+\w+|last\s+\w+|early|earlier|recientemente|recentemente|"
-    r"hoy|hoje|em\s+\d{4}|en\s+\d{4}|in\s+\d{4}))*\s+"
-    r"(?:in|en|em|na|no|by|dans|im|su|on)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+|le\s+|der\s+)?"
-    r"(?:(?:peer[- ]reviewed\s+|prestigious\s+|medical\s+|scientific\s+|prestigios[ao]\s+)?"
-    r"(?:journal|revista|periodico|publication|issue\s+of(?:\s+the)?|edition\s+of(?:\s+the)?|edicion\s+de|edicao\s+d[aeo])\s+)?"
+    r"(?:published|appeared|appearing|appears?|reported|reports?|describe[sd]?|presented|write|writes|wrote|"
+    r"publicad[oa]s?|public(?:o|aron|an|a|ou|aram|ara)|divulgad[oa]s?|aparecid[oa]s?|reportad[oa]s?|"
+    r"publie(?:e|s|es)?|veroffentlicht|pubblicat[oaie])"
+    r"(?:\s+(?:online|recently|today|yesterday|this\s+\w+|last\s+\w+|early|earlier|recientemente|recentemente|"
+    r"hoy|ayer|hoje|ontem|esta\s+semana|nesta\s+semana|em\s+\d{4}|en\s+\d{4}|in\s+\d{4}|"
+    r"(?:on|el|na|no)\s+\w+(?:-feira)?|\(\s*[^()]{1,20}\))){0,3}\s+"
+    r"(?:in|en|em|na|no|by|dans|im|su|on|por|pela|pelo)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+|le\s+|der\s+)?"
+    r"(?:" + _DATE + r",?\s+)?"
+    r"(?:" + _ADJECTIVES + r"(?:" + _VENUE_NOUN + r"|publication|issue\s+of(?:\s+the)?|edition\s+of(?:\s+the)?|"
+    r"edicion\s+de|edicao\s+d[aeo])\s+" + _ADJECTIVES + r")?"
     r"[\"'«(]?\s*$", re.I)
+# "the journal", "la revista científica", "según publica la revista": a venue noun right before the name.
+_CUE_VENUE = re.compile(
+    r"(?:\b" + _VENUE_NOUN + r"|\bissue\s+of(?:\s+the)?|\bedition\s+of(?:\s+the)?)\s+" + _ADJECTIVES
+    + r"[\"'«]?\s*$", re.I)
 _CUE_WEAK = re.compile(
     r"(?:(?:study|trial|paper|article|report|research|analysis|review|letter|meta-analysis|findings|results|"
     r"data|estudio|estudo|articulo|artigo|trabajo|pesquisa|ensayo|ensaio|investigacion|case\s+series)"
     r"[^.;]{0,50}?\s(?:in|en|em|na|no|from|de|da|do)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+)?"
-    r"|(?:journal|revista|according\s+to(?:\s+the)?|segun(?:\s+la)?|segundo\s+a?)\s+)[\"'«]?\s*$", re.I)
-# Evidence after a name: an NLM-style citation or a bracketed year.
+    r"|(?:according\s+to(?:\s+the)?|segun(?:\s+la)?|segundo\s+a?)\s+)[\"'«]?\s*$", re.I)
+# Evidence after a name: an NLM-style citation, a bracketed year, a volume, a DOI.
 _CITATION_AFTER = re.compile(
-    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*\d)", re.I)
+    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*\d"
+    r"|" + _MONTH + r"\.?\s+\d{1,2},\s+(" + _YEAR + r")\s*;\s*\d"
+    r"|(?:volume|vol\.?)\s*\d|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d|doi\s*:?\s*10\.)", re.I)
 # A year shortly after the name: "... in 2017", "in March 2019", ", 2018", "(March 2019)".
 _YEAR_AFTER = re.compile(
     r"[\"'»)]?\s*(?:[,(]\s*|\s+(?:in|en|em|no|on|during|durante|el|the)\s+(?:" + _MONTH + r"\s+(?:de\s+|of\s+)?)?)?"
-    r"(?:(?:early|late|mid-?|principios\s+de|finales\s+de|inicio\s+de)\s+)?(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
+    r"(?:(?:early|late|mid-?|principios\s+de|finales\s+de|inicio\s+de)\s+)?"
+    r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
     r"(" + _YEAR + r")\b(?!\s*(?:patients|pacientes|cases|casos|[-–]\s*\d))", re.I)
 _YEAR_ANY = re.compile(r"(?<![\d.,/-])(" + _YEAR + r")(?![\d%]|\s*[-–]\s*\d|\s*(?:patients|pacientes|cases|casos))")
 # Years that are a study period, not a publication date.
@@ -64,21 +89,53 @@ _STUDY_YEAR = re.compile(
     + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b", re.I)
 # Relative publication years, resolved against the page's own date.
 _RELATIVE = [
-    (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|l'annee\s+derniere)\b", re.I), -1),
+    (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|"
+                r"l'annee\s+derniere)\b", re.I), -1),
     (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b", re.I), 0),
-    (re.compile(r"\b(?:published|publicad[oa]|publie)\s+(?:online\s+)?(?:this\s+(?:week|month)|today|yesterday|"
+    (re.compile(r"\b(?:published|publicad[oa]|publie|publica)\s+(?:online\s+)?(?:this\s+(?:week|month)|today|yesterday|"
                 r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b", re.I), 0),
     (re.compile(r"\b(?:two\s+years\s+ago|hace\s+dos\s+anos|ha\s+dois\s+anos)\b", re.I), -2),
 ]
+
+# Where to look a name up in the catalog: the words after a cue ...
+_CUE_START = re.compile(
+    r"(?:(?:published|appeared|appears?|appearing|reported|reports?|describe[sd]?|write|writes|publicad[oa]s?|"
+    r"public(?:o|aron|an|a|ou|aram|ara)|publie(?:e|s)?|divulgad[oa])"
+    r"(?:\s+(?:online|recently|today|yesterday|this\s+\w+|last\s+\w+|recientemente|recentemente|hoy|ayer|hoje|"
+    r"ontem|esta\s+semana|nesta\s+semana|(?:on|el|na|no)\s+\w+(?:-feira)?|\(\s*[^()]{1,20}\)|"
+    r"(?:in|en|em)\s+" + _DATE + r")){0,3}\s+"
+    r"(?:in|en|em|na|no|dans|by|por|pela|pelo)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+)?"
+    r"(?:" + _DATE + r",?\s+)?"
+    r"(?:" + _ADJECTIVES + r"(?:" + _VENUE_NOUN + r"|issue\s+of(?:\s+the)?)\s+" + _ADJECTIVES
+    + r"(?!of\b|de\b|do\b|da\b))?"
+    r"|\b" + _VENUE_NOUN + r"\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b))", re.I)
+# Cheap anchors: the cue and tail patterns are tried only where one of these words starts.
+_CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|describ|write|wrote|divulgad|journal|revista|periodico|magazine)")
+# Words without which a cue pattern cannot match (substring tests are far cheaper than the patterns).
+_STRONG_WORDS = ("publi", "appear", "report", "describ", "present", "write", "wrote", "divulg", "aparec",
+                 "veroff", "pubblic")
+_VENUE_WORDS = ("journal", "revista", "periodico", "magazine", "publicac", "issue", "edition", "edici", "edica")
+_WEAK_WORDS = ("stud", "trial", "paper", "artic", "report", "research", "analys", "review", "letter", "finding",
+               "result", "data", "estud", "trabaj", "pesquis", "ensa", "investig", "case", "meta", "according", "segun")
 # Unlisted journal in quotes after a strong cue.
 _QUOTED = re.compile(r'"([A-Z][^"\n]{2,118})"|“([A-Z][^”\n]{2,118})”|«([A-Z][^»\n]{2,118})»|'
                      r"‘([A-Z][^’\n]{2,118})’|'([A-Z](?:[^'\n]|'(?=s\b)){2,118})'")
 # Unlisted, unquoted journal after a strong cue: a capitalised title that looks like a journal.
 _TITLE_WORDS = re.compile(
     r"([A-Z][\w'’\-]*(?:\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the|[A-Z][\w'’\-]*)){0,9})")
+_TRAILING_CONNECTORS = re.compile(r"(?:\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the))+$")
 _JOURNALISH = re.compile(r"\b(?:journal|revista|annals|anais|archives|arquivos|archivos|acta|reports?|review|"
                          r"medicine|medicina|gastroenterolog\w*|hepatolog\w*|proceedings|bulletin|boletin|gazette|"
                          r"gaceta|jornal|cadernos|clinic\w*)\b", re.I)
+# One-word catalog titles that are a month, a language or a place after "published in".
+_NOT_A_VENUE = frozenset(
+    "january february march april may june july august september october november december english spanish "
+    "portuguese french german italian chinese japanese america americas africa asia europe australia china india "
+    "japan brazil canada mexico spain portugal france germany italy britain england london print press "
+    "journal revista bulletin annals review reports proceedings archives acta current forum news today update "
+    "letters research health focus transactions".split())
+
+Candidate = tuple[int, int, int, str, "int | None"]   # (score, start, end, journal, year from a citation tail)
 
 
 def _page_year(published: str | None) -> int | None:
@@ -86,58 +143,123 @@ def _page_year(published: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _candidates(text: str, folded: str) -> list[tuple[int, int, int, str]]:
-    """(score, start, end, journal) for each name with venue evidence."""
+def _ends_with_cue(pattern: re.Pattern, before: str, low: str, words: tuple[str, ...]) -> bool:
+    """Whether `before` ends with a cue: the pattern (which starts with one of `words` and ends
+    at $) is tried only where those words occur, not at every position."""
+    for word in words:
+        i = low.find(word)
+        while i >= 0:
+            if pattern.match(before, i):
+                return True
+            i = low.find(word, i + 1)
+    return False
+
+
+def _evidence(text: str, folded: str, start: int, end: int) -> tuple[int, bool]:
+    """(score, citation context?) for a name at text[start:end]."""
+    before = folded[max(0, start - 120):start]
+    low = before.lower()
+    score, context = 0, False
+    if _ends_with_cue(_CUE_STRONG, before, low, _STRONG_WORDS):
+        score, context = 3, True
+    elif _ends_with_cue(_CUE_VENUE, before, low, _VENUE_WORDS):
+        score, context = 2, True
+    elif _ends_with_cue(_CUE_WEAK, before, low, _WEAK_WORDS):
+        score = 2
+    if _CITATION_AFTER.match(text, end):
+        score += 3
+        context = True
+    elif score and _YEAR_AFTER.match(folded, end):
+        score += 1
+    return score, context
+
+
+def _cue_ends(folded: str) -> list[int]:
+    """Offsets just after each cue ("published in the", "la revista científica")."""
+    ends = []
+    for anchor in _CUE_ANCHOR.finditer(folded.lower()):   # same offsets: fold() keeps lengths
+        cue = _CUE_START.match(folded, anchor.start())
+        if cue:
+            ends.append(cue.end())
+    return ends
+
+
+_SOURCE_HEADING = re.compile(
+    r"(?:^|\n)[ \t#*]*(?:references?|sources?|journal\s+reference|referencias?|refer[eê]ncias?|fuentes?|fontes?)"
+    r"[ \t:]*\n+([^\n]{20,600})\s*$", re.I)
+
+
+def source_note(body: str | None) -> str | None:
+    """The one entry of a closing "Reference" section with one entry: a news story's study
+    ("Reference\nNguyen V, et al. Clin Infect Dis. 2022;75:410-8."). Longer lists are references."""
+    if not body:
+        return None
+    m = _SOURCE_HEADING.search(body[-1200:])
+    return m.group(1).strip() if m else None
+
+
+def _allowed(text: str, title: str, start: int, end: int, context: bool) -> bool:
+    """Ordinary-word titles only in a citation context; not "Blood Cancer", not "published in March"."""
+    if fold(text[start:end]).lower().strip(" .") in _NOT_A_VENUE:
+        return False   # "reported in Europe": the catalog has a journal of that name, the sentence does not
+    if not is_common_word(title):
+        return True
+    if not context:
+        # a weak cue ("a study in Gut") will do, unless the word runs into more capitalised words
+        return bool(re.match(r"\s*(?:[,.;:)]|$|[a-z]|\d)", text[end:end + 3]))
+    return True
+
+
+def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
+    """(score, start, end, journal, citation year) for each name with venue evidence; one per start."""
+    found: list[Candidate] = [(0, s, e, t, None) for s, e, t in find_journals(text)]
+    found += [(0, s, e, t, None) for s, e, t in names_after(text, cue_ends)]
+    found += [(0, s, e, t, y) for s, e, t, y in cited_names(text)]
+    best: dict[int, Candidate] = {}
+    for cand in found:
+        kept = best.get(cand[1])
+        if kept is None or cand[2] > kept[2] or (cand[2] == kept[2] and cand[4] and not kept[4]):
+            best[cand[1]] = cand
     out = []
-    for start, end, title in find_journals(text):
-        before = folded[max(0, start - 90):start]
-        score = 0
-        if _CUE_STRONG.search(before):
-            score += 3
-        elif _CUE_WEAK.search(before):
-            score += 2
-        if _CITATION_AFTER.match(text, end):
-            score += 3
-        elif _YEAR_AFTER.match(folded, end) and score:
-            score += 1
-        if score >= 2:
-            out.append((score, start, end, title))
+    reach = 0
+    for _, start, end, title, year in sorted(best.values(), key=lambda c: c[1]):
+        if start < reach:
+            continue   # inside a longer name ("Gut" in "Gut and Liver")
+        reach = end
+        score, context = _evidence(text, folded, start, end)
+        if year:
+            score, context = max(score, 3), True
+        if score >= 2 and _allowed(text, title, start, end, context):
+            out.append((score, start, end, title, year))
     return out
 
 
-def _unlisted(text: str, folded: str, taken: set[int]) -> list[tuple[int, int, int, str]]:
-    """Journal names not in the list, after a strong cue: quoted, or title-cased and journal-like."""
-    out = []
-    for cue in _CUE_START.finditer(folded):
-        pos = cue.end()
-        if pos in taken:
+def _unlisted(text: str, folded: str, cue_ends: list[int], taken: set[int]) -> list[Candidate]:
+    """Journal names in no list, after a strong cue: quoted, or title-cased and journal-like."""
+    out: list[Candidate] = []
+    for pos in cue_ends:
+        before = folded[max(0, pos - 160):pos]
+        if pos in taken or not _ends_with_cue(_CUE_STRONG, before, before.lower(), _STRONG_WORDS):
             continue
         q = _QUOTED.match(text, pos)
         if q:
             idx = next(i for i in range(1, 6) if q.group(i))
             name = q.group(idx).strip(" .,;")
-            out.append((4, q.start(idx), q.end(idx), resolve(name) or name))
+            out.append((4, q.start(idx), q.end(idx), lookup(name) or name, None))
             continue
         t = _TITLE_WORDS.match(text, pos)
         if t:
             name = t.group(1).rstrip(" ,.;")
-            name = re.sub(r"\s+(?:of|and|&|for|in|de|del|y|e|do|da|dos|das|la|el|the)$", "", name)
+            name = _TRAILING_CONNECTORS.sub("", name)
             if _JOURNALISH.search(name) and len(name.split()) >= 2:
-                out.append((3, t.start(1), t.start(1) + len(name), resolve(name) or name))
+                out.append((3, t.start(1), t.start(1) + len(name), lookup(name) or name, None))
     return out
-
-
-_CUE_START = re.compile(
-    r"(?:published|appeared|publicad[oa]s?|publie(?:e|s)?|divulgad[oa])"
-    r"(?:\s+(?:online|recently|today|this\s+\w+|last\s+\w+|recientemente|recentemente|hoy|hoje))*\s+"
-    r"(?:in|en|em|na|no|dans)\s+(?:the\s+|la\s+|el\s+|a\s+|o\s+)?"
-    r"(?:(?:medical\s+|scientific\s+)?(?:journal|revista|periodico)\s+(?!of\b|de\b|do\b|da\b))?", re.I)
 
 
 def _year_for(text: str, folded: str, start: int, end: int, published: str | None) -> int | None:
     cite = _CITATION_AFTER.match(text, end)
-    if cite:
-        return int(cite.group(1) or cite.group(2))
+    if cite and (cite.group(1) or cite.group(2) or cite.group(3)):
+        return int(cite.group(1) or cite.group(2) or cite.group(3))
     after = _YEAR_AFTER.match(folded, end)
     if after:
         return int(after.group(1))
@@ -171,11 +293,12 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
     if not text:
         return None, None
     folded = fold(text)
-    cands = _candidates(text, folded)
-    cands += _unlisted(text, folded, {s for _, s, _, _ in cands})
+    cue_ends = _cue_ends(folded)
+    cands = _candidates(text, folded, cue_ends)
+    cands += _unlisted(text, folded, cue_ends, {c[1] for c in cands})
     if cands:
-        score, start, end, journal = min(cands, key=lambda c: (-c[0], c[1]))
-        return journal, _year_for(text, folded, start, end, published)
+        score, start, end, journal, year = min(cands, key=lambda c: (-c[0], c[1]))
+        return journal, year or _year_for(text, folded, start, end, published)
     return None, _study_year(folded, published)
 
 

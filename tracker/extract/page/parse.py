@@ -11,7 +11,20 @@ each field the first layer with a value wins:
 Journal, year, DOI and PMID come only from scholarly layers (1-3 and a
 ScholarlyArticle JSON-LD node): on a news or blog page the page's own date
 goes to `published`, never to `year`, which is the cited study's and is left
-to the prose extractor. Every value set here has provenance "metadata".
+to the prose extractor. Every value set here has provenance "metadata",
+but for those read from a one-entry reference section (see below).
+
+When no tag names the journal, the page's masthead may (masthead.py:
+"Journal: December 2020 - Volume 32 - Issue 12", a SciELO issue line, a
+breadcrumb); such a page is a journal's own article page.
+
+DOI, after the tags: on a journal's article page, a DOI printed in its head
+("doi: 10...."), then a DOI link outside navigation and asides, then one in
+its main text; on any other page, a DOI link in the main text, then a DOI
+printed there ("DOI: 10...."), when the main text cites at most
+MAX_BODY_DOIS of them. Never one from a reference list -- except that a news
+story's one-entry "Reference" section is the study it reports: its journal,
+year and DOI are taken, with provenance "text".
 """
 
 from __future__ import annotations
@@ -21,13 +34,25 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 from tracker.dates import iso_date, year_of
+from tracker.extract.citation import doi_of_link, dois_in_text
+from tracker.extract.journals import cited_journal
 from tracker.extract.page.html import parse_html
 from tracker.extract.page.jsonld import read_jsonld
+from tracker.extract.page.masthead import read_masthead
 from tracker.extract.page.rules import (
-    DUBLIN_CORE, HIGHWIRE, MAX_META_CHARS, PRISM, SCHOLARLY_EVIDENCE, SOCIAL, TITLE_SEPARATORS,
+    DUBLIN_CORE,
+    HIGHWIRE,
+    MASTHEAD_CHARS,
+    MAX_BODY_DOIS,
+    MAX_META_CHARS,
+    PRISM,
+    SCHOLARLY_EVIDENCE,
+    SOCIAL,
+    TITLE_SEPARATORS,
 )
-from tracker.extract.page.text import abstract_section, main_text
+from tracker.extract.page.text import MainContent, abstract_section, head_text, in_boilerplate, main_content
 from tracker.extract.page.values import author_name, plain, split_list
+from tracker.extract.prose import journal_and_year
 from tracker.lexicon.languages import language_code
 from tracker.models import Article, normalize_doi, normalize_pmcid, normalize_pmid
 
@@ -216,7 +241,41 @@ def read_metadata(soup: "BeautifulSoup", url: str) -> dict[str, Any]:
     out["abstract"] = _pick(meta_abstract, abstract_section(soup),
                             plain(ld.get("abstract")), so["description"], dc["description"])
     out["url"] = _pick(_same_host_url(_canonical(soup), url), _same_host_url(so["url"], url), url)
+    if not out.get("journal"):
+        head = head_text(soup, MASTHEAD_CHARS)
+        mast = read_masthead(head)
+        if mast.journal:
+            out["journal"], out["year"] = mast.journal, out.get("year") or mast.year
+            out["journal_page_dois"] = dois_in_text(head) + _link_dois(soup)
     return out
+
+
+def _link_dois(soup: BeautifulSoup) -> list[str]:
+    """DOIs of the page's links, outside navigation, asides, footers and reference lists."""
+    out: dict[str, None] = {}
+    for a in soup.find_all("a", href=True, limit=2000):
+        doi = doi_of_link(str(a["href"])[:2000])
+        if doi and not in_boilerplate(a):
+            out.setdefault(doi, None)
+    return list(out)
+
+
+def _body_doi(content: MainContent) -> str | None:
+    """The DOI a page's main text links or prints, if it names few enough to be reporting one."""
+    linked = [d for d in (doi_of_link(h) for h in content.links) if d]
+    printed = dois_in_text(content.text)
+    if not linked and not printed or len(set(linked) | set(printed)) > MAX_BODY_DOIS:
+        return None
+    return (linked or printed)[0]
+
+
+def _single_source(content: MainContent) -> str | None:
+    """The one entry of a reference section with one entry (a news story's study), if any."""
+    for section in content.cut_sections:
+        lines = [ln for ln in section.split("\n") if ln.strip()]
+        if len(lines) == 1 and len(lines[0]) <= 600:
+            return lines[0]
+    return None
 
 
 def extract_page(content: bytes | str, url: str, *, encoding: str | None = None) -> Article:
@@ -230,9 +289,22 @@ def extract_page(content: bytes | str, url: str, *, encoding: str | None = None)
     article = Article(url=fields.pop("url"))
     for name in ("publication_types", "keywords"):
         setattr(article, name, fields.pop(name) or [])
+    journal_page_dois = fields.pop("journal_page_dois", None)
     for name, value in fields.items():
         article.set(name, value, "metadata")  # values are already normalised
-    article.body = main_text(soup) or None  # last: it cleans the soup in place
+    main = main_content(soup)  # last: it cleans the soup in place
+    article.body = main.text or None
+    if journal_page_dois is not None:
+        article.set("doi", journal_page_dois[0] if journal_page_dois else _body_doi(main), "metadata")
+        return article
+    article.set("doi", _body_doi(main), "metadata")
+    source = _single_source(main)
+    if source and not article.journal:
+        journal, year = cited_journal(source) or journal_and_year(source)
+        article.set("journal", journal, "text")
+        article.set("year", year, "text")
+        printed = dois_in_text(source)
+        article.set("doi", printed[0] if printed else None, "text")
     return article
 
 

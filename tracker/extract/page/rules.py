@@ -20,6 +20,19 @@ MAX_JSONLD_NODES = 2_000        # nodes visited across all JSON-LD scripts
 MAX_BODY_CHARS = 300_000        # main text kept for the index
 MAX_ABSTRACT_CHARS = 6_000
 
+# The masthead: the first lines of a page's text, read for a journal and
+# issue line when no meta tag names them (masthead.py).
+MASTHEAD_CHARS = 6_000          # characters of visible text read from the top of the page
+MASTHEAD_LINES = 60
+MASTHEAD_LINE_CHARS = 300       # longer lines are prose, not a masthead
+MASTHEAD_NEAR = 4               # a bare journal name counts within this many lines of an issue line
+# Lines whose years are not the article's: metrics, history dates, copyright.
+MASTHEAD_SKIP = ("impact", "impacto", "citescore", "h-index", "indice h", "índice h", "factor de", "quartile",
+                 "cuartil", "ranking", "jcr", "received", "accepted", "revised", "submitted", "recibido",
+                 "aceptado", "recebido", "aceito", "copyright", "©")
+# At most this many distinct DOIs in a page's main text: more, and it is citing, not reporting.
+MAX_BODY_DOIS = 3
+
 # --- meta names per field, per layer (first name with a value wins) -------
 
 HIGHWIRE = {

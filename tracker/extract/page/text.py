@@ -14,12 +14,24 @@ exhaust the stack, and every per-element check reads bounded text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker.extract.page.rules import (
-    ABSTRACT_HEADINGS, ABSTRACT_SELECTORS, BLOCK_TAGS, BOILERPLATE_SUBSTRINGS,
-    BOILERPLATE_TOKENS, DROP_ROLES, DROP_TAGS, LAYOUT_TOKENS, MAIN_SELECTORS, MAX_ABSTRACT_CHARS,
-    MAX_BODY_CHARS, MIN_MAIN_CHARS, REFERENCE_HEADINGS, REFERENCE_MARKERS,
+    ABSTRACT_HEADINGS,
+    ABSTRACT_SELECTORS,
+    BLOCK_TAGS,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
+    DROP_ROLES,
+    DROP_TAGS,
+    LAYOUT_TOKENS,
+    MAIN_SELECTORS,
+    MAX_ABSTRACT_CHARS,
+    MAX_BODY_CHARS,
+    MIN_MAIN_CHARS,
+    REFERENCE_HEADINGS,
+    REFERENCE_MARKERS,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +45,7 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _PROTECTED_NAMES = frozenset({"[document]", "html", "body", "main", "article"})
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div", "dt", "summary")
 _NEWLINE = object()
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "meta", "link"})
 
 
 def _ident(tag: "Tag") -> str:
@@ -161,10 +174,28 @@ def _has_text(tag: object) -> bool:
     return False
 
 
-def cut_reference_sections(soup: "BeautifulSoup") -> None:
-    """Remove each "References" heading and what follows it."""
-    from bs4 import NavigableString
+def in_boilerplate(tag: Tag, depth: int = 30) -> bool:
+    """Whether a tag sits in navigation, an aside, a footer, a reference list or a block whose
+    id/class marks boilerplate ("related-articles", "sidebar")."""
+    node: Tag | None = tag
+    for _ in range(depth):
+        node = node.parent if node is not None else None
+        if node is None or node.name in _PROTECTED_NAMES:
+            return False
+        if node.name in ("nav", "aside", "footer") or str(node.get("role") or "").lower() in DROP_ROLES:
+            return True
+        ident = _ident(node)
+        if ident and (_REFERENCE.search(ident.lower()) or _boilerplate(ident) == "strong"):
+            return True
+    return False
 
+
+def cut_reference_sections(soup: "BeautifulSoup") -> list[str]:
+    """Remove each "References" heading and what follows it; return the text
+    of each removed section (a news story's one-entry "Reference" is its study)."""
+    from bs4 import NavigableString, Tag
+
+    removed: list[str] = []
     for heading in soup.find_all(_HEADING_TAGS):
         if heading.parent is None:
             continue
@@ -177,28 +208,33 @@ def cut_reference_sections(soup: "BeautifulSoup") -> None:
         if not text or text.lower().rstrip(":. ") not in REFERENCE_HEADINGS:
             continue
         node = heading
+        section: list[str] = []
         for _ in range(4):
-            removed = False
+            cut = False
             for sib in list(node.next_siblings):
-                removed = removed or _has_text(sib)
+                if _has_text(sib):
+                    cut = True
+                    section.append(serialise(sib) if isinstance(sib, Tag) else str(sib).strip())
                 sib.extract()
             parent = node.parent
             if node is heading or not _has_text(node):
                 node.extract()
-            if removed or parent is None or parent.name in _PROTECTED_NAMES or parent.get("role") == "main":
+            if cut or parent is None or parent.name in _PROTECTED_NAMES or parent.get("role") == "main":
                 break
             node = parent
+        removed.append("\n".join(line for line in section if line))
+    return removed
 
 
-def serialise(root: "Tag") -> str:
-    """Text with one line per block element, whitespace normalised."""
+def serialise(root: "Tag", limit: int = MAX_BODY_CHARS, skip_tags: frozenset[str] = frozenset()) -> str:
+    """Text with one line per block element, whitespace normalised, at most `limit` characters."""
     from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
 
     skip = (Comment, Declaration, Doctype, ProcessingInstruction)
     parts: list[str] = []
     size = 0
     stack: list[object] = [root]
-    while stack and size < MAX_BODY_CHARS * 2:
+    while stack and size < limit * 2:
         item = stack.pop()
         if item is _NEWLINE:
             parts.append("\n")
@@ -207,7 +243,7 @@ def serialise(root: "Tag") -> str:
                 # a newline in the source is a space; only blocks break lines
                 parts.append(str(item).replace("\n", " "))
                 size += len(item)
-        else:
+        elif getattr(item, "name", None) not in skip_tags:
             if item.name in BLOCK_TAGS:
                 parts.append("\n")
                 stack.append(_NEWLINE)
@@ -215,7 +251,7 @@ def serialise(root: "Tag") -> str:
                 parts.append(" ")
             stack.extend(reversed(item.contents))
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)[:MAX_BODY_CHARS]
+    return "\n".join(line for line in lines if line)[:limit]
 
 
 def _attached(tag: "Tag", soup: "BeautifulSoup") -> bool:
@@ -245,12 +281,37 @@ def main_container(soup: "BeautifulSoup", candidates: list["Tag"]) -> "Tag":
     return soup.body or soup
 
 
-def main_text(soup: "BeautifulSoup") -> str:
-    """Clean the soup in place and return the main text."""
+@dataclass
+class MainContent:
+    text: str                       # the main text, serialised
+    links: list[str]                # hrefs of the links in it, in order
+    cut_sections: list[str]         # text of each reference section removed from it
+
+
+def main_content(soup: BeautifulSoup) -> MainContent:
+    """Clean the soup in place; the main text, its links and the reference sections cut."""
     candidates = _main_candidates(soup)
     strip_boilerplate(soup, candidates)
-    cut_reference_sections(soup)
-    return serialise(main_container(soup, candidates))
+    cut = cut_reference_sections(soup)
+    root = main_container(soup, candidates)
+    links = [str(a["href"])[:2000] for a in root.find_all("a", href=True, limit=500)]
+    return MainContent(serialise(root), links, cut)
+
+
+def main_text(soup: "BeautifulSoup") -> str:
+    """Clean the soup in place and return the main text."""
+    return main_content(soup).text
+
+
+def head_text(soup: BeautifulSoup, limit: int) -> str:
+    """The first `limit` characters of the page's visible text, one line per block, before any
+    cleaning: mastheads, breadcrumbs and issue lines live in the header that cleaning drops."""
+    root = soup.body or soup
+    lines = serialise(root, limit=limit, skip_tags=_INVISIBLE).split("\n")
+    for n, line in enumerate(lines):
+        if line.lower().rstrip(":. ") in REFERENCE_HEADINGS:
+            return "\n".join(lines[:n])   # a reference list is nobody's masthead
+    return "\n".join(lines)
 
 
 def abstract_section(soup: "BeautifulSoup") -> str | None:
