@@ -147,6 +147,8 @@ def test_numbers_that_are_not_participants(text, lang):
 
 def test_a_yearly_rate_beside_a_cohort_keeps_the_cohort():
     assert case_count("We followed 500 patients for five years; flares occurred 2 times per year.") == 500
+    assert case_count("Among 1,846 patients, those operated on within a year of diagnosis did better.") == 1846
+    assert case_count("Zoster occurred in 4 of every 100 patients per year among 2,946 people on JAK inhibitors.") == 2946
 
 
 def test_context_numbers_do_not_displace_the_study():

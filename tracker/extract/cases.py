@@ -191,10 +191,11 @@ _POPULATION = re.compile(
     r"\b(?:liv(?:e|es|ing)\s+with|suffer(?:s|ing)?\s+from|are\s+affected|affect(?:s|ing)?\s+(?:about|around|an?\s+estimated|"
     r"approximately|more\s+than|nearly|over|some|up\s+to|roughly)|viven\s+con|padecen|sufren|conviven|convivem|"
     r"vivem\s+com|sofrem\s+de|estima-se\s+que|se\s+estima\s+que)", re.I)
-# Incidence: "each year about 70,000 people are diagnosed" (only against weak evidence: a cohort
-# sentence may also give a yearly rate).
-_INCIDENCE = re.compile(r"\b(?:each|every|per|a)\s+year\b|\bannually\b|\b(?:cada|al|por|ao)\s+ano\b|\banualmente\b",
-                        re.I)
+# Incidence: "each year about 70,000 people are diagnosed" names a yearly figure and a diagnosis
+# (only against weak evidence: a cohort sentence may also give a yearly rate).
+_YEARLY = re.compile(r"\b(?:each|every|per)\s+year\b|\bannually\b|\b(?:cada|al|por|ao)\s+ano\b|\banualmente\b", re.I)
+_DIAGNOSED = re.compile(r"\b(?:diagnosed|new\s+cases|se\s+diagnostican|diagnosticad[oa]s|casos\s+nuevos|"
+                        r"novos\s+casos)\b", re.I)
 # Laboratory and animal work has no case count: its samples, cells and animals are not patients.
 _LAB = re.compile(r"\b(?:mice|murine|mouse|rats?|rodents?|zebrafish|ratones|camundongos|ratos|in\s+vitro|cell\s+lines?|"
                   r"organoids?|lineas\s+celulares|linhagens?\s+celulares|cultivos\s+(?:de\s+)?celul\w*|culturas?\s+(?:de\s+)?celul\w*)\b",
@@ -296,7 +297,7 @@ def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
         return True  # cases from the literature; but "we present 3 cases and a literature review" are the authors' own
     if score < 9 and (_TALLY.search(work, s0, s1) or _POPULATION.search(work, s0, s1)):
         return True
-    if score <= 6 and _INCIDENCE.search(work, s0, s1):
+    if score <= 6 and _YEARLY.search(work, s0, s1) and _DIAGNOSED.search(work, s0, s1):
         return True
     return False
 
