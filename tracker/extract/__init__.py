@@ -92,8 +92,7 @@ def _lists(article: Article, full: str) -> None:
 
 
 def _type_and_count(article: Article, title: str, abstract: str, body: str, lang: str) -> None:
-    from tracker.extract import cases
-    from tracker.extract import studytype
+    from tracker.extract import cases, studytype
     from tracker.extract.textutil import join_text
 
     # Precedence: registry types (settled by the text where they need it) > stated

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Iterable
-
+from collections.abc import Iterable
 
 # Headings after which a page lists references, not its own prose.
 _REFERENCE_HEADING = re.compile(
@@ -89,7 +88,8 @@ def trie_pattern(terms: Iterable[str], sep: str = r"[\s\-]?", apostrophe_s: bool
 
 
 _SENT_END = re.compile(r"(?<=[A-Za-z0-9%)\]])[.!?](?=\s+[A-Z¿¡\"“(])|\n\s*\n")
-_ABBREV_TAIL = re.compile(r"(?:\b[A-Z][a-z]{0,4}|\b[A-Z]{1,3}|\bet al|\b[a-z]{1,2}|\b[vV]s|\b(?:No|Vol|Fig|Dr|Mr|Mrs|Ms|St|Jr|Inc|Ltd|Co))$")
+_ABBREV_TAIL = re.compile(r"(?:\b[A-Z][a-z]{0,4}|\b[A-Z]{1,3}|\bet al|\b[a-z]{1,2}|\b[vV]s"
+                          r"|\b(?:No|Vol|Fig|Dr|Mr|Mrs|Ms|St|Jr|Inc|Ltd|Co))$")
 
 
 def _is_boundary(text: str, m: re.Match) -> bool:
