@@ -27,7 +27,7 @@ def _term_form(name: str) -> str:
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern, re.Pattern | None]:
     terms = {_term_form(n) for e in DRUGS.values()
-             for n in [*e["names"], *e["codes"], *e["misspellings"]]}
+             for n in [*e["names"], *e["codes"], *e["misspellings"], *e["variants"]]}
     terms |= {_term_form(g) for g in GENERICS}
     names = re.compile(r"(?<![\w])" + trie_pattern(sorted(terms), sep=r"[\s\-\u2010\u2011\u2013,]?")
                        + r"(?![\w])", re.I)

@@ -14,7 +14,8 @@ from tracker.lexicon import DATA_DIR
 
 _LEXICON = json.loads((DATA_DIR / "drugs.json").read_text(encoding="utf-8"))
 
-# generic -> {"class", "names", "codes", "misspellings", "abbrev"}, as in drugs.json.
+# generic -> {"class", "names", "codes", "misspellings", "abbrev"}, as in drugs.json,
+# plus "variants": the regular Spanish/Portuguese forms of its names (romance_forms).
 DRUGS: dict[str, dict] = _LEXICON["drugs"]
 GENERICS: tuple[str, ...] = tuple(DRUGS)
 
@@ -22,9 +23,59 @@ GENERICS: tuple[str, ...] = tuple(DRUGS)
 SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2013,]+")
 
 
+# Regular INN endings in Spanish and Portuguese: English -> (ES/PT forms). Portuguese adds
+# "-e" to -mab, -nib, -mod; both languages turn -ine/-ide/-one/-ate into -ina/-ida/-ona/-ato.
+_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mab", ("mabe",)), ("nib", ("nibe",)), ("mod", ("mode",)),
+    ("xacin", ("xacino", "xacina")), ("ine", ("ina",)), ("ide", ("ida",)), ("one", ("ona",)),
+    ("ate", ("ato",)), ("ole", ("ol",)), ("en", ("eno",)), ("ac", ("aco",)), ("in", ("ina",)),
+)
+# Spelling: th -> t, ph -> f, y -> i, chl -> cl, ll -> l; k -> qu before e/i, else c.
+_SPELLING = ((re.compile("th"), "t"), (re.compile("ph"), "f"), (re.compile("y"), "i"),
+             (re.compile("chl"), "cl"), (re.compile("ll"), "l"), (re.compile("k(?=[ei])"), "qu"),
+             (re.compile("k"), "c"))
+# Generated forms that are ordinary words are never used (another drug's name is skipped too).
+_NOT_VARIANTS = frozenset({"medicina", "vitamina", "proteina", "gasolina", "disciplina", "rutina", "doctrina"})
+_MIN_VARIANT_STEM = 7
+
+
+def romance_forms(name: str) -> set[str]:
+    """Regular Spanish/Portuguese spellings of a one-word lower-case INN name.
+
+    "ustekinumab" -> {"ustekinumabe", "ustequinumab", "ustequinumabe"}; "azathioprine" ->
+    {"azathioprina", "azatioprine", "azatioprina"}. Brands (capitalised), codes and names
+    shorter than seven letters get none.
+    """
+    if len(name) < _MIN_VARIANT_STEM or not name.isalpha() or not name.islower():
+        return set()
+    spelled = name
+    for pattern, repl in _SPELLING:
+        spelled = pattern.sub(repl, spelled)
+    forms = {spelled}
+    for english, romance in _ENDINGS:
+        if name.endswith(english):
+            for stem in {name[: -len(english)], spelled[: -len(english)]}:
+                forms.update(stem + ending for ending in romance)
+            break
+    return {f for f in forms if f != name and f not in _NOT_VARIANTS}
+
+
+def _add_variants() -> None:
+    listed = {name_key(n) for e in DRUGS.values() for n in [*e["names"], *e["codes"], *e["misspellings"]]}
+    listed |= {name_key(g) for g in DRUGS}
+    for generic, entry in DRUGS.items():
+        variants: set[str] = set()
+        for name in [generic, *entry["names"]]:
+            variants |= romance_forms(name)
+        entry["variants"] = sorted(v for v in variants if name_key(v) not in listed)
+
+
 def name_key(text: str) -> str:
     """A name as the lexicon compares it: lower case, no separators."""
     return SEPARATORS.sub("", text.lower())
+
+
+_add_variants()
 
 
 def _build() -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
@@ -33,7 +84,7 @@ def _build() -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
     classes: dict[str, list[str]] = {}
     for generic, entry in DRUGS.items():
         classes.setdefault(entry["class"], []).append(generic)
-        for name in [generic, *entry["names"], *entry["codes"], *entry["misspellings"]]:
+        for name in [generic, *entry["names"], *entry["codes"], *entry["misspellings"], *entry["variants"]]:
             by_key.setdefault(name_key(name), generic)
         for abbr in entry["abbrev"]:
             abbrevs[abbr] = generic
@@ -49,7 +100,7 @@ _BY_KEY, ABBREVIATIONS, CLASSES = _build()
 # Every brand, code, variant (as written in the lexicon, lower case) -> generic.
 BRANDS: dict[str, str] = {}
 for _generic, _entry in DRUGS.items():
-    for _name in [*_entry["names"], *_entry["codes"], *_entry["misspellings"]]:
+    for _name in [*_entry["names"], *_entry["codes"], *_entry["misspellings"], *_entry["variants"]]:
         BRANDS[_name.lower()] = _generic
         BRANDS.setdefault(name_key(_name), _generic)
 
