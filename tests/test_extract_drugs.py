@@ -38,3 +38,36 @@ def test_public_maps():
     assert "vedolizumab" in CLASSES["anti-integrin"]
     assert CLASSES["tnf inhibitor"] == CLASSES["anti-tnf"]
     assert set(CLASSES["jak inhibitor"]) == {"tofacitinib", "upadacitinib", "filgotinib"}
+
+
+def test_regular_spanish_and_portuguese_forms():
+    text = ("ustequinumab, vedolizumabe, infliximabe, adalimumabe, azatioprina, mercaptopurina, metotrexato, "
+            "messalazina, ciclosporina, budesonida, prednisona, tofacitinibe, upadacitinibe, certolizumabe pegol")
+    assert find_drugs(text) == {
+        "ustekinumab", "vedolizumab", "infliximab", "adalimumab", "azathioprine", "mercaptopurine",
+        "methotrexate", "mesalamine", "cyclosporine", "budesonide", "prednisone", "tofacitinib",
+        "upadacitinib", "certolizumab pegol"}
+    assert find_drugs("levetiracetam, carbamazepina, vancomicina, ciprofloxacino, enoxaparina, dexametasona, "
+                      "fingolimode, dimetilfumarato, ácido valproico, teriflunomida") == {
+        "levetiracetam", "carbamazepine", "vancomycin", "ciprofloxacin", "enoxaparin", "dexamethasone",
+        "fingolimod", "dimethyl fumarate", "valproic acid", "teriflunomide"}
+
+
+def test_common_non_ibd_drugs_and_brands():
+    text = ("Eliquis, Xarelto and warfarin; Keppra; Valtrex; acyclovir; rifampin with INH; Tylenol; "
+            "Lemtrada, Mavenclad, Copaxone, Ocrevus; mefloquine, mirtazapine, pembrolizumab, cidofovir")
+    assert find_drugs(text) == {
+        "apixaban", "rivaroxaban", "warfarin", "levetiracetam", "valaciclovir", "aciclovir", "rifampicin",
+        "isoniazid", "paracetamol", "alemtuzumab", "cladribine", "glatiramer acetate", "ocrelizumab",
+        "mefloquine", "mirtazapine", "pembrolizumab", "cidofovir"}
+
+
+def test_lookalikes_of_new_drugs_are_not_drugs():
+    text = ("An interferon-gamma release assay was negative; insulin resistance, serum iron, zinc and cortisol "
+            "were measured in luminal disease; the Methods and Results sections; heparin-binding protein")
+    assert find_drugs(text) == set()
+    assert find_drugs("Luminal Crohn's disease; ASA grade II; DMF solvent") == set()
+
+
+def test_text_with_a_longer_lower_case_still_matches():
+    assert find_drugs("İzmir cohort on Humira and dimetilfumarato") == {"adalimumab", "dimethyl fumarate"}

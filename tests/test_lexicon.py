@@ -28,7 +28,7 @@ def test_language_codes(value, registry, page):
 
 def test_generic_of_any_listed_name():
     assert [generic_of(n) for n in ("Tysabri", "CT-P13", "ct p13", "CTP13", "infliximab", "natalizimab",
-                                    "tysabri", "aspirin")] == [
+                                    "tysabri", "placebo")] == [
         "natalizumab", "infliximab", "infliximab", "infliximab", "infliximab", "natalizumab", "natalizumab", None]
 
 
@@ -69,3 +69,31 @@ def test_catalog_keys_agree_with_norm_key():
     stale = [names for n, names in enumerate(rows)
              if not any(index.get(norm_key(name)) == n for name in names if name)]
     assert not stale, stale[:5]
+
+
+def test_romance_forms_follow_the_inn_endings():
+    from tracker.lexicon.drugs import romance_forms
+
+    assert {"ustekinumabe", "ustequinumab", "ustequinumabe"} <= romance_forms("ustekinumab")
+    assert "azatioprina" in romance_forms("azathioprine")
+    assert "metotrexato" in romance_forms("methotrexate")
+    assert "hidrocortisona" in romance_forms("hydrocortisone")
+    assert "ciprofloxacino" in romance_forms("ciprofloxacin")
+    assert romance_forms("Humira") == romance_forms("CT-P13") == romance_forms("tramal") == set()
+
+
+def test_generated_forms_never_take_another_drugs_name_or_a_common_word():
+    from tracker.lexicon.drugs import DRUGS, generic_of
+
+    for generic, entry in DRUGS.items():
+        for variant in entry["variants"]:
+            assert generic_of(variant) == generic, (generic, variant)
+            assert len(variant) >= 7 and variant.isalpha()
+
+
+def test_new_drugs_stay_out_of_the_ibd_classes_used_by_search():
+    from tracker.lexicon.drugs import CLASSES, DRUGS
+
+    assert DRUGS["apixaban"]["class"] == "other" and DRUGS["vancomycin"]["class"] == "antibiotic"
+    assert "etanercept" not in CLASSES["anti-tnf"] and "baricitinib" not in CLASSES["jak"]
+    assert "siponimod" not in CLASSES["s1p"]

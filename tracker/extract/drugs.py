@@ -16,7 +16,7 @@ from tracker.extract.textutil import trie_pattern
 from tracker.lexicon.drugs import ABBREVIATIONS, DRUGS, GENERICS, SEPARATORS, generic_of
 
 # Words after a drug name that make it a metabolite or assay, not the drug.
-_NOT_DRUG_AFTER = re.compile(r"\s*(?:nucleotides?|levels? of 6|methyltransferase)", re.I)
+_NOT_DRUG_AFTER = re.compile(r"\s*(?:nucleotides?|levels? of 6|methyltransferase|[\s\-]binding)", re.I)
 
 
 def _term_form(name: str) -> str:
@@ -26,11 +26,13 @@ def _term_form(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern, re.Pattern | None]:
+    """(names, abbreviations). `names` holds lower-case terms and matches lower-cased text:
+    case-sensitive matching of the ~1,000-term trie is two to three times faster than re.I."""
     terms = {_term_form(n) for e in DRUGS.values()
              for n in [*e["names"], *e["codes"], *e["misspellings"], *e["variants"]]}
     terms |= {_term_form(g) for g in GENERICS}
     names = re.compile(r"(?<![\w])" + trie_pattern(sorted(terms), sep=r"[\s\-\u2010\u2011\u2013,]?")
-                       + r"(?![\w])", re.I)
+                       + r"(?![\w])")
     abbr = None
     if ABBREVIATIONS:
         abbr = re.compile(r"(?<![\w\-/])(?:" + "|".join(
@@ -77,7 +79,10 @@ def find_drugs(text: str | None) -> set[str]:
         return set()
     names, abbr = _patterns()
     found: set[str] = set()
-    for m in names.finditer(text):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer ("İ"): match as written
+        names, lowered = re.compile(names.pattern, re.I), text
+    for m in names.finditer(lowered):
         generic = generic_of(m.group())
         if generic and not _NOT_DRUG_AFTER.match(text, m.end()):
             found.add(generic)

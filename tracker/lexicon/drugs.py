@@ -31,9 +31,8 @@ _ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ate", ("ato",)), ("ole", ("ol",)), ("en", ("eno",)), ("ac", ("aco",)), ("in", ("ina",)),
 )
 # Spelling: th -> t, ph -> f, y -> i, chl -> cl, ll -> l; k -> qu before e/i, else c.
-_SPELLING = ((re.compile("th"), "t"), (re.compile("ph"), "f"), (re.compile("y"), "i"),
-             (re.compile("chl"), "cl"), (re.compile("ll"), "l"), (re.compile("k(?=[ei])"), "qu"),
-             (re.compile("k"), "c"))
+_SPELLING = (("th", "t"), ("ph", "f"), ("y", "i"), ("chl", "cl"), ("ll", "l"),
+             ("ke", "que"), ("ki", "qui"), ("k", "c"))
 # Generated forms that are ordinary words are never used (another drug's name is skipped too).
 _NOT_VARIANTS = frozenset({"medicina", "vitamina", "proteina", "gasolina", "disciplina", "rutina", "doctrina"})
 _MIN_VARIANT_STEM = 7
@@ -49,8 +48,8 @@ def romance_forms(name: str) -> set[str]:
     if len(name) < _MIN_VARIANT_STEM or not name.isalpha() or not name.islower():
         return set()
     spelled = name
-    for pattern, repl in _SPELLING:
-        spelled = pattern.sub(repl, spelled)
+    for english, romance in _SPELLING:
+        spelled = spelled.replace(english, romance)
     forms = {spelled}
     for english, romance in _ENDINGS:
         if name.endswith(english):
