@@ -48,8 +48,8 @@ def romance_forms(name: str) -> set[str]:
     if len(name) < _MIN_VARIANT_STEM or not name.isalpha() or not name.islower():
         return set()
     spelled = name
-    for english, romance in _SPELLING:
-        spelled = spelled.replace(english, romance)
+    for old, new in _SPELLING:
+        spelled = spelled.replace(old, new)
     forms = {spelled}
     for english, romance in _ENDINGS:
         if name.endswith(english):
