@@ -1,9 +1,12 @@
 """Index files outlive the code that wrote them: the class paths they pickle
 stay importable (tracker.index.formats), and an index an older tracker wrote
-(tests/fixtures/index-v3) opens and searches as it did."""
+(tests/fixtures/index-v3, records stored in Whoosh) is migrated — its
+records moved into the record store, the index rebuilt from it — and then
+searches as it did."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import pickletools
 import shutil
@@ -12,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
+from whoosh.index import TOC, open_dir
 
 from tracker import search
+from tracker.errors import OutdatedIndex
 from tracker.index import INDEX_NAME, WHOOSH_DIR, Index
 from tracker.index.schema import build_schema
 from tracker.models import Article
+from tracker.store import STORE_FILE, Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "index-v3"
 STABLE = "tracker.index.formats."
@@ -95,6 +100,20 @@ def old_index(tmp_path):
     return path
 
 
+@pytest.fixture
+def migrated(old_index):
+    """The old index as the next crawl leaves it (Index.open for writing migrates)."""
+    with Index.open(old_index, create=True) as ix:
+        assert ix.rebuilt is not None and ix.rebuilt.upgrade and ix.rebuilt.records == 6
+    return old_index
+
+
+def test_an_old_index_asks_readers_for_reindex_until_migrated(old_index):
+    with pytest.raises(OutdatedIndex, match="run 'tracker reindex'"):
+        Index.open(old_index)
+    assert not (old_index / STORE_FILE).exists()
+
+
 # Results of these searches when the fixture was written (tracker 50eefd5).
 EXPECTED = {
     "natalizumab": [("pmid:31000002", 8.4962), ("doi:10.1093/ecco-jcc/jjz001", 6.5125)],
@@ -114,15 +133,28 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("text", list(EXPECTED))
-def test_an_index_written_before_the_refactor_searches_as_it_did(old_index, text):
-    with Index.open(old_index) as ix:
+def test_an_index_written_before_the_refactor_searches_as_it_did(migrated, text):
+    with Index.open(migrated) as ix:
         result = search.run(ix, text, limit=None).result
     assert [(h.record["id"], h.score) for h in result.hits] == EXPECTED[text]
     assert result.total == len(EXPECTED[text])
 
 
-def test_an_old_index_is_read_whole_and_takes_new_records(old_index):
-    with Index.open(old_index) as ix:
+def test_the_migration_keeps_every_stored_record_as_it_was(migrated):
+    with Store.open(migrated) as store:
+        records = list(store.select().records())
+    # the old stored records, read straight from the fixture's Whoosh files
+    old = open_dir(str(FIXTURE / WHOOSH_DIR), indexname=INDEX_NAME)
+    with old.searcher() as s:
+        before = [json.loads(stored["record"]) for _, stored in s.reader().iter_docs()]
+    old.close()
+    assert [r["id"] for r in records] == [r["id"] for r in before]      # same order
+    assert records == [Article.from_dict(r).to_dict() for r in before]
+    assert {r["first_seen"] for r in records} == {r["first_seen"] for r in before}
+
+
+def test_an_old_index_is_read_whole_and_takes_new_records(migrated):
+    with Index.open(migrated, create=True) as ix:
         assert ix.doc_count() == 6
         assert ix.verify() > 0
         assert sorted(r["id"] for r in search.iter_matches(ix, "", since="2024-02-15")) == \
