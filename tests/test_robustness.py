@@ -352,3 +352,22 @@ def test_a_lost_index_json_asks_readers_for_reindex_and_the_crawl_rebuilds(home)
     assert stored_ids(home) == before
     assert search_ids(home, "crohn") == before
     assert run(home, "check").exit_code == 0
+
+
+def test_the_record_store_alone_restores_the_library(home, tmp_path):
+    """README, Backup: an online copy of records.sqlite, put into an empty
+    index directory, is everything `tracker reindex` needs."""
+    assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    copy = tmp_path / "records-backup.sqlite"
+    src, dst = sqlite3.connect(home / "idx" / "records.sqlite"), sqlite3.connect(copy)
+    src.backup(dst)         # what `sqlite3 ... ".backup ..."` does
+    src.close()
+    dst.close()
+    shutil.rmtree(home / "idx")
+    (home / "idx").mkdir()
+    shutil.copy(copy, home / "idx" / "records.sqlite")
+    res = run(home, "reindex")
+    assert res.exit_code == 0 and res.output == f"rebuilt the index from {len(before)} stored records\n"
+    assert stored_ids(home) == before
+    assert search_ids(home, "crohn") == before

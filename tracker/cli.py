@@ -337,13 +337,14 @@ def export(st: _State, query, fmt, output, since, excel, raw):
     from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since) if since else None
-    text = " ".join(query)
-    # a query asks the index for the matching record numbers only; the rows come from the store
-    with (st.open_index() if text.strip() else st.open_store()) as opened:
-        if text.strip():
-            rows = opened.store.select(rows=searching.match_rows(opened, text, since=since_iso))
+    text = " ".join(query).strip()
+    with st.open_store() as store:
+        if text:    # the index is asked only for the matching record numbers; rows come from the store
+            with st.open_index() as index:
+                numbers = searching.match_rows(index, text, since=since_iso)
+            rows = store.select(rows=numbers)
         else:
-            rows = opened.select(since=since_iso)
+            rows = store.select(since=since_iso)
         if output:
             with exporting.atomic_output(output) as fp:
                 n = exporting.write_rows(rows, fmt, fp, excel=excel, raw=raw)

@@ -342,9 +342,9 @@ class Store:
         """One transaction: ids merged away, then the records written, each
         with the next change number."""
         db = self._db
-        seq = self.last_seq()
         db.execute("BEGIN IMMEDIATE")
         try:
+            seq = self.last_seq()
             for rid in todo.removed:
                 seq += 1
                 db.execute("DELETE FROM records WHERE id = ?", (rid,))
@@ -364,9 +364,9 @@ class Store:
     def write_all(self, articles: Iterable[Article]) -> int:
         """Append records as they are (a migration); one transaction."""
         db = self._db
-        seq = self.last_seq()
         db.execute("BEGIN IMMEDIATE")
         try:
+            seq = self.last_seq()
             for art in articles:
                 if art.id is None:
                     continue
