@@ -76,7 +76,7 @@ def assert_index_holds_the_store(index_dir: Path) -> None:
         assert ix.search(parse("crohn", ix.analyser), limit=1).total == ix.store.count()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server():
     with Loopback() as lb:
         for f in range(N_FEEDS):
@@ -84,16 +84,22 @@ def server():
         yield lb
 
 
-def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server):
+@pytest.fixture(scope="module")
+def clean(server, tmp_path_factory):
+    """The records of an uninterrupted crawl, and how long it took."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    clean_dir = tmp_path / "clean"
-    clean_dir.mkdir()
+    clean_dir = tmp_path_factory.mktemp("clean")
     cfg = write_config(clean_dir, server.url)
     t0 = time.monotonic()
     subprocess.run(crawl_cmd(cfg), check=True, env=env, timeout=300)
-    full_time = time.monotonic() - t0
     reference = snapshot(clean_dir / "idx")
     assert len(reference) > N_FEEDS * N_ITEMS * 0.6
+    return reference, time.monotonic() - t0
+
+
+def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server, clean):
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    reference, full_time = clean
 
     crash_dir = tmp_path / "crash"
     crash_dir.mkdir()
@@ -172,12 +178,9 @@ main()
 
 
 @pytest.mark.parametrize("point", ["store", "mark", "state"])
-def test_a_kill_between_the_commits_is_repaired_by_the_next_run(tmp_path, server, point):
+def test_a_kill_between_the_commits_is_repaired_by_the_next_run(tmp_path, server, clean, point):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    clean_dir = tmp_path / "clean"
-    clean_dir.mkdir()
-    subprocess.run(crawl_cmd(write_config(clean_dir, server.url)), check=True, env=env, timeout=300)
-    reference = snapshot(clean_dir / "idx")
+    reference, _ = clean
 
     cfg = write_config(tmp_path, server.url)
     args = ["--config", str(cfg), "crawl", "--quiet"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from tracker.index.core import Index
 from tracker.index.results import Hit, Rebuilt, SearchResult
 from tracker.index.schema import BM25_B, INDEX_NAME, META_FILE, SCHEMA_VERSION, TEXT_FIELDS, WHOOSH_DIR
-from tracker.index.storage import reindex
+from tracker.index.storage import rebuild, reindex
 
-__all__ = ["Index", "reindex", "Hit", "Rebuilt", "SearchResult", "BM25_B", "INDEX_NAME", "META_FILE",
+__all__ = ["Index", "rebuild", "reindex", "Hit", "Rebuilt", "SearchResult", "BM25_B", "INDEX_NAME", "META_FILE",
            "SCHEMA_VERSION", "TEXT_FIELDS", "WHOOSH_DIR"]

@@ -228,7 +228,6 @@ class Index:
             raise
         write_meta(meta_path, upto)
         self.store.forget_removed(upto)
-        self._arrays.clear()
         return n + len(removed)
 
     # reading -----------------------------------------------------------

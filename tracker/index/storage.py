@@ -98,12 +98,13 @@ def _why_rebuild(directory: Path, store: Store, has_index: bool) -> tuple[str, b
     return None
 
 
-def rebuild(directory: str | os.PathLike, store: Store) -> int:
+def rebuild(directory: str | os.PathLike, store: Store, **writer_options: Any) -> int:
     """Rebuild the Whoosh index from the record store, in record-number order.
 
     The new index is written beside the old one and swapped in by renames,
     so an interrupted rebuild leaves the old index in place; nothing of the
     old index is read, so a damaged one is rebuilt all the same.
+    `writer_options` go to Whoosh's writer (bench/search builds with procs=2).
     """
     directory = Path(directory)
     recover_swap(directory)
@@ -114,7 +115,7 @@ def rebuild(directory: str | os.PathLike, store: Store) -> int:
     new = open_storage(new_dir).create_index(build_schema(), indexname=INDEX_NAME)
     variants = journal_variants()
     upto = store.last_seq()
-    writer = new.writer(limitmb=128, codec=Codec())
+    writer = new.writer(**{"limitmb": 128, **writer_options}, codec=Codec())
     n = 0
     try:
         for row, _, text in store.rows("record"):

@@ -144,9 +144,10 @@ class Store:
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('seq', '0')")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('lines', ?)", (LINES_FORMAT,))
             meta = dict(db.execute("SELECT key, value FROM meta"))
-        except sqlite3.Error as exc:
+            version = int(meta.get("version", 0))
+        except (sqlite3.Error, ValueError) as exc:
             raise _failure(path, exc, False) from None
-        if int(meta.get("version", 0)) > STORE_VERSION:
+        if version > STORE_VERSION:
             db.close()
             raise IndexFailure(f"{path}: the record store was written by a newer tracker (store version "
                                f"{meta['version']}; this one reads {STORE_VERSION}); upgrade tracker to use it.")
@@ -192,7 +193,7 @@ class Store:
 
     @_guarded
     def get(self, record_id: str) -> dict[str, Any] | None:
-        """By id, else by any identity key (an old URL of a re-keyed record)."""
+        """By id, else by any identity key (the URL of a record now known by its DOI)."""
         found = self._db.execute("SELECT record FROM records WHERE id = ?", (record_id,)).fetchone()
         if found is None:
             found = self._db.execute("SELECT r.record FROM keys k JOIN records r ON r.id = k.id "
