@@ -12,6 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
+from tracker.index import Index
+from tracker.models import Article
+from tracker.pipeline import CrawlLock
 from tracker.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,8 +184,6 @@ def test_crawl_upgrades_an_index_of_an_older_schema_itself(home):
 def _damage_postings(index_dir: Path) -> None:
     """Scramble the postings inside every compound segment file, leaving the
     stored records (and the term dictionary) intact."""
-    from tracker.index import Index
-
     with Index.open(index_dir) as ix, ix.searcher() as s:
         spans = []
         for sub, _ in s.subsearchers or [(s, 0)]:
@@ -371,3 +372,23 @@ def test_the_record_store_alone_restores_the_library(home, tmp_path):
     assert res.exit_code == 0 and res.output == f"rebuilt the index from {len(before)} stored records\n"
     assert stored_ids(home) == before
     assert search_ids(home, "crohn") == before
+
+
+def test_check_replays_what_an_interrupted_crawl_left_out_of_the_index(home):
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    with Index.open(home / "idx", create=True) as ix:       # a crawl killed after its store commit
+        ix.store.upsert([Article(pmid="424242", title="Crohn's disease and risankizumab")])
+    assert search_ids(home, "risankizumab") == []
+    res = run(home, "check")
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == ("note: the index was 1 changes behind the record store (an interrupted crawl); "
+                          "they were applied.\n")
+    assert search_ids(home, "risankizumab") == ["pmid:424242"]
+
+
+def test_check_does_not_run_beside_a_crawl(home):
+    """A crawl between its commits is not damage: check waits its turn (exit 75)."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    with CrawlLock(home / "idx"):
+        res = run(home, "check")
+    assert res.exit_code == 75 and "another crawl is running" in res.stderr

@@ -203,3 +203,19 @@ def test_a_build_that_fails_midway_leaves_no_store(tmp_path):
     assert Store.build(tmp_path, [Article(pmid="1", title="One").to_dict()]) == 1
     with Store.open(tmp_path) as st:
         assert st.get("pmid:1")["title"] == "One" and st.problems()[1] == []
+
+
+def test_problems_name_records_and_keys_that_disagree(tmp_path):
+    with Store.open(tmp_path, create=True) as st:
+        st.upsert([art(pmid=str(i), title=f"T{i}") for i in range(1, 5)])
+        assert st.problems() == ({f"pmid:{i}": i for i in range(1, 5)}, [])
+    db = sqlite3.connect(tmp_path / STORE_FILE)
+    db.execute("DELETE FROM keys WHERE id = 'pmid:1'")
+    db.execute("UPDATE records SET record = replace(record, '\"pmid:2\"', '\"pmid:22\"') WHERE id = 'pmid:2'")
+    db.execute("INSERT INTO keys VALUES ('doi:10.5555/ghost', 'doi:10.5555/ghost')")
+    db.commit()
+    db.close()
+    with Store.open(tmp_path) as st:
+        _, problems = st.problems()
+    assert problems == [f"{tmp_path / STORE_FILE}: 2 stored records do not match their id or identity keys.",
+                        f"{tmp_path / STORE_FILE}: 1 identity keys point at records that are not stored."]

@@ -302,8 +302,8 @@ class Store:
     @_guarded
     def problems(self) -> tuple[dict[str, int], list[str]]:
         """{id: row} of every record, and what is wrong inside the file:
-        sqlite's integrity check, records that do not parse or whose id or
-        identity keys disagree with the keys table."""
+        sqlite's integrity check, records that do not parse or whose id
+        disagrees with their row or their identity keys."""
         problems = []
         verdict = self._db.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
@@ -316,11 +316,13 @@ class Store:
         for row, rid, text in self._db.execute("SELECT row, id, record FROM records ORDER BY row"):
             ids[rid] = row
             try:
-                art = Article.from_dict(json.loads(text))
-            except (ValueError, TypeError):
-                bad += 1
-                continue
-            if art.id != rid or set(art.identity_keys()) != keys.pop(rid, set()):
+                stored_id = json.loads(text).get("id")
+            except (ValueError, AttributeError):
+                stored_id = None
+            # a record's id is always one of its identity keys (not re-derived here:
+            # normalising 100,000 records through Article would take ~20 s)
+            own = keys.pop(rid, set())
+            if stored_id != rid or rid not in own:
                 bad += 1
         if bad:
             problems.append(f"{self.path}: {bad} stored records do not match their id or identity keys.")
