@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, open_dir
 
 from tracker import search
+from tracker.cli import cli
 from tracker.errors import OutdatedIndex
 from tracker.index import INDEX_NAME, WHOOSH_DIR, Index
 from tracker.index.schema import build_schema
@@ -108,6 +110,15 @@ def migrated(old_index):
     return old_index
 
 
+def fixture_records() -> list[dict]:
+    """The records the fixture stores, read straight from its Whoosh files, in their order."""
+    old = open_dir(str(FIXTURE / WHOOSH_DIR), indexname=INDEX_NAME)
+    with old.searcher() as s:
+        records = [json.loads(stored["record"]) for _, stored in s.reader().iter_docs()]
+    old.close()
+    return records
+
+
 def test_an_old_index_asks_readers_for_reindex_until_migrated(old_index):
     with pytest.raises(OutdatedIndex, match="run 'tracker reindex'"):
         Index.open(old_index)
@@ -143,11 +154,7 @@ def test_an_index_written_before_the_refactor_searches_as_it_did(migrated, text)
 def test_the_migration_keeps_every_stored_record_as_it_was(migrated):
     with Store.open(migrated) as store:
         records = list(store.select().records())
-    # the old stored records, read straight from the fixture's Whoosh files
-    old = open_dir(str(FIXTURE / WHOOSH_DIR), indexname=INDEX_NAME)
-    with old.searcher() as s:
-        before = [json.loads(stored["record"]) for _, stored in s.reader().iter_docs()]
-    old.close()
+    before = fixture_records()
     assert [r["id"] for r in records] == [r["id"] for r in before]      # same order
     assert records == [Article.from_dict(r).to_dict() for r in before]
     assert {r["first_seen"] for r in records} == {r["first_seen"] for r in before}
@@ -163,3 +170,28 @@ def test_an_old_index_is_read_whole_and_takes_new_records(migrated):
         assert [h.record["pmid"] for h in search.run(ix, '"mucosal healing" natalizumab').result.hits] == \
             ["31000007"]
         assert ix.doc_count() == 7
+
+
+@pytest.mark.parametrize("command", [["crawl"], ["reindex"]])
+def test_the_next_crawl_or_reindex_migrates_an_old_index_through_the_cli(old_index, tmp_path, command):
+    data = Path(__file__).resolve().parent.parent / "examples" / "offline" / "data"
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"index: {old_index}\nfeeds:\n  - name: jcc\n    kind: rss\n    url: {data / 'jcc-advance.xml'}\n",
+                      encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--config", str(config), *command])
+    assert res.exit_code == 0, res.output
+    if command == ["crawl"]:
+        assert res.stderr == "note: the index was rebuilt for this version of tracker (6 records).\n"
+    else:
+        assert res.output == "rebuilt the index from 6 stored records\n"
+    exported = [json.loads(line)["id"] for line in
+                runner.invoke(cli, ["--config", str(config), "export", "-f", "jsonl"]).output.splitlines()]
+    assert exported[:6] == [r["id"] for r in fixture_records()]      # kept, in the old index's order
+    assert len(exported) == 6 if command == ["reindex"] else len(exported) > 6
+    checked = runner.invoke(cli, ["--config", str(config), "check"])
+    if command == ["crawl"]:
+        assert checked.exit_code == 0, checked.stderr
+    else:       # the fixture has no crawl state: the only thing check finds
+        assert checked.stderr == f"problem: {old_index / 'state.sqlite'}: no crawl state; the next crawl " \
+                                 f"refetches everything.\n"
