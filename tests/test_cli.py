@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,6 +135,47 @@ def test_show_by_id_and_bare_doi(crawled):
     assert res.exit_code == 0 and "id          doi:10.5555/jcc.2026.0107" in res.output
     res = run(crawled, "show", "doi:10.5555/none")
     assert res.exit_code == 1 and res.stderr == "error: no record with id 'doi:10.5555/none' in the index.\n"
+
+
+@pytest.mark.parametrize("args", [("show", "doi:10.5555/jcc.2026.0107"), ("export", "-f", "jsonl"),
+                                  ("stats", "--by", "drug"), ("digest", "--since", "3650d")])
+def test_commands_that_read_records_load_the_store_and_not_whoosh(crawled, args):
+    code = (
+        "import sys\n"
+        "from tracker.cli import cli\n"
+        "try:\n"
+        f"    cli(['--config', {str(crawled / 'feeds.yaml')!r}, *{list(args)!r}], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('LOADED', sorted(m for m in ('whoosh', 'numpy', 'sqlite3') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "LOADED ['sqlite3']"
+
+
+def test_a_query_export_reads_only_the_matching_rows(crawled, monkeypatch):
+    from tracker.store import Store
+
+    everything = [json.loads(line) for line in run(crawled, "export", "-f", "jsonl").output.splitlines()]
+    wanted = [r["id"] for r in everything if "natalizumab" in r["drugs"]]
+    assert 0 < len(wanted) < len(everything)
+    asked, scanned = [], []
+    rows_given, rows = Store.rows_given, Store.rows
+
+    def spy_given(self, column, given):
+        asked.extend(given)
+        return rows_given(self, column, given)
+
+    def spy_scan(self, *args, **kwargs):
+        scanned.append(args)
+        return rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "rows_given", spy_given)
+    monkeypatch.setattr(Store, "rows", spy_scan)
+    res = run(crawled, "export", "drug:natalizumab", "-f", "jsonl")
+    assert [json.loads(line)["id"] for line in res.output.splitlines()] == wanted     # in store order
+    assert len(asked) == len(wanted) and not scanned
 
 
 def test_export_csv_round_trip(crawled):

@@ -1,9 +1,11 @@
 """A crawl killed with SIGKILL at any point loses nothing once re-run.
 
 The crawl runs in a child process against a loopback server and is killed
-at a spread of moments (fetching, extracting, committing the index or the
-state). After every kill the index must open and hold no duplicates; after
-a final complete run it must equal the index of an uninterrupted crawl.
+at a spread of moments (fetching, extracting, committing the store, the
+index or the state), and at each gap between those three commits. After
+every kill the store must open and hold no duplicates; after a final
+complete run the store must equal that of an uninterrupted crawl and the
+index must hold exactly the stored records.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pytest
 from loopback import Loopback
 
 from tracker.index import Index
+from tracker.query.parser import parse
+from tracker.store import Store
 
 N_FEEDS, N_ITEMS = 3, 250
 DRUGS = ["natalizumab", "vedolizumab", "ustekinumab", "infliximab", "adalimumab", "upadacitinib"]
@@ -54,17 +58,25 @@ def crawl_cmd(config: Path) -> list[str]:
 
 
 def snapshot(index_dir: Path) -> dict[str, dict]:
-    with Index.open(index_dir) as ix:
+    """The stored records (ids are unique in the store by construction)."""
+    with Store.open(index_dir) as store:
         out = {}
-        for rec in ix.iter_records():
+        for rec in store.select().records():
             assert rec["id"] not in out, f"duplicate record {rec['id']}"
             rec = {k: v for k, v in rec.items() if k not in ("first_seen", "fetched_at")}
             out[rec["id"]] = rec
-        assert ix.doc_count() == len(out)
         return out
 
 
-@pytest.fixture
+def assert_index_holds_the_store(index_dir: Path) -> None:
+    with Index.open(index_dir) as ix:
+        docs = [rid for rid, _ in ix.documents()]
+        assert len(docs) == len(set(docs)) == ix.doc_count(), "a document is in the index twice"
+        assert sorted(docs) == sorted(r["id"] for r in ix.store.select().records())
+        assert ix.search(parse("crohn", ix.analyser), limit=1).total == ix.store.count()
+
+
+@pytest.fixture(scope="module")
 def server():
     with Loopback() as lb:
         for f in range(N_FEEDS):
@@ -72,16 +84,22 @@ def server():
         yield lb
 
 
-def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server):
+@pytest.fixture(scope="module")
+def clean(server, tmp_path_factory):
+    """The records of an uninterrupted crawl, and how long it took."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    clean_dir = tmp_path / "clean"
-    clean_dir.mkdir()
+    clean_dir = tmp_path_factory.mktemp("clean")
     cfg = write_config(clean_dir, server.url)
     t0 = time.monotonic()
     subprocess.run(crawl_cmd(cfg), check=True, env=env, timeout=300)
-    full_time = time.monotonic() - t0
     reference = snapshot(clean_dir / "idx")
     assert len(reference) > N_FEEDS * N_ITEMS * 0.6
+    return reference, time.monotonic() - t0
+
+
+def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server, clean):
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    reference, full_time = clean
 
     crash_dir = tmp_path / "crash"
     crash_dir.mkdir()
@@ -95,13 +113,89 @@ def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server):
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait(timeout=60)
-        if (crash_dir / "idx" / "index.json").exists():
+        if (crash_dir / "idx" / "records.sqlite").exists():
             snapshot(crash_dir / "idx")        # opens, no duplicates
     assert kills >= 3
     done = subprocess.run(crawl_cmd(cfg), env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert snapshot(crash_dir / "idx") == reference
-    # and the state agrees with the index
+    assert_index_holds_the_store(crash_dir / "idx")
+    # and the state agrees with the store and the index
+    check = subprocess.run([sys.executable, "-m", "tracker", "--config", str(cfg), "check"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+
+
+# A crawl that kills itself at the n-th passage through one gap between its
+# commits: "store" (the store committed a batch, the index not yet), "mark"
+# (the index committed, index.json not yet moved), "state" (both committed,
+# the crawl state not yet).
+KILLER = """
+import os, signal, sys
+import tracker.index.core as core
+import tracker.state as state
+from tracker.cli import main
+
+point, nth = os.environ["KILL_AT"].split(":")
+passages = [0]
+
+
+def passage():
+    passages[0] += 1
+    if passages[0] == int(nth):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+if point == "store":
+    catch_up = core.Index.catch_up
+
+    def patched(self):
+        if self.store.last_seq() > core.read_meta(self.directory / core.META_FILE).indexed:
+            passage()
+        return catch_up(self)
+
+    core.Index.catch_up = patched
+elif point == "mark":
+    write_meta = core.write_meta
+
+    def patched(path, indexed=0, pending=None):
+        if pending is None:
+            passage()
+        return write_meta(path, indexed, pending)
+
+    core.write_meta = patched
+else:
+    commit = state.State.commit
+
+    def patched(self):
+        passage()
+        return commit(self)
+
+    state.State.commit = patched
+sys.argv[0] = "tracker"
+main()
+"""
+
+
+@pytest.mark.parametrize("point", ["store", "mark", "state"])
+def test_a_kill_between_the_commits_is_repaired_by_the_next_run(tmp_path, server, clean, point):
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    reference, _ = clean
+
+    cfg = write_config(tmp_path, server.url)
+    args = ["--config", str(cfg), "crawl", "--quiet"]
+    for nth in (1, 2):      # killed after the first feed's batch, then after the next run's first
+        proc = subprocess.run([sys.executable, "-c", KILLER, *args], env=dict(env, KILL_AT=f"{point}:{nth}"),
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        snapshot(tmp_path / "idx")
+    if point == "store":        # the store is ahead of the index
+        with Store.open(tmp_path / "idx") as store, Index.open(tmp_path / "idx") as ix:
+            assert ix.doc_count() < store.count()
+    done = subprocess.run(crawl_cmd(cfg), env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(tmp_path / "idx") == reference
+    assert_index_holds_the_store(tmp_path / "idx")
     check = subprocess.run([sys.executable, "-m", "tracker", "--config", str(cfg), "check"],
                            env=env, capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stderr
@@ -135,8 +229,6 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path, server):
 
 
 def test_searches_keep_working_while_a_crawl_writes(tmp_path, server):
-    from tracker.query.parser import parse
-
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     cfg = write_config(tmp_path, server.url)
     # a first small crawl so an index exists, then a full one running beside the searches

@@ -4,8 +4,9 @@ import pytest
 
 from tracker import search
 from tracker.errors import IndexFailure
-from tracker.index import Index
+from tracker.index import META_FILE, Index
 from tracker.index.fastscore import Evaluator, SegmentArrays
+from tracker.index.schema import read_meta, write_meta
 from tracker.models import Article
 from tracker.query.parser import parse
 
@@ -111,3 +112,67 @@ def test_segment_arrays_hold_only_live_segments_and_go_with_their_index(tmp_path
         search.run(ix, "crohn", sort="year")
         assert len(ix._arrays)                  # kept for the next search
     assert not len(ix._arrays)
+
+
+# ------------------------------------------------------------------ the index follows the store
+
+def ids_in_index(ix: Index) -> list[str]:
+    return sorted(rid for rid, _ in ix.documents())
+
+
+def test_a_writer_replays_what_the_store_has_and_the_index_missed(tmp_path):
+    """A crawl killed between its two commits: the store has the batch, the
+    index does not; opening for writing replays it (and a merge's removal)."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(url="https://news.example.org/a", title="Vedolizumab news", feeds=["news"])])
+        ix.store.upsert([art(url="https://news.example.org/a", doi="10.5555/n", title="Vedolizumab news",
+                             feeds=["news"]),
+                         art(pmid="5", title="Vedolizumab cohort", feeds=["pubmed"])])     # store only
+    with Index.open(tmp_path) as ix:         # a reader sees the index as it is
+        assert ids_in_index(ix) == ["url:https://news.example.org/a"]
+        assert [h.record["id"] for h in ix.search(parse("vedolizumab", ix.analyser)).hits] == []
+    with Index.open(tmp_path, create=True) as ix:
+        assert ids_in_index(ix) == ["doi:10.5555/n", "pmid:5"]
+        assert ix.doc_count() == ix.store.count() == 2
+        hits = ix.search(parse("vedolizumab", ix.analyser)).hits
+        assert sorted(h.record["id"] for h in hits) == ["doi:10.5555/n", "pmid:5"]
+
+
+def test_a_commit_killed_before_its_mark_moved_is_replayed_without_duplicates(tmp_path):
+    """The index committed, index.json still says the changes are pending:
+    the replay replaces those documents instead of adding them twice."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(pmid="1", title="Crohn one")])
+        before = read_meta(tmp_path / META_FILE).indexed
+        ix.upsert([art(pmid="2", title="Crohn two"), art(pmid="1", title="Crohn one", abstract="More.")])
+        upto = ix.store.last_seq()
+    write_meta(tmp_path / META_FILE, before, pending=upto)      # as a kill after the commit leaves it
+    with Index.open(tmp_path, create=True) as ix:
+        assert ids_in_index(ix) == ["pmid:1", "pmid:2"] and ix.doc_count() == 2
+        assert search.run(ix, "crohn").result.total == 2
+    assert read_meta(tmp_path / META_FILE).pending is None
+
+
+def test_an_index_ahead_of_its_store_is_rebuilt(tmp_path):
+    """A store restored from an older backup: the index holds records the store does not."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(pmid="1", title="Crohn one")])
+    backup = (tmp_path / "records.sqlite").read_bytes()
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art(pmid="2", title="Crohn two")])
+    (tmp_path / "records.sqlite").write_bytes(backup)
+    with Index.open(tmp_path, create=True) as ix:
+        assert ix.rebuilt is not None and "ahead of the record store" in ix.rebuilt.reason
+        assert ids_in_index(ix) == ["pmid:1"]
+
+
+def test_exports_get_the_matching_record_numbers_in_store_order(index):
+    index.upsert([art(pmid=str(i), title=f"Crohn study {i}", year=2000 + (7 * i) % 10) for i in range(1, 8)])
+    index.upsert([art(pmid="3", title="Crohn study 3 revised")])     # rewritten: keeps its number
+    q = parse("crohn", index.analyser)
+    assert index.match_rows(q) == list(range(1, 8))
+    assert [r["pmid"] for r in index.iter_matches(q)] == [str(i) for i in range(1, 8)]
+    by_year = index.match_rows(q, sort="year")
+    assert [next(index.store.select(rows=[r]).records())["year"] for r in by_year] == \
+        sorted(2000 + (7 * i) % 10 for i in range(1, 8))
+    assert index.match_rows(parse("revised", index.analyser)) == [3]

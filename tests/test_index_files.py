@@ -1,9 +1,12 @@
 """Index files outlive the code that wrote them: the class paths they pickle
 stay importable (tracker.index.formats), and an index an older tracker wrote
-(tests/fixtures/index-v3) opens and searches as it did."""
+(tests/fixtures/index-v3, records stored in Whoosh) is migrated — its
+records moved into the record store, the index rebuilt from it — and then
+searches as it did."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import pickletools
 import shutil
@@ -11,13 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
+from whoosh.index import TOC, open_dir
 
 from tracker import search
+from tracker.cli import cli
+from tracker.errors import OutdatedIndex
 from tracker.index import INDEX_NAME, WHOOSH_DIR, Index
 from tracker.index.schema import build_schema
 from tracker.models import Article
+from tracker.store import STORE_FILE, Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "index-v3"
 STABLE = "tracker.index.formats."
@@ -95,6 +102,29 @@ def old_index(tmp_path):
     return path
 
 
+@pytest.fixture
+def migrated(old_index):
+    """The old index as the next crawl leaves it (Index.open for writing migrates)."""
+    with Index.open(old_index, create=True) as ix:
+        assert ix.rebuilt is not None and ix.rebuilt.upgrade and ix.rebuilt.records == 6
+    return old_index
+
+
+def fixture_records() -> list[dict]:
+    """The records the fixture stores, read straight from its Whoosh files, in their order."""
+    old = open_dir(str(FIXTURE / WHOOSH_DIR), indexname=INDEX_NAME)
+    with old.searcher() as s:
+        records = [json.loads(stored["record"]) for _, stored in s.reader().iter_docs()]
+    old.close()
+    return records
+
+
+def test_an_old_index_asks_readers_for_reindex_until_migrated(old_index):
+    with pytest.raises(OutdatedIndex, match="run 'tracker reindex'"):
+        Index.open(old_index)
+    assert not (old_index / STORE_FILE).exists()
+
+
 # Results of these searches when the fixture was written (tracker 50eefd5).
 EXPECTED = {
     "natalizumab": [("pmid:31000002", 8.4962), ("doi:10.1093/ecco-jcc/jjz001", 6.5125)],
@@ -114,15 +144,24 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("text", list(EXPECTED))
-def test_an_index_written_before_the_refactor_searches_as_it_did(old_index, text):
-    with Index.open(old_index) as ix:
+def test_an_index_written_before_the_refactor_searches_as_it_did(migrated, text):
+    with Index.open(migrated) as ix:
         result = search.run(ix, text, limit=None).result
     assert [(h.record["id"], h.score) for h in result.hits] == EXPECTED[text]
     assert result.total == len(EXPECTED[text])
 
 
-def test_an_old_index_is_read_whole_and_takes_new_records(old_index):
-    with Index.open(old_index) as ix:
+def test_the_migration_keeps_every_stored_record_as_it_was(migrated):
+    with Store.open(migrated) as store:
+        records = list(store.select().records())
+    before = fixture_records()
+    assert [r["id"] for r in records] == [r["id"] for r in before]      # same order
+    assert records == [Article.from_dict(r).to_dict() for r in before]
+    assert {r["first_seen"] for r in records} == {r["first_seen"] for r in before}
+
+
+def test_an_old_index_is_read_whole_and_takes_new_records(migrated):
+    with Index.open(migrated, create=True) as ix:
         assert ix.doc_count() == 6
         assert ix.verify() > 0
         assert sorted(r["id"] for r in search.iter_matches(ix, "", since="2024-02-15")) == \
@@ -131,3 +170,28 @@ def test_an_old_index_is_read_whole_and_takes_new_records(old_index):
         assert [h.record["pmid"] for h in search.run(ix, '"mucosal healing" natalizumab').result.hits] == \
             ["31000007"]
         assert ix.doc_count() == 7
+
+
+@pytest.mark.parametrize("command", [["crawl"], ["reindex"]])
+def test_the_next_crawl_or_reindex_migrates_an_old_index_through_the_cli(old_index, tmp_path, command):
+    data = Path(__file__).resolve().parent.parent / "examples" / "offline" / "data"
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"index: {old_index}\nfeeds:\n  - name: jcc\n    kind: rss\n    url: {data / 'jcc-advance.xml'}\n",
+                      encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--config", str(config), *command])
+    assert res.exit_code == 0, res.output
+    if command == ["crawl"]:
+        assert res.stderr == "note: the index was rebuilt for this version of tracker (6 records).\n"
+    else:
+        assert res.output == "rebuilt the index from 6 stored records\n"
+    exported = [json.loads(line)["id"] for line in
+                runner.invoke(cli, ["--config", str(config), "export", "-f", "jsonl"]).output.splitlines()]
+    assert exported[:6] == [r["id"] for r in fixture_records()]      # kept, in the old index's order
+    assert len(exported) == 6 if command == ["reindex"] else len(exported) > 6
+    checked = runner.invoke(cli, ["--config", str(config), "check"])
+    if command == ["crawl"]:
+        assert checked.exit_code == 0, checked.stderr
+    else:       # the fixture has no crawl state: the only thing check finds
+        assert checked.stderr == f"problem: {old_index / 'state.sqlite'}: no crawl state; the next crawl " \
+                                 f"refetches everything.\n"

@@ -18,12 +18,12 @@ from sourcetest import fetch_context
 from tracker import config as tconfig
 from tracker.errors import ConfigError, IndexFailure
 from tracker.extract.page.html import parse_html
-from tracker.index import Index
 from tracker.pipeline import crawl
 from tracker.sources import recrawl
 from tracker.sources.html import HtmlSource, listing_marks
 from tracker.sources.rss import RssSource
 from tracker.state import Page
+from tracker.store.db import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "offline"))
 from sample_server import Corpus, SampleServer  # noqa: E402
@@ -364,7 +364,7 @@ def test_pages_are_remembered_only_with_the_index_commit(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
 
         with monkeypatch.context() as patch:
-            patch.setattr(Index, "upsert", no_space)
+            patch.setattr(Store, "upsert", no_space)   # the batch's first commit fails
             with pytest.raises(IndexFailure):
                 crawl(config)
         again, stats = crawl_counting(srv, config)

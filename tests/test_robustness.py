@@ -5,12 +5,17 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
+from tracker.index import Index
+from tracker.models import Article
+from tracker.pipeline import CrawlLock
+from tracker.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
@@ -58,7 +63,15 @@ def test_corrupt_state_database(home):
     assert stored_ids(home) == before          # searches and exports still work
 
 
+def search_ids(home: Path, query: str) -> list[str]:
+    res = run(home, "search", query, "-f", "jsonl", "-n", "100")
+    assert res.exit_code == 0, res.output
+    return sorted(json.loads(line)["id"] for line in res.stdout.splitlines())
+
+
 def test_full_disk_during_index_commit(home, monkeypatch):
+    """The store commits first: a failed index commit keeps the batch in the
+    store, and the next crawl brings the index up to date."""
     assert run(home, "crawl", "--feed", "jcc").exit_code == 0
     before = stored_ids(home)
     from whoosh.filedb import structfile
@@ -70,11 +83,36 @@ def test_full_disk_during_index_commit(home, monkeypatch):
     res = run(home, "crawl", "--feed", "gut")
     assert_one_line_error(res)
     assert "cannot write the index (No space left on device)" in res.stderr
+    assert "saved in the record store" in res.stderr
+    monkeypatch.undo()
+    after = stored_ids(home)
+    assert set(before) < set(after) and len(after) == len(before) + 2
+    assert search_ids(home, "feed:gut") == []           # the index lags the store...
+    assert run(home, "crawl").exit_code == 0
+    assert search_ids(home, "feed:gut") == sorted(set(after) - set(before))    # ...until the next crawl
+    assert stored_ids(home) == after
+    assert run(home, "check").exit_code == 0
+
+
+def test_full_disk_during_store_commit(home, monkeypatch):
+    """A store commit that fails leaves nothing of the batch anywhere, and
+    the next crawl picks it up."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+
+    def full(record):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(db, "csv_line", full)
+    res = run(home, "crawl", "--feed", "gut")
+    assert_one_line_error(res)
+    assert "cannot write the record store (database or disk is full)" in res.stderr
     monkeypatch.undo()
     assert stored_ids(home) == before
-    # with space again, the next crawl picks the lost batch up
+    assert search_ids(home, "crohn") == sorted(before)
     assert run(home, "crawl").exit_code == 0
     assert len(stored_ids(home)) == len(before) + 2
+    assert run(home, "check").exit_code == 0
 
 
 def test_unwritable_index_directory(home, monkeypatch):
@@ -118,8 +156,6 @@ def test_reindex_rebuilds_from_stored_records(home):
 
 
 def test_check_reports_state_pointing_at_missing_records(home):
-    import sqlite3
-
     assert run(home, "crawl").exit_code == 0
     db = sqlite3.connect(home / "idx" / "state.sqlite")
     db.execute("INSERT INTO items VALUES ('jcc', 'doi:10.5555/ghost', 'h', 'doi:10.5555/ghost')")
@@ -127,7 +163,7 @@ def test_check_reports_state_pointing_at_missing_records(home):
     db.close()
     res = run(home, "check")
     assert res.exit_code == 1
-    assert "1 crawl-state entries point at records missing from the index" in res.stderr
+    assert "1 crawl-state entries point at records missing from the record store" in res.stderr
 
 
 def test_crawl_upgrades_an_index_of_an_older_schema_itself(home):
@@ -148,8 +184,6 @@ def test_crawl_upgrades_an_index_of_an_older_schema_itself(home):
 def _damage_postings(index_dir: Path) -> None:
     """Scramble the postings inside every compound segment file, leaving the
     stored records (and the term dictionary) intact."""
-    from tracker.index import Index
-
     with Index.open(index_dir) as ix, ix.searcher() as s:
         spans = []
         for sub, _ in s.subsearchers or [(s, 0)]:
@@ -167,21 +201,110 @@ def _damage_postings(index_dir: Path) -> None:
         seg.write_bytes(bytes(data))
 
 
-def test_damaged_index_files_give_one_line_and_reindex_repairs_them(home):
+def _damage_toc(index_dir: Path) -> None:
+    """Overwrite the table of contents (the schema and the segment list)."""
+    tocs = list((index_dir / "whoosh").glob("*.toc"))
+    assert tocs
+    for toc in tocs:
+        toc.write_bytes(b"\x80\x04not a pickle" + bytes(range(256)))
+
+
+def _remove_segments(index_dir: Path) -> None:
+    segments = list((index_dir / "whoosh").glob("*.seg"))
+    assert segments
+    for seg in segments:
+        seg.unlink()
+
+
+DAMAGE = {"postings": _damage_postings, "toc": _damage_toc, "segments": _remove_segments}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_index_files_give_one_line_and_reindex_repairs_them(home, damage):
     assert run(home, "crawl").exit_code == 0
     before = stored_ids(home)
-    _damage_postings(home / "idx")
+    DAMAGE[damage](home / "idx")
     res = run(home, "search", "crohn")
     assert_one_line_error(res)
-    assert "the index could not be read" in res.stderr and "tracker reindex" in res.stderr
+    assert "'tracker reindex' rebuilds" in res.stderr and "from the record store" in res.stderr
     res = run(home, "check")
-    assert res.exit_code == 1 and "damaged" in res.stderr
+    assert res.exit_code == 1 and "'tracker reindex' rebuilds" in res.stderr
+    assert stored_ids(home) == before           # exports read the store: unharmed
     res = run(home, "reindex")
+    assert res.exit_code == 0, res.output
+    assert res.output == f"rebuilt the index from {len(before)} stored records\n"
+    assert stored_ids(home) == before
+    assert search_ids(home, "crohn") == before
+    res = run(home, "check")
+    assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.parametrize("damage", ["toc", "segments"])
+def test_the_nightly_crawl_rebuilds_an_index_it_cannot_open(home, damage):
+    """A crawl would otherwise fail every night until someone ran reindex."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    before = stored_ids(home)
+    DAMAGE[damage](home / "idx")
+    res = run(home, "crawl")
+    assert res.exit_code == 0, res.output
+    assert "the index files could not be read" in res.stderr
+    assert f"the index was rebuilt from the record store ({len(before)} records)" in res.stderr
+    after = stored_ids(home)
+    assert set(before) < set(after)
+    assert search_ids(home, "crohn") == after
+    assert run(home, "check").exit_code == 0
+
+
+@pytest.mark.parametrize("command", [("search", "crohn"), ("reindex",), ("crawl",), ("export",)])
+def test_an_old_index_without_a_store_and_unreadable_says_what_to_delete(home, command):
+    """An index of the previous version (records stored in Whoosh, no
+    record store) whose files are damaged: nothing to rebuild from."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    idx = home / "idx"
+    for name in ("records.sqlite", "records.sqlite-wal", "records.sqlite-shm"):
+        (idx / name).unlink(missing_ok=True)
+    (idx / "index.json").write_text('{"schema_version": 3}')
+    _damage_toc(idx)
+    res = run(home, *command)
+    assert_one_line_error(res)
+    if command[0] == "search":
+        assert "run 'tracker reindex'" in res.stderr
+    elif command[0] == "export":
+        assert "moved into one by the next 'tracker crawl' or by 'tracker reindex'" in res.stderr
+    else:
+        assert f"delete {idx / 'whoosh'} and {idx / 'index.json'}, then run 'tracker crawl --full'" \
+            in res.stderr
+        assert not (idx / "records.sqlite").exists() and not (idx / "records.sqlite.new").exists()
+
+
+def test_following_the_advice_for_an_unreadable_old_index_gets_everything_back(home):
+    assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    idx = home / "idx"
+    for name in ("records.sqlite", "records.sqlite-wal", "records.sqlite-shm"):
+        (idx / name).unlink(missing_ok=True)
+    _damage_toc(idx)
+    res = run(home, "reindex")
+    assert_one_line_error(res)
+    shutil.rmtree(idx / "whoosh")
+    (idx / "index.json").unlink()
+    res = run(home, "crawl", "--full")
     assert res.exit_code == 0, res.output
     assert stored_ids(home) == before
     assert run(home, "check").exit_code == 0
-    res = run(home, "search", "crohn")
-    assert res.exit_code == 0 and "results" in res.output
+
+
+def test_a_lost_store_is_named_with_what_to_restore_or_delete(home):
+    """Since schema 4 the index holds no records: the store cannot be rebuilt from it."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    idx = home / "idx"
+    for name in ("records.sqlite", "records.sqlite-wal", "records.sqlite-shm"):
+        (idx / name).unlink(missing_ok=True)
+    for command in (("search", "crohn"), ("crawl",), ("reindex",)):
+        res = run(home, *command)
+        assert_one_line_error(res)
+        assert "restore records.sqlite from a backup" in res.stderr, command
+        assert "'tracker crawl --full'" in res.stderr, command
 
 
 @pytest.mark.parametrize("meta_version", [2, None])
@@ -216,13 +339,56 @@ def test_an_index_of_a_newer_tracker_is_left_alone(home):
     assert json.loads(meta.read_text()) == {"schema_version": 99}
 
 
-def test_a_lost_index_json_asks_for_reindex(home):
+def test_a_lost_index_json_asks_readers_for_reindex_and_the_crawl_rebuilds(home):
     assert run(home, "crawl", "--feed", "jcc").exit_code == 0
     before = stored_ids(home)
     (home / "idx" / "index.json").unlink()
-    res = run(home, "crawl")
+    res = run(home, "search", "crohn")
     assert_one_line_error(res)
     assert "index.json is missing or unreadable; run 'tracker reindex'" in res.stderr
-    assert run(home, "reindex").exit_code == 0
+    res = run(home, "crawl", "--feed", "jcc")
+    assert res.exit_code == 0, res.output
+    assert (f"note: index.json was missing or unreadable; the index was rebuilt from the record store "
+            f"({len(before)} records).") in res.stderr
     assert stored_ids(home) == before
+    assert search_ids(home, "crohn") == before
+    assert run(home, "check").exit_code == 0
+
+
+def test_the_record_store_alone_restores_the_library(home, tmp_path):
+    """README, Backup: an online copy of records.sqlite, put into an empty
+    index directory, is everything `tracker reindex` needs."""
     assert run(home, "crawl").exit_code == 0
+    before = stored_ids(home)
+    copy = tmp_path / "records-backup.sqlite"
+    src, dst = sqlite3.connect(home / "idx" / "records.sqlite"), sqlite3.connect(copy)
+    src.backup(dst)         # what `sqlite3 ... ".backup ..."` does
+    src.close()
+    dst.close()
+    shutil.rmtree(home / "idx")
+    (home / "idx").mkdir()
+    shutil.copy(copy, home / "idx" / "records.sqlite")
+    res = run(home, "reindex")
+    assert res.exit_code == 0 and res.output == f"rebuilt the index from {len(before)} stored records\n"
+    assert stored_ids(home) == before
+    assert search_ids(home, "crohn") == before
+
+
+def test_check_replays_what_an_interrupted_crawl_left_out_of_the_index(home):
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    with Index.open(home / "idx", create=True) as ix:       # a crawl killed after its store commit
+        ix.store.upsert([Article(pmid="424242", title="Crohn's disease and risankizumab")])
+    assert search_ids(home, "risankizumab") == []
+    res = run(home, "check")
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == ("note: the index was 1 changes behind the record store (an interrupted crawl); "
+                          "they were applied.\n")
+    assert search_ids(home, "risankizumab") == ["pmid:424242"]
+
+
+def test_check_does_not_run_beside_a_crawl(home):
+    """A crawl between its commits is not damage: check waits its turn (exit 75)."""
+    assert run(home, "crawl", "--feed", "jcc").exit_code == 0
+    with CrawlLock(home / "idx"):
+        res = run(home, "check")
+    assert res.exit_code == 75 and "another crawl is running" in res.stderr

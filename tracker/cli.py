@@ -42,6 +42,12 @@ class _State:
 
         return Index.open(self.index_dir())
 
+    def open_store(self):
+        # the store alone: show, stats and digest never load Whoosh (a cold `show` stays fast)
+        from tracker.store import Store
+
+        return Store.open(self.index_dir())
+
 
 pass_state = click.make_pass_decorator(_State)
 
@@ -152,9 +158,8 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
         raise
     if log_file:
         _append_log(log_file, report)
-    if report.upgraded is not None and not (as_json or quiet):
-        click.echo(f"note: the index was rebuilt for this version of tracker ({report.upgraded} records).",
-                   err=True)
+    if report.rebuilt is not None and not (as_json or quiet):
+        click.echo(f"note: {_rebuilt_line(report.rebuilt)}", err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     elif not quiet:
@@ -164,14 +169,21 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
     sys.exit(report.exit_code)
 
 
+def _rebuilt_line(rebuilt) -> str:
+    if rebuilt.upgrade:
+        return f"the index was rebuilt for this version of tracker ({rebuilt.records} records)."
+    return f"{rebuilt.reason}; the index was rebuilt from the record store ({rebuilt.records} records)."
+
+
 # The --log-file line's counters, in order (retries and requests are in --json only).
 _LOG_COUNTERS = ("fetched", "new", "updated", "unchanged", "filtered", "robots_skipped", "not_modified", "errors")
 
 
 def _append_log(path: str, report) -> None:
     lines = []
-    if report.upgraded is not None:
-        lines.append(f"{report.started} index status=rebuilt records={report.upgraded}")
+    if report.rebuilt is not None:
+        reason = report.rebuilt.reason.replace('"', "'")
+        lines.append(f'{report.started} index status=rebuilt records={report.rebuilt.records} reason="{reason}"')
     for f in report.feeds:
         s = f.stats
         status = "failed" if f.failed else "ok"
@@ -261,11 +273,10 @@ def _terminal_width() -> int:
 @pass_state
 def show(st: _State, record_id, fmt):
     """Show one record by id (doi:..., pmid:..., url:... or a bare DOI/PMID)."""
-    from tracker import search as searching
     from tracker.output import render
 
-    with st.open_index() as index:
-        record = searching.lookup(index, record_id)
+    with st.open_store() as store:
+        record = store.lookup(record_id)
     if record is None:
         raise TrackerError(f"no record with id '{record_id}' in the index.")
     if fmt == "json":
@@ -326,15 +337,21 @@ def export(st: _State, query, fmt, output, since, excel, raw):
     from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since) if since else None
-    with st.open_index() as index:
-        records = searching.iter_matches(index, " ".join(query), since=since_iso)
+    text = " ".join(query).strip()
+    with st.open_store() as store:
+        if text:    # the index is asked only for the matching record numbers; rows come from the store
+            with st.open_index() as index:
+                numbers = searching.match_rows(index, text, since=since_iso)
+            rows = store.select(rows=numbers)
+        else:
+            rows = store.select(since=since_iso)
         if output:
             with exporting.atomic_output(output) as fp:
-                n = exporting.write(records, fmt, fp, excel=excel, raw=raw)
+                n = exporting.write_rows(rows, fmt, fp, excel=excel, raw=raw)
             if not st.quiet:
                 click.echo(f"{n} records written to {output}", err=True)
         else:
-            exporting.write(records, fmt, sys.stdout, excel=excel, raw=raw)
+            exporting.write_rows(rows, fmt, sys.stdout, excel=excel, raw=raw)
 
 
 # stats -------------------------------------------------------------------
@@ -349,11 +366,11 @@ def stats(st: _State, by, plot):
     from tracker.output import render
     from tracker.output import stats as report
 
-    with st.open_index() as index:
-        counts = report.count_by(index.iter_records(), by)
-        total = index.doc_count()
+    with st.open_store() as store:
+        counts = report.count_by(store.select().records(), by)
+        total = store.count()
         if plot:
-            report.plot(index.iter_records(), by, plot)
+            report.plot(store.select().records(), by, plot)
     click.echo(render.counts(by, counts, total))
     if plot and not st.quiet:
         click.echo(f"plot written to {plot}", err=True)
@@ -374,8 +391,8 @@ def digest(st: _State, since, fmt, output):
     from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since)
-    with st.open_index() as index:
-        text = digesting.render(searching.iter_matches(index, "", since=since_iso), fmt, since=since_iso)
+    with st.open_store() as store:
+        text = digesting.render(store.select(since=since_iso).records(), fmt, since=since_iso)
     if output:
         with exporting.atomic_output(output) as fp:
             fp.write(text)
@@ -413,10 +430,13 @@ def feeds_check(st: _State):
 @cli.command()
 @pass_state
 def check(st: _State):
-    """Verify that the index and the crawl state agree."""
+    """Verify that the record store, the index and the crawl state agree."""
     from tracker import maintenance
 
     report = maintenance.check(st.index_dir())
+    if report.replayed:
+        click.echo(f"note: the index was {report.replayed} changes behind the record store (an interrupted "
+                   f"crawl); they were applied.", err=True)
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
@@ -427,7 +447,7 @@ def check(st: _State):
 @cli.command()
 @pass_state
 def reindex(st: _State):
-    """Rebuild the index from its stored records (after an upgrade); no refetching."""
+    """Rebuild the index from the record store (after an upgrade or damage); no refetching."""
     from tracker import maintenance
 
     n = maintenance.reindex(st.index_dir())

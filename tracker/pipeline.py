@@ -1,9 +1,14 @@
-"""Crawl orchestration: feeds -> sources -> extract -> filter -> index.
+"""Crawl orchestration: feeds -> sources -> extract -> filter -> store + index.
 
 Per feed, items are streamed from the source, skipped when their content
-hash is unchanged, enriched, filtered and upserted in batches. After each
-index commit the crawl state (item hashes, cursors, validators) describing
-that batch is committed, so a killed crawl repeats at most one batch.
+hash is unchanged, enriched, filtered and upserted in batches. Each batch
+is three commits, in this order: the record store (the source of truth),
+the index (which replays every store change it has not seen), then the
+crawl state (item hashes, cursors, validators) describing the batch. A
+crawl killed between the first two leaves the index behind the store,
+and the next crawl (or check, or reindex) replays what it missed before
+anything else; killed before the third, it repeats at most one batch, and
+the store's merge makes the repeat change nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from tracker import extract, sources
-from tracker.errors import ConfigError, IndexFailure, LockedError, OutdatedIndex, TrackerError
+from tracker.errors import ConfigError, IndexFailure, LockedError, TrackerError
 from tracker.fetch.http import Fetcher
 from tracker.fetch.stats import FeedStats
-from tracker.index import Index, rebuild
+from tracker.index import Index, Rebuilt
 from tracker.models import Article, utcnow
 from tracker.settings import Config, FeedConfig, Filters
 from tracker.sources.base import FetchContext
@@ -62,7 +67,12 @@ class CrawlReport:
     started: str = ""
     seconds: float = 0.0
     records: int = 0
-    upgraded: int | None = None      # records rebuilt into a new index schema first
+    rebuilt: Rebuilt | None = None   # the index rebuilt from the record store first, and why
+
+    @property
+    def upgraded(self) -> int | None:
+        """Records rebuilt into the index of a new tracker version first."""
+        return self.rebuilt.records if self.rebuilt is not None and self.rebuilt.upgrade else None
 
     @property
     def exit_code(self) -> int:
@@ -72,6 +82,8 @@ class CrawlReport:
         return {
             "started": self.started, "seconds": round(self.seconds, 3), "records": self.records,
             "exit_code": self.exit_code, "upgraded": self.upgraded,
+            "rebuilt": None if self.rebuilt is None else {"records": self.rebuilt.records,
+                                                          "reason": self.rebuilt.reason},
             "feeds": [{"name": f.name, "kind": f.kind, "seconds": round(f.seconds, 3), **f.stats.as_dict()}
                       for f in self.feeds],
         }
@@ -160,13 +172,11 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
     report = CrawlReport(started=utcnow())
     t0 = time.monotonic()
     with CrawlLock(directory):
-        try:
-            index = Index.open(directory, create=True)
-        except OutdatedIndex:
-            # a new tracker version: the nightly crawl upgrades the index itself
-            # (written beside the old one, swapped in only when complete)
-            report.upgraded = rebuild(directory)
-            index = Index.open(directory)
+        # a new tracker version or a damaged index: the nightly crawl rebuilds the
+        # index from the record store itself (beside the old one, swapped in when
+        # complete), and replays what an interrupted run left out of it
+        index = Index.open(directory, create=True)
+        report.rebuilt = index.rebuilt
         state = State(directory / STATE_FILE)
         fetcher = Fetcher(config.user_agent, validators=state.validators, **(fetcher_options or {}))
         try:
@@ -198,7 +208,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
         finally:
             fetcher.close()
             state.close()
-            report.records = index.doc_count()
+            report.records = index.store.count()
             index.close()
     report.seconds = time.monotonic() - t0
     return report
@@ -259,17 +269,19 @@ class _FeedRun:
         self.flush()
 
     def flush(self) -> None:
-        """Index commit first, then the state that describes it."""
+        """The record store first, then the index, then the state that describes them."""
         stats = self.ctx.stats
         if self.batch:
             try:
-                result = self.index.upsert([a for a, _, _ in self.batch])
-            except OSError as exc:
+                result = self.index.store.upsert([a for a, _, _ in self.batch])
+                self.index.catch_up()
+            except OSError as exc:   # Whoosh writing; the store's own failures are IndexFailures
                 self.batch = []
                 self.state.rollback()
                 raise IndexFailure(
-                    f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); "
-                    f"the batch in flight was not saved, everything committed before it is intact.") from None
+                    f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); the records of "
+                    f"this batch are saved in the record store, and the next crawl (or 'tracker reindex') "
+                    f"brings the index up to date.") from None
             for pos, (art, key, digest) in enumerate(self.batch):
                 stats.inc(result.outcome.get(pos, "unchanged"))  # new, updated or unchanged
                 self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
@@ -279,5 +291,5 @@ class _FeedRun:
         try:
             self.state.commit()
         except sqlite3.Error as exc:
-            raise IndexFailure(f"{self.state.path}: cannot save the crawl state ({exc}); the index is "
-                               f"intact and the next crawl repeats this batch.") from None
+            raise IndexFailure(f"{self.state.path}: cannot save the crawl state ({exc}); the records are "
+                               f"saved and the next crawl repeats this batch.") from None

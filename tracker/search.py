@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.dates import resolve_since
 from tracker.errors import QueryError, TrackerError
-from tracker.index import Index, SearchResult
-from tracker.models import canonical_url, normalize_doi, normalize_pmid
 from tracker.query import expand
 from tracker.query import parser as q
 from tracker.query.parser import Parsed
 from tracker.query.weights import BOOSTS, DEFAULT_FIELDS
+
+if TYPE_CHECKING:   # the caller opens the index; `--since` and exports of the store need no Whoosh
+    from tracker.index import Index, SearchResult
 
 
 @dataclass
@@ -67,23 +68,9 @@ def iter_matches(index: Index, text: str, *, since: str | None = None,
     return index.iter_matches(q.parse(text, index.analyser), since=since, sort=sort)
 
 
-def lookup(index: Index, record_id: str) -> dict[str, Any] | None:
-    """By id, or a bare DOI / PMID / URL."""
-    rid = record_id.strip()
-    candidates = [rid]
-    doi = normalize_doi(rid)
-    if doi:
-        candidates.append(f"doi:{doi}")
-    pmid = normalize_pmid(rid)
-    if pmid:
-        candidates.append(f"pmid:{pmid}")
-    if rid.startswith(("http://", "https://")):
-        candidates.append(f"url:{canonical_url(rid)}")
-    for cand in candidates:
-        rec = index.get(cand)
-        if rec is not None:
-            return rec
-    return None
+def match_rows(index: Index, text: str, *, since: str | None = None, sort: str = "relevance") -> list[int]:
+    """Record numbers of the records a query matches (see Index.match_rows), to read from the store."""
+    return index.match_rows(q.parse(text, index.analyser), since=since, sort=sort)
 
 
 def parse_since(text: str) -> str:

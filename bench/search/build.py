@@ -3,9 +3,9 @@
     python bench/search/build.py [--n 100000] [--out bench/out/search]
 
 Both are cached under bench/out/ (git-ignored); delete the directory to
-rebuild. The Whoosh index is written with procs/multisegment writer options
-(bench only: the crawler upserts in batches) and the same document mapping
-tracker uses (tracker.index.schema.document).
+rebuild. The records go into a record store (tracker.store) and the Whoosh index is
+built from it with procs/multisegment writer options (bench only: the
+crawler upserts in batches) and tracker's own document mapping.
 """
 
 from __future__ import annotations
@@ -21,21 +21,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import records  # noqa: E402
 
-from tracker.index import Index  # noqa: E402
-from tracker.index.schema import document, journal_variants  # noqa: E402
+from tracker.index import Index, rebuild  # noqa: E402
 
 
 def build_whoosh(out: Path, n: int, procs: int) -> float:
+    """The records into a record store, then the Whoosh index built from it
+    with procs/multisegment writer options (as `tracker reindex` builds it,
+    with more processes)."""
     start = time.perf_counter()
     ix = Index.open(out / "whoosh", create=True)
-    variants = journal_variants()
-    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
-    for i, art in enumerate(records(n)):
+    arts = []
+    for art in records(n):
         art.fetched_at = art.first_seen
-        writer.add_document(**document(art, variants))
-        if i and i % 10000 == 0:
-            print(f"  whoosh {i} docs, {time.perf_counter() - start:.0f} s", flush=True)
-    writer.commit()
+        arts.append(art)
+    ix.store.write_all(arts)
+    print(f"  store {n} records, {time.perf_counter() - start:.0f} s", flush=True)
+    rebuild(out / "whoosh", ix.store, procs=procs, multisegment=procs > 1, limitmb=256)
     ix.close()
     return time.perf_counter() - start
 

@@ -1,32 +1,29 @@
-"""Index: open, upsert a batch, search, iterate; rebuild from stored records."""
+"""Index: open, upsert a batch, catch up with the record store, search, match."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as wix
 from whoosh import scoring
 
 from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
 from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
-from tracker.index.results import Hit, SearchResult, UpsertResult
+from tracker.index.results import Hit, Rebuilt, SearchResult
 from tracker.index.schema import (
     BM25_B,
     INDEX_NAME,
     META_FILE,
+    MISSING_NUMBER,
     SCHEMA_VERSION,
     WHOOSH_DIR,
     FieldAnalyser,
-    build_schema,
-    comparable,
     document,
     journal_variants,
     read_meta,
@@ -43,34 +40,37 @@ from tracker.index.searching import (
     sort_spec,
     top,
 )
-from tracker.index.storage import open_storage, recover_swap
+from tracker.index.storage import has_toc, open_storage, prepare
 from tracker.index.whoosh_query import since_filter, to_whoosh
-from tracker.models import Article, merge, utcnow
+from tracker.models import Article
 from tracker.query.nodes import Query
+from tracker.store import STORE_FILE, Store, UpsertResult
 
 
 def _damaged(directory: Path, exc: Exception, writing: bool) -> IndexFailure:
     what = f"{type(exc).__name__}: {exc}"
-    if writing:     # the writer was cancelled: nothing of the batch is in the index
-        return IndexFailure(f"{directory}: the index could not be updated ({what}); nothing of this batch "
-                            f"was written; 'tracker check' tells whether its files are damaged (-v shows "
-                            f"where it failed).")
+    if writing:     # the writer was cancelled: the store has the records, the index lags behind it
+        return IndexFailure(f"{directory}: the index could not be updated ({what}); the records are kept in "
+                            f"the record store, and the next crawl or 'tracker reindex' brings the index up "
+                            f"to date ('tracker check' tells whether its files are damaged; -v shows where "
+                            f"it failed).")
     return IndexFailure(
         f"{directory}: the index could not be read ({what}), so its files are probably damaged; "
-        f"'tracker reindex' rebuilds them from the stored records, 'tracker crawl --full' fetches "
-        f"everything again (-v shows where it failed).")
+        f"'tracker reindex' rebuilds them from the record store (-v shows where it failed).")
 
 
 def _guarded(method):
     """Whatever Whoosh raises reading (damaged files) or writing ends as one
     IndexFailure line, not a traceback (disk errors stay OSErrors for the
     caller; -v still shows the traceback)."""
-    writing = method.__name__ in ("upsert", "replace_all")
+    writing = method.__name__ in ("upsert", "catch_up")
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def stream(self, *args, **kwargs):
             try:
                 yield from method(self, *args, **kwargs)
+            except FileNotFoundError as exc:
+                raise _damaged(self.directory, exc, writing) from exc
             except (TrackerError, OSError):
                 raise
             except Exception as exc:
@@ -81,6 +81,8 @@ def _guarded(method):
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
+        except FileNotFoundError as exc:    # a segment file the table of contents names is gone
+            raise _damaged(self.directory, exc, writing) from exc
         except (TrackerError, OSError):
             raise
         except Exception as exc:
@@ -89,54 +91,70 @@ def _guarded(method):
 
 
 class Index:
-    """An index directory: Whoosh files, schema version, crawl state beside it."""
+    """An index directory: the record store and the Whoosh index built from it."""
 
-    def __init__(self, directory: Path, ix):
+    def __init__(self, directory: Path, ix, store: Store, rebuilt: Rebuilt | None = None):
         self.directory = Path(directory)
         self._ix = ix
+        self.store = store
+        self.rebuilt = rebuilt              # the rebuild opening for writing ran, if any
         self._arrays = SegmentArrays()      # per-segment numpy arrays between searches
 
     # opening -----------------------------------------------------------
     @classmethod
     def open(cls, directory: str | os.PathLike, *, create: bool = False) -> Index:
+        """Readers open the store and the index as they are; a writer
+        (create=True: a crawl, under its lock) gets them repaired where the
+        store allows (tracker.index.storage.prepare) and the index caught up
+        with every change the store has and it has not."""
         directory = Path(directory)
-        wdir = directory / WHOOSH_DIR
-        meta = directory / META_FILE
-        if create:      # the writer's path (a crawl, under its lock)
-            recover_swap(directory)
-        if not wdir.exists() or not wix.exists_in(str(wdir), indexname=INDEX_NAME):
-            if not create:
-                raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
+        if create:
+            ix, store, rebuilt = prepare(directory)
+            index = cls(directory, ix, store, rebuilt)
             try:
-                wdir.mkdir(parents=True, exist_ok=True)
-                ix = open_storage(wdir).create_index(build_schema(), indexname=INDEX_NAME)
-                write_meta(meta)
-            except OSError as exc:
-                raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
-            return cls(directory, ix)
-        version = read_meta(meta)
-        if version is None:
+                index.catch_up()
+            except BaseException:
+                index.close()
+                raise
+            return index
+        wdir = directory / WHOOSH_DIR
+        has_store = (directory / STORE_FILE).exists()
+        if not has_toc(wdir):
+            if has_store:
+                raise IndexFailure(f"{directory}: the index files are missing; 'tracker reindex' rebuilds "
+                                   f"them from the record store.")
+            raise IndexFailure(f"{directory}: no index here yet; run 'tracker crawl' first.")
+        meta = read_meta(directory / META_FILE)
+        if meta is None:
             raise IndexFailure(f"{directory}: {META_FILE} is missing or unreadable; run 'tracker reindex' "
                                f"to rebuild the index from its stored records.")
-        if version > SCHEMA_VERSION:
+        if meta.version > SCHEMA_VERSION:
             # a rebuild here would drop what the newer version stores
             raise IndexFailure(f"{directory}: the index was written by a newer tracker (schema version "
-                               f"{version}; this one reads {SCHEMA_VERSION}); upgrade tracker to use it.")
-        if version < SCHEMA_VERSION:
+                               f"{meta.version}; this one reads {SCHEMA_VERSION}); upgrade tracker to use it.")
+        if meta.version < SCHEMA_VERSION:
             raise OutdatedIndex(
-                f"{directory}: the index was written with schema version {version}, this tracker "
+                f"{directory}: the index was written with schema version {meta.version}, this tracker "
                 f"uses {SCHEMA_VERSION}; the next 'tracker crawl' rebuilds it from the stored records, "
                 f"or run 'tracker reindex' now.")
+        if not has_store:
+            raise IndexFailure(
+                f"{directory}: the record store ({STORE_FILE}) is missing and the index holds no records to "
+                f"rebuild it from; restore {STORE_FILE} from a backup, or delete {wdir} and "
+                f"{directory / META_FILE} and run 'tracker crawl --full' to fetch every record again.")
+        store = Store.open(directory)
         try:
             ix = open_storage(wdir).open_index(INDEX_NAME)
         except Exception as exc:  # missing or damaged files: whatever whoosh raised, one line
-            raise IndexFailure(f"{directory}: the index cannot be opened ({type(exc).__name__}: {exc}).") \
-                from None
-        return cls(directory, ix)
+            store.close()
+            raise IndexFailure(f"{directory}: the index cannot be opened ({type(exc).__name__}: {exc}); "
+                               f"'tracker reindex' rebuilds it from the record store.") from None
+        return cls(directory, ix, store)
 
     def close(self) -> None:
         self._arrays.clear()
         self._ix.close()
+        self.store.close()
 
     def __enter__(self) -> Index:
         return self
@@ -155,6 +173,7 @@ class Index:
         return FieldAnalyser(self._ix.schema)
 
     def doc_count(self) -> int:
+        """Documents in the Whoosh index (the store's count is store.count())."""
         return self._ix.doc_count()
 
     def writer(self, **options):
@@ -162,120 +181,71 @@ class Index:
         return self._ix.writer(codec=Codec(), **options)
 
     # writing -----------------------------------------------------------
-    @_guarded
     def upsert(self, articles: list[Article]) -> UpsertResult:
-        """Merge each article into the index by identity and commit once.
-
-        Identity is DOI, then PMID, then canonical URL: a record is matched
-        by any of its keys, so a page later found to carry a DOI joins the
-        registry record of that DOI.
-        """
-        result = UpsertResult()
-        if not articles:
-            return result
-        variants = journal_variants()
-        now = utcnow()
-        writer = self.writer(timeout=60.0)
-        try:
-            with writer.searcher() as searcher:
-                staged: dict[str, Article] = {}            # id -> merged record to write
-                origins: dict[str, dict | None] = {}       # id -> stored record it replaces
-                alias: dict[str, str] = {}                 # identity key -> staged id
-                loaded: set[str] = set()                   # stored ids already read
-                stored_ids: set[str] = set()
-                for pos, art in enumerate(articles):
-                    if art.id is None:
-                        continue
-                    parts: list[Article] = []
-                    origin: dict | None = None
-                    for key in art.identity_keys():
-                        sid = alias.get(key)
-                        if sid is not None and sid in staged:
-                            parts.append(staged.pop(sid))
-                            origin = origin or origins.pop(sid, None)
-                            continue
-                        for stored in searcher.documents(keys=key):
-                            if stored["id"] in loaded:
-                                continue
-                            loaded.add(stored["id"])
-                            stored_ids.add(stored["id"])
-                            rec = json.loads(stored["record"])
-                            parts.append(Article.from_dict(rec))
-                            origin = origin or rec
-                    art.first_seen = art.first_seen or now
-                    art.fetched_at = now
-                    merged = art
-                    for part in reversed(parts):
-                        merged = merge(part, merged)
-                    rid = merged.id
-                    assert rid is not None      # merging keeps the identity art had
-                    staged[rid] = merged
-                    origins[rid] = origin
-                    for part in (*parts, merged):
-                        for key in part.identity_keys():
-                            alias[key] = rid
-                    if origin is None:
-                        result.outcome[pos] = "updated" if parts else "new"
-                    elif comparable(origin) == comparable(merged.to_dict()):
-                        result.outcome[pos] = "unchanged"
-                    else:
-                        result.outcome[pos] = "updated"
-                dirty = bool(stored_ids - staged.keys())
-                for sid in stored_ids - staged.keys():
-                    writer.delete_by_term("id", sid)
-                for rid, art in staged.items():
-                    orig = origins.get(rid)
-                    if orig is not None and orig.get("id") == rid and \
-                            comparable(orig) == comparable(art.to_dict()):
-                        art.fetched_at = orig.get("fetched_at")
-                        continue
-                    if rid in stored_ids:
-                        writer.update_document(**document(art, variants))
-                    else:  # nothing to replace: skip update_document's delete
-                        writer.add_document(**document(art, variants))
-                    dirty = True
-            if dirty:
-                writer.commit()
-            else:
-                writer.cancel()
-        except BaseException:
-            writer.cancel()
-            raise
-        for pos, outcome in result.outcome.items():
-            getattr(result, outcome).append(articles[pos].id)
+        """Merge each article into the record store by identity (one commit,
+        tracker.store.upsert), then bring the index up to date (a second)."""
+        result = self.store.upsert(articles)
+        self.catch_up()
         return result
 
     @_guarded
-    def replace_all(self, records: Iterable[dict[str, Any]]) -> int:
-        """Rewrite every document from stored records (reindex)."""
+    def catch_up(self) -> int:
+        """Apply to the index every store change after its mark (index.json),
+        in one commit; returns the number of changes applied.
+
+        A record first written after the mark cannot be in the index, so it
+        is added; the rest replace their document. While the commit runs the
+        meta file marks the changes pending: if a run is killed mid-commit,
+        the next replay treats them as possibly indexed.
+        """
+        meta_path = self.directory / META_FILE
+        meta = read_meta(meta_path)
+        if meta is None:
+            raise IndexFailure(f"{self.directory}: {META_FILE} is missing or unreadable; run 'tracker reindex' "
+                               f"to rebuild the index from its stored records.")
+        removed, changed, upto = self.store.changes(meta.indexed)
+        if upto <= meta.indexed:
+            changed.close()
+            return 0
+        fresh_after = max(meta.indexed, meta.pending or 0)
+        write_meta(meta_path, meta.indexed, pending=upto)
         variants = journal_variants()
         writer = self.writer(timeout=60.0)
         n = 0
         try:
-            for rec in records:
-                writer.update_document(**document(Article.from_dict(rec), variants))
+            for rid in removed:
+                writer.delete_by_term("id", rid)
+            for change in changed:
+                doc = document(Article.from_dict(change.record), variants, change.row)
+                if change.created > fresh_after:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
                 n += 1
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        return n
+        write_meta(meta_path, upto)
+        self.store.forget_removed(upto)
+        return n + len(removed)
 
     # reading -----------------------------------------------------------
-    @_guarded
     def get(self, record_id: str) -> dict[str, Any] | None:
-        with self._ix.searcher() as s:
-            doc = s.document(id=record_id)
-            if doc is None:
-                doc = next(iter(s.documents(keys=record_id)), None)
-            return json.loads(doc["record"]) if doc else None
+        """A record by id or identity key (from the store)."""
+        return self.store.get(record_id)
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every stored record, in record-number order."""
+        return self.store.select().records()
 
     @_guarded
-    def iter_records(self) -> Iterator[dict[str, Any]]:
+    def documents(self) -> Iterator[tuple[str, int]]:
+        """(id, record number) of every live document (tracker check compares them with the store)."""
         with self._ix.searcher() as s:
-            reader = s.reader()
-            for _, stored in reader.iter_docs():
-                yield json.loads(stored["record"])
+            rows = Evaluator(s, self._arrays).column("row")
+            for docnum, stored in s.reader().iter_docs():
+                yield stored["id"], int(rows[docnum])
 
     def searcher(self):
         """A Whoosh searcher with tracker's BM25F settings (close it after use)."""
@@ -301,9 +271,13 @@ class Index:
                 results, counted = top(s, wq, ev, ids, scores, limit, highlight, sort), len(ids)
             else:
                 results, counted = collect(s, wq, limit, sortedby, highlight, flt)
+            shown = [hit for hit in results]     # not list(): its length hint runs a count
+            records = self.store.by_ids([hit["id"] for hit in shown])
             hits = []
-            for hit in results:
-                rec = json.loads(hit["record"])
+            for hit in shown:
+                rec = records.get(hit["id"])
+                if rec is None:     # merged away in the store; the index has yet to catch up
+                    continue
                 hl = highlights(hit, rec) if highlight else {}
                 score = hit.score if sort == "relevance" else None
                 hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
@@ -320,26 +294,30 @@ class Index:
             return out
 
     @_guarded
-    def iter_matches(self, query: Query, *, since: str | None = None,
-                     sort: str = "relevance") -> Iterator[dict[str, Any]]:
-        """Every matching record, streamed (exports); index order unless sorted."""
+    def match_rows(self, query: Query, *, since: str | None = None, sort: str = "relevance") -> list[int]:
+        """Record numbers of every match, for reading from the store (exports):
+        in record-number order, the store's own, unless sorted by year or cases."""
         flt = since_filter(since)
-        sortedby = sort_spec(sort)
         wq = to_whoosh(query)
         with self.searcher() as s:
-            reader = s.reader()
             fast = evaluate(s, query, flt, self._arrays)
+            ev = fast[0] if fast is not None else Evaluator(s, self._arrays)
             if sort == "relevance":
-                docnums: Iterable[int] = fast[1].tolist() if fast is not None else \
-                    sorted(matched_docs(s, wq, flt))
+                docnums = fast[1] if fast is not None else np.array(sorted(matched_docs(s, wq, flt)), dtype=np.int64)
             elif fast is not None:
-                ev, ids, scores = fast
-                docnums = ids[sort_order(ev, ids, scores, sort)].tolist()
+                _, ids, scores = fast
+                docnums = ids[sort_order(ev, ids, scores, sort)]
             else:
-                results = s.search(wq, limit=None, sortedby=sortedby, filter=flt, terms=False)
-                docnums = [docnum for _, docnum in results.top_n]
-            for docnum in docnums:
-                yield json.loads(reader.stored_fields(docnum)["record"])
+                results = s.search(wq, limit=None, sortedby=sort_spec(sort), filter=flt, terms=False)
+                docnums = np.array([docnum for _, docnum in results.top_n], dtype=np.int64)
+            rows = ev.column("row")[docnums]
+            rows = rows[rows != MISSING_NUMBER]
+            return (np.sort(rows) if sort == "relevance" else rows).tolist()
+
+    def iter_matches(self, query: Query, *, since: str | None = None,
+                     sort: str = "relevance") -> Iterator[dict[str, Any]]:
+        """Every matching record, streamed from the store (see match_rows for the order)."""
+        return self.store.select(rows=self.match_rows(query, since=since, sort=sort)).records()
 
     @_guarded
     def verify(self) -> int:

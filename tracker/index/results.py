@@ -1,17 +1,9 @@
-"""What the index hands back: upsert outcomes, hits, search results."""
+"""What the index hands back: hits, search results, rebuilds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-
-@dataclass
-class UpsertResult:
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    outcome: dict[int, str] = field(default_factory=dict)  # batch position -> new/updated/unchanged
 
 
 @dataclass
@@ -26,3 +18,12 @@ class SearchResult:
     hits: list[Hit]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+@dataclass
+class Rebuilt:
+    """A rebuild of the index from the record store that opening for writing had to run."""
+
+    records: int
+    reason: str         # one clause: why
+    upgrade: bool       # an index of an older tracker version (schema or record location)

@@ -1,11 +1,13 @@
 """The Whoosh schema, query-time analysis of its fields, the record ->
-document mapping and the schema version file."""
+document mapping and the index's meta file (schema version, and the store
+change number the index is up to)."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ from tracker.models import Article
 # 2: journal_name/study_type columns, spell field, boosts moved to query time
 # 3: word positions stored as arrays (tracker.index.formats) for numpy phrase
 #    checks; accents folded before stemming
-SCHEMA_VERSION = 3
+# 4: records live in the record store (tracker.store); a document keeps the
+#    record's id and its record number (`row`), no copy of the record
+SCHEMA_VERSION = 4
 WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
@@ -44,6 +48,7 @@ def build_schema() -> F.Schema:
     spell = StandardAnalyzer(minsize=4) | CharsetFilter(accent_map)
     return F.Schema(
         id=F.ID(stored=True, unique=True),
+        row=F.NUMERIC(int, bits=32, signed=True, sortable=True),   # the record's number in the store
         keys=F.KEYWORD(lowercase=False),          # doi:/pmid:/url: identity keys
         title=_text(stem),
         abstract=_text(stem),
@@ -64,7 +69,6 @@ def build_schema() -> F.Schema:
         first_seen=F.ID(sortable=True),
         published=F.ID(sortable=True),
         spell=F.TEXT(analyzer=spell, phrase=False),
-        record=F.STORED(),
     )
 
 
@@ -89,15 +93,10 @@ class FieldAnalyser:
         return self._schema[field].format.supports("positions")
 
 
-def comparable(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored record without what changes on every store (the upsert compares these)."""
-    return {k: v for k, v in record.items() if k not in ("fetched_at",)}
-
-
-def document(article: Article, variants: Callable[[str], list[str]] | None = None) -> dict[str, Any]:
-    """The Whoosh document of a record; `variants` (journal_variants()) adds
-    the other names of its journal."""
-    rec = article.to_dict()
+def document(article: Article, variants: Callable[[str], list[str]] | None = None,
+             row: int | None = None) -> dict[str, Any]:
+    """The Whoosh document of a record numbered `row` in the store;
+    `variants` (journal_variants()) adds the other names of its journal."""
     journal = article.journal or ""
     if journal and variants is not None:
         extra = variants(journal)
@@ -123,8 +122,9 @@ def document(article: Article, variants: Callable[[str], list[str]] | None = Non
         "first_seen": article.first_seen or "",
         "published": article.published or "",
         "spell": " ".join(filter(None, (article.title, article.abstract))),
-        "record": json.dumps(rec, ensure_ascii=False, separators=(",", ":")),
     }
+    if row is not None:
+        doc["row"] = row
     # 32-bit columns, whose largest value means "none": anything beyond stays
     # in the stored record but is not indexed
     for name, value in (("year", article.year), ("case_count", article.case_count)):
@@ -141,14 +141,32 @@ def journal_variants() -> Callable[[str], list[str]]:
     return variants
 
 
-def write_meta(path: Path) -> None:
+@dataclass
+class Meta:
+    """index.json: the schema version, and the store change number the index
+    holds every change up to (`indexed`). `pending` is set while a commit of
+    changes up to that number runs: if it is still set, a run was killed
+    mid-commit and those changes may or may not be in the index."""
+
+    version: int
+    indexed: int = 0
+    pending: int | None = None
+
+
+def write_meta(path: Path, indexed: int = 0, pending: int | None = None) -> None:
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "indexed": indexed}
+    if pending is not None:
+        data["pending"] = pending
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
-def read_meta(path: Path) -> int | None:
+def read_meta(path: Path) -> Meta | None:
     try:
-        return int(json.loads(path.read_text(encoding="utf-8")).get("schema_version"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pending = data.get("pending")
+        return Meta(int(data.get("schema_version")), int(data.get("indexed", 0)),
+                    None if pending is None else int(pending))
     except (OSError, ValueError, TypeError, AttributeError):
         return None

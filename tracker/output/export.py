@@ -8,11 +8,17 @@ module asks): CSV and RIS write their own CRLF line ends.
 
 `atomic_output(path)` gives a file that appears at `path` only when the
 export finished, so an interrupted export never leaves half a file.
+
+The record store (tracker.store) keeps each record's CSV and JSONL line as
+`csv_line` and `jsonl_line` render them, so a whole-library export writes
+stored lines (`write_lines`) instead of rendering every row again; LINES_FORMAT
+names the layout those lines were rendered with.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -20,7 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS
@@ -42,12 +48,45 @@ _EXTRA_KEYS = ("provenance", "publication_types", "keywords")
 # Characters valid inside JSON strings that str.splitlines() treats as line
 # breaks; escaped so one record is one line for every reader.
 _JSONL_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# The layout of stored lines (tracker.store): a store whose lines were
+# rendered with another layout renders its rows again instead of using them.
+LINES_FORMAT = "1:" + ",".join(CSV_COLUMNS) + ":" + ",".join(RECORD_FIELDS)
 
 # Family-name particles kept with the family name ("van der Berg").
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da",
                         "dos", "das", "du", "la", "le", "ter", "ten", "bin", "al", "y"})
 _CORPORATE = re.compile(r"\b(group|consortium|collaborat\w*|committee|society|"
                         r"investigators|association|organi[sz]ation|network|team|study)\b", re.I)
+
+
+class Rows(Protocol):
+    """Records to export that may also come as stored lines (tracker.store.Selection)."""
+
+    def records(self) -> Iterator[dict]: ...
+
+    def lines(self, fmt: str) -> Iterator[str] | None: ...
+
+
+def write_rows(rows: Rows, fmt: str, out: TextIO, *, excel: bool = False, raw: bool = False) -> int:
+    """`write`, taking the stored CSV or JSONL line of each row where the
+    source keeps it (never for --raw CSV, whose cells differ)."""
+    lines = None if (fmt == "csv" and raw) else rows.lines(fmt)
+    if lines is None:
+        return write(rows.records(), fmt, out, excel=excel, raw=raw)
+    return write_lines(lines, fmt, out, excel=excel)
+
+
+def write_lines(lines: Iterable[str], fmt: str, out: TextIO, *, excel: bool = False) -> int:
+    """Lines rendered by csv_line or jsonl_line, after the CSV header."""
+    if fmt == "csv":
+        if excel:
+            out.write(_BOM)
+        csv.writer(out, lineterminator="\r\n").writerow(CSV_COLUMNS)
+    n = 0
+    for line in lines:
+        out.write(line)
+        n += 1
+    return n
 
 
 def write(records: Iterable[dict], fmt: str, out: TextIO, *,
@@ -134,6 +173,15 @@ def write_csv(records: Iterable[dict], out: TextIO, *, excel: bool = False, raw:
     return n
 
 
+def csv_line(record: dict, *, raw: bool = False) -> str:
+    """The CSV row write_csv writes for `record` (CSV_COLUMNS), with its CRLF
+    (csv.writer keeps no state between rows, so the bytes are the same)."""
+    cell = _cell if raw else _safe_cell
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow([cell(record.get(name)) for name in CSV_COLUMNS])
+    return buf.getvalue()
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -159,18 +207,22 @@ def write_jsonl(records: Iterable[dict], out: TextIO) -> int:
     (body included) followed by provenance, publication_types, keywords."""
     n = 0
     for record in records:
-        ordered = {name: record.get(name) for name in RECORD_FIELDS}
-        for key, value in record.items():
-            if key not in ordered:
-                ordered[key] = value
-        line = json.dumps(ordered, ensure_ascii=False)
-        if any(ch in line for ch in _JSONL_BREAKS):
-            for ch, esc in _JSONL_BREAKS.items():
-                line = line.replace(ch, esc)
-        out.write(line)
-        out.write("\n")
+        out.write(jsonl_line(record))
         n += 1
     return n
+
+
+def jsonl_line(record: dict) -> str:
+    """The line write_jsonl writes for `record`, with its newline."""
+    ordered = {name: record.get(name) for name in RECORD_FIELDS}
+    for key, value in record.items():
+        if key not in ordered:
+            ordered[key] = value
+    line = json.dumps(ordered, ensure_ascii=False)
+    if any(ch in line for ch in _JSONL_BREAKS):
+        for ch, esc in _JSONL_BREAKS.items():
+            line = line.replace(ch, esc)
+    return line + "\n"
 
 
 # ---------------------------------------------------------------- names
@@ -423,5 +475,6 @@ def _bibtex_name(name: str) -> str:
     return f"{family}, {given}"
 
 
-__all__ = ["FORMATS", "CSV_COLUMNS", "write", "write_csv", "write_jsonl", "write_ris",
+__all__ = ["FORMATS", "CSV_COLUMNS", "LINES_FORMAT", "Rows", "write", "write_rows", "write_lines", "csv_line",
+           "jsonl_line", "write_csv", "write_jsonl", "write_ris",
            "write_bibtex", "atomic_output", "split_name", "latex_escape"]
