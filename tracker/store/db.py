@@ -18,6 +18,7 @@ writes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -344,9 +345,7 @@ class Store:
     def write(self, todo: Plan) -> None:
         """One transaction: ids merged away, then the records written, each
         with the next change number."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             seq = self.last_seq()
             for rid in todo.removed:
                 seq += 1
@@ -357,18 +356,11 @@ class Store:
                 seq += 1
                 self._put(w.article, w.row, seq)
             db.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     @_guarded
     def write_all(self, articles: Iterable[Article]) -> int:
         """Append records as they are (a migration); one transaction."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             seq = self.last_seq()
             for art in articles:
                 if art.id is None:
@@ -376,12 +368,20 @@ class Store:
                 seq += 1
                 self._put(art, None, seq)
             db.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+        return self.count()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (a second writer waits) and rolled back on any error."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        return self.count()
 
     def _put(self, art: Article, row: int | None, seq: int) -> None:
         rec = art.to_dict()
@@ -403,19 +403,12 @@ class Store:
     @_guarded
     def refresh_lines(self) -> None:
         """Render every stored export line again (after an upgrade changed their layout)."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             for row, text in list(db.execute("SELECT row, record FROM records")):
                 rec = json.loads(text)
                 db.execute("UPDATE records SET record = ?, csv = ? WHERE row = ?",
                            (jsonl_line(rec), csv_line(rec), row))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('lines', ?)", (LINES_FORMAT,))
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
 
 class Selection:
