@@ -26,6 +26,7 @@ case-control studies.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tracker.textutil import fold
 
@@ -262,9 +263,9 @@ WEAK_TITLE_CUES: list[tuple[str, str]] = [(_REVIEW_TITLE, "review")]
 _FLAGS = re.M
 
 
-def _alternatives(pattern: str) -> list[str]:
-    """Top-level alternatives of a regex (split on | outside groups and classes)."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _syntax(pattern: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of a regex's characters outside escapes and [classes]."""
+    i, in_class = 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -274,14 +275,22 @@ def _alternatives(pattern: str) -> list[str]:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
+        else:
+            yield i, c
+        i += 1
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex (split on | outside groups and classes)."""
+    parts, depth, start = [], 0, 0
+    for i, c in _syntax(pattern):
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     return parts + [pattern[start:]]
 
 
@@ -292,21 +301,12 @@ _ONE_ASCII = re.compile(r"\[([a-z])[^\x00-\x7f\]]+\]|\[[^\x00-\x7f\]]+([a-z])\]"
 
 def _group_end(pattern: str) -> int:
     """Index of the parenthesis that closes the group opened at pattern[0]."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c in "()":
+    depth = 0
+    for i, c in _syntax(pattern):
+        if c in "()":
             depth += 1 if c == "(" else -1
             if depth == 0:
                 return i
-        i += 1
     return len(pattern)
 
 
