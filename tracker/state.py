@@ -49,8 +49,8 @@ class AlertCursor:
     """Where an alert's deliveries have reached (tracker.alerts.select).
 
     first_seen: the latest first_seen among the records delivered; ids: the
-    records delivered that carry exactly that first_seen (others stored in
-    the same second are still to come); delivered_at: when, ISO 8601 UTC;
+    ids and identity keys of the records delivered that carry exactly that
+    first_seen (others stored in the same second are still to come); delivered_at: when, ISO 8601 UTC;
     sent: how many records that delivery held.
     """
 

@@ -4,10 +4,11 @@ An alert's cursor (tracker.state.AlertCursor) is the latest `first_seen`
 among the records it delivered, with the ids delivered at exactly that
 time. `first_seen` has whole seconds, so a crawl may store more records in
 the second of the last delivered one after the alert ran: those are new
-(their ids are not in the cursor) and go with the next delivery; the ones
-delivered are not sent again. `first_seen` never moves forward once stored
-(a merge keeps the earliest), so a record delivered once stays behind the
-cursor even when it is merged with a later one.
+(none of their identity keys is in the cursor) and go with the next
+delivery; the ones delivered are not sent again, even when re-keyed since
+(a page later found to carry a DOI keeps its URL key). `first_seen` never
+moves forward once stored (a merge keeps the earliest), so a record
+delivered once stays behind the cursor even when merged with a later one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tracker import search as searching
+from tracker.models import Article
 from tracker.settings import AlertConfig
 from tracker.state import AlertCursor
 
@@ -27,7 +29,12 @@ def is_new(record: dict[str, Any], cursor: AlertCursor | None, start: str) -> bo
     seen = record.get("first_seen") or ""
     if cursor is None:
         return seen >= start
-    return seen > cursor.first_seen or (seen == cursor.first_seen and record.get("id") not in cursor.ids)
+    return seen > cursor.first_seen or (seen == cursor.first_seen and not _keys(record) & set(cursor.ids))
+
+
+def _keys(record: dict[str, Any]) -> set[str]:
+    """The id and every identity key (doi:, pmid:, url:, nct:) of a stored record."""
+    return {record.get("id") or "", *Article.from_dict(record).identity_keys()} - {""}
 
 
 def pending(index: Index, alert: AlertConfig, cursor: AlertCursor | None, start: str,
@@ -45,7 +52,7 @@ def pending(index: Index, alert: AlertConfig, cursor: AlertCursor | None, start:
 def advanced(cursor: AlertCursor | None, delivered: list[dict[str, Any]], now: str) -> AlertCursor:
     """The cursor after `delivered` (never empty) was accepted."""
     top = max(rec.get("first_seen") or "" for rec in delivered)
-    ids = {rec["id"] for rec in delivered if (rec.get("first_seen") or "") == top}
+    ids = set().union(*(_keys(rec) for rec in delivered if (rec.get("first_seen") or "") == top))
     if cursor is not None and cursor.first_seen == top:
         ids |= set(cursor.ids)
     return AlertCursor(top, tuple(sorted(ids)), now, len(delivered))

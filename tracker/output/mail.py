@@ -162,6 +162,7 @@ def message(name: str, query: str, records: Sequence[dict[str, Any]], since: str
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(plain(name, query, records, since))
-    msg.add_alternative(html_page(name, query, records, since), subtype="html")
+    # quoted-printable: 7-bit safe for any server, still readable in the raw message
+    msg.set_content(plain(name, query, records, since), cte="quoted-printable")
+    msg.add_alternative(html_page(name, query, records, since), subtype="html", cte="quoted-printable")
     return msg
