@@ -504,7 +504,7 @@ def _alert_line(outcome, shown_note: str) -> str:
     n = len(outcome.records)
     if outcome.action == "failed":
         wait = f"; its {_papers(n)} wait for the next run" if n else ""
-        return f"alert {name}: not sent: {outcome.error}{wait}"
+        return f"alert {name}: not sent: {(outcome.error or '').rstrip('.')}{wait}."
     if outcome.action == "nothing":
         return f"alert {name}: nothing new since {outcome.since[:10]}; nothing sent."
     if outcome.action == "mailed":

@@ -78,6 +78,8 @@ def _reason(exc: BaseException, server: SmtpConfig) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"it answered {_reply(exc.smtp_code, exc.smtp_error)}"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
+        if "timed out" in str(exc):     # smtplib reports a read timeout as a disconnection
+            return f"no answer within {server.timeout:g} s"
         return "the connection was closed before the server accepted the message"
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return f"no answer within {server.timeout:g} s"
