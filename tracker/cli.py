@@ -452,8 +452,9 @@ def digest(st: _State, query, since, fmt, output, skip_empty):
 @click.option("--since", metavar="DATE|7d|2w", help="Where an alert never delivered starts (default: 7 days ago).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html", "json"]),
               help="Format of printed alerts (default: the alert's format, else markdown); json: one line per alert.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures on stderr (for cron).")
 @pass_state
-def alerts(st: _State, send, dry_run, as_list, since, fmt):
+def alerts(st: _State, send, dry_run, as_list, since, fmt, quiet):
     """Saved searches from feeds.yaml: what each has not delivered yet.
 
     \b
@@ -469,7 +470,8 @@ def alerts(st: _State, send, dry_run, as_list, since, fmt):
         raise click.UsageError("--list shows the alerts; it cannot be combined with --send or --dry-run.")
     config = st.config()
     if not config.alerts:
-        click.echo(f"no alerts configured in {config.path} (add an 'alerts:' block).", err=True)
+        if not (quiet or st.quiet):
+            click.echo(f"no alerts configured in {config.path} (add an 'alerts:' block).", err=True)
         return
     since_iso = searching.parse_since(since) if since else None
     if as_list:
@@ -487,7 +489,7 @@ def alerts(st: _State, send, dry_run, as_list, since, fmt):
 
     def done(outcome) -> None:
         line = _alert_line(outcome, "dry run" if dry_run else "not delivered without --send")
-        if outcome.failed or not st.quiet:
+        if outcome.failed or not (quiet or st.quiet):
             click.echo(line, err=True)
 
     report = alerting.run(config, st.index_dir(), send=send, dry_run=dry_run, since=since_iso, fmt=fmt,
