@@ -284,3 +284,42 @@ def test_story_add_an_alert_crawl_twice_send_twice_one_mail_with_exactly_the_new
     assert len(handler.messages) == 2
     text, _ = parts(handler.messages[1][1])
     assert re.findall(r"https://\S+", text) == ["https://doi.org/10.5555/mail.6"]
+
+
+def test_failed_login_keeps_the_cursor_and_a_partly_refused_message_counts_as_sent(site, monkeypatch):
+    from aiosmtpd.smtp import AuthResult
+
+    server, home = site
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
+    handler = Handler()
+
+    def authenticator(srv, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.password == b"right", handled=False)
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=5,
+                            auth_require_tls=False, authenticator=authenticator)
+    controller.start()
+    try:
+        config(home, server.url + "/feed.xml", controller.port, alerts="""
+  - name: natalizumab
+    query: natalizumab
+    to: [team@lab.org, nobody@lab.org]
+""")
+        text = (home / "feeds.yaml").read_text().replace("  timeout: 3", "  timeout: 3\n  username: tracker\n"
+                                                         "  password: ${TEST_SMTP_PASSWORD}")
+        (home / "feeds.yaml").write_text(text)
+        crawl(home)
+        res = tracker(home, "alerts", "--send")
+        assert res.exit_code == 1 and handler.messages == []
+        assert res.stderr.startswith(f"alert natalizumab: not sent: the mail server 127.0.0.1:{controller.port} "
+                                     f"refused the login of 'tracker' (535 ")
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "right")
+        res = tracker(home, "alerts", "--send")
+        # accepted for one recipient: that one has it, so the cursor moves; the refusal still fails the run
+        assert res.exit_code == 1
+        assert res.stderr == ("alert natalizumab: sent 2 new papers to team@lab.org, nobody@lab.org. The server "
+                              "refused nobody@lab.org (550 5.1.1 no such mailbox).\n")
+        assert [rcpts for rcpts, _ in handler.messages] == [["team@lab.org"]]
+        assert "nothing new" in tracker(home, "alerts", "--send").stderr
+    finally:
+        controller.stop()
