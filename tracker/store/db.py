@@ -241,6 +241,12 @@ class Store:
             (f"trial:{nct}",))]
         return sorted(found, key=lambda rec: not str(rec.get("id", "")).startswith("nct:"))
 
+    def trial_links(self, record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Per NCT number of `record`: the other records that are or report that trial."""
+        own = record.get("id")
+        return {nct: [rec for rec in self.linked(nct) if rec.get("id") != own]
+                for nct in record.get("nct_ids") or []}
+
     @_guarded
     def by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Records by id (search hits); ids no longer stored are left out."""
