@@ -9,8 +9,9 @@ same transaction. It applies when
   a journal record names its preprint (`preprint_doi`).
 The result is one record under the journal DOI that keeps `preprint_doi`
 and the preprint's posting date (`preprint_date`); `preprint` is false.
-Values read from the preprint count as page metadata, so the journal's own
-registry values replace them when the journal record arrives.
+Values read from the preprint are demoted to the lowest trust ("text"), so
+whatever the journal record says (registry data or page metadata) replaces
+them when it arrives.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def published(preprint: Article, journal: Article | None, doi: str, now: str | N
     base.provenance.pop("journal", None)
     for name in _DEMOTED:
         if name in base.provenance:
-            base.provenance[name] = "metadata"
+            base.provenance[name] = "text"
     base.preprint_doi = preprint.preprint_doi or preprint.doi
     base.preprint_date = preprint.preprint_date or preprint.published
     base.preprint, base.published_as = False, None
