@@ -132,3 +132,38 @@ def test_a_feed_without_a_search_fails_clearly(tmp_path):
     feed = "feeds:\n  - name: ct\n    kind: clinicaltrials\n"
     with pytest.raises(ConfigError, match="needs 'query', 'condition' or 'intervention'"):
         list(ClinicalTrialsSource().items(fetch_context(tmp_path, State(tmp_path / "s.sqlite"), feed)))
+
+
+# --- links from papers to trials ------------------------------------------------
+
+PUBMED_WITH_DATABANK = b"""<?xml version="1.0"?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">
+<PMID Version="1">39000001</PMID><Article PubModel="Print">
+<Journal><JournalIssue><PubDate><Year>2025</Year></PubDate></JournalIssue><Title>Gastroenterology</Title></Journal>
+<ArticleTitle>Mirikizumab maintenance in Crohn's disease</ArticleTitle>
+<DataBankList CompleteYN="Y">
+  <DataBank><DataBankName>ClinicalTrials.gov</DataBankName>
+    <AccessionNumberList><AccessionNumber>NCT04102111</AccessionNumber>
+    <AccessionNumber>NCT03927001</AccessionNumber></AccessionNumberList></DataBank>
+  <DataBank><DataBankName>ISRCTN</DataBankName>
+    <AccessionNumberList><AccessionNumber>ISRCTN12345678</AccessionNumber></AccessionNumberList></DataBank>
+</DataBankList></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"""
+
+
+def test_pubmed_databank_names_the_trials_a_paper_reports():
+    from tracker.sources.pubmed_xml import parse_efetch
+
+    (art,) = list(parse_efetch(PUBMED_WITH_DATABANK))
+    assert isinstance(art, Article)
+    assert art.nct_ids == ["NCT03927001", "NCT04102111"]       # ISRCTN numbers are not NCT numbers
+
+
+def test_nct_numbers_in_text_are_linked_by_extraction():
+    from tracker.extract.trials import find_nct_ids
+
+    assert find_nct_ids("registered as NCT01234567, see also nct 02345678; not NCT123456789") == {
+        "NCT01234567", "NCT02345678"}
+    art = Article(title="Ustekinumab in Crohn's disease", abstract="(ClinicalTrials.gov NCT-01369329)",
+                  doi="10.5555/x", nct_ids=["NCT04102111"])
+    enrich(art)
+    assert art.nct_ids == ["NCT01369329", "NCT04102111"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -107,3 +109,39 @@ def test_trial_fields_in_search_and_csv(site):
     rows = list(csv.reader(io.StringIO(tracker(home, "export", "-f", "csv").stdout)))
     assert rows[0][-5:] == ["nct_ids", "phase", "trial_status", "preprint", "preprint_doi"]
     assert rows[0][:3] == ["id", "title", "abstract"]
+
+
+def test_registration_and_preprint_in_ris_and_bibtex(site):
+    _, home, _, _ = site
+    ris = tracker(home, "export", f"nct:{TRIAL}", "-f", "ris").stdout.split("ER  - ")
+    reg = next(r for r in ris if f"AN  - {TRIAL}" in r)
+    assert reg.lstrip().startswith("TY  - DBASE") and "DB  - ClinicalTrials.gov" in reg
+    assert "N1  - Trial registration NCT04102111 (phase 3; active)" in reg
+    merged = next(r for r in ris if f"DO  - {JOURNAL}" in r)
+    assert merged.lstrip().startswith("TY  - JOUR") and f"N1  - Preprint: https://doi.org/{PRE}" in merged
+    bib = tracker(home, "export", "type:cohort", "-f", "bibtex").stdout
+    assert bib.startswith("@misc{") and "howpublished = {ClinicalTrials.gov}" in bib
+
+
+def test_an_index_of_the_previous_schema_is_migrated_with_the_new_fields(site, tmp_path):
+    _, home, _, _ = site
+    old = tmp_path / "old"
+    shutil.copytree(home, old)
+    index = old / "index"
+    (index / "index.json").write_text('{"schema_version": 4, "indexed": 0}\n')
+    with sqlite3.connect(index / "records.sqlite") as db:      # export lines of the earlier layout
+        db.execute("UPDATE meta SET value = 'old' WHERE key = 'lines'")
+    assert tracker(old, "search", "phase:3").exit_code != 0     # readers ask for the migration
+    res = tracker(old, "reindex")
+    assert res.exit_code == 0, res.output
+    assert {h["id"] for h in json.loads(tracker(old, "search", "phase:3", "-f", "json").stdout)} == {
+        f"nct:{TRIAL}"}
+    header = tracker(old, "export", "-f", "csv").stdout.splitlines()[0]
+    assert header.endswith("nct_ids,phase,trial_status,preprint,preprint_doi")
+
+
+def test_the_digest_says_where_the_preprint_is_now_published(site):
+    _, home, _, _ = site
+    digest = tracker(home, "digest", "--since", "7d").stdout
+    assert f"preprint {PRE} now published in Gastroenterology" in digest
+    assert "ClinicalTrials.gov, phase 3 active" in digest

@@ -59,7 +59,7 @@ def fold(find: Callable[[str], list[Stored]], todo: Plan, now: str | None = None
             continue
         art = w.article
         pre, journal_doi = _pair(find, art)
-        if journal_doi is None:
+        if pre is None or journal_doi is None:
             continue
         target_id = f"doi:{journal_doi}"
         if pre is art:          # a preprint naming its journal
