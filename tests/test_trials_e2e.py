@@ -145,3 +145,14 @@ def test_the_digest_says_where_the_preprint_is_now_published(site):
     digest = tracker(home, "digest", "--since", "7d").stdout
     assert f"preprint {PRE} now published in Gastroenterology" in digest
     assert "ClinicalTrials.gov, phase 3 active" in digest
+
+
+@pytest.mark.parametrize("query, error", [
+    ("nct:NCT0410", "is not a ClinicalTrials.gov number"),
+    ("phase:x", "is not a trial phase"),
+    ("preprint:maybe", "must be true or false"),
+])
+def test_bad_trial_fields_are_one_line_usage_errors(site, query, error):
+    _, home, _, _ = site
+    res = tracker(home, "search", query)
+    assert res.exit_code == 2 and error in res.stderr and len(res.stderr.strip().splitlines()) == 1
