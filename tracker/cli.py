@@ -307,12 +307,13 @@ def show(st: _State, record_id, fmt):
 
     with st.open_store() as store:
         record = store.lookup(record_id)
+        links = store.trial_links(record) if record is not None else {}
     if record is None:
         raise TrackerError(f"no record with id '{record_id}' in the index.")
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(render.record(record))
+        click.echo(render.record(record, links))
 
 
 # extract -----------------------------------------------------------------
