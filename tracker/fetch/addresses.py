@@ -28,6 +28,7 @@ Resolver = Callable[[str, int], list[tuple[int, Any]]]
 
 # NAT64 (RFC 6052) embeds an IPv4 address in its last 32 bits.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # Linux connects 0.x.x.x to this host
 
 
 def system_resolver(host: str, port: int) -> list[tuple[int, Any]]:
@@ -52,7 +53,7 @@ def classify(address: str) -> str | None:
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             return classify(str(embedded))
-    if ip.is_unspecified:
+    if ip.is_unspecified or ip in _THIS_NETWORK:
         return "unspecified"
     if ip.is_loopback:
         return "loopback"
@@ -60,6 +61,8 @@ def classify(address: str) -> str | None:
         return "link-local"
     if ip.is_multicast:
         return "multicast"
+    if ip.is_reserved:
+        return "reserved"
     if ip.is_private:
         return "private"
     if not ip.is_global:
@@ -73,8 +76,14 @@ class AddressRefused(FetchError):
     def __init__(self, host: str, address: str, why: str):
         self.host, self.address, self.why = host, address, why
         name = host if host.strip("[]") == address else f"{host} resolves to {address}, which"
-        super().__init__(f"{name} is a {why} address, which links from this feed may not reach "
-                         f"(allow_private_addresses: true in feeds.yaml allows it)")
+        self.detail = (f"{name} is a {why} address, which links from this feed may not reach "
+                       f"(allow_private_addresses: true in feeds.yaml allows it)")
+        super().__init__(self.detail)
+
+    def at(self, url: str) -> AddressRefused:
+        """This refusal, its message naming `url` (the link, not robots.txt or a socket)."""
+        self.args = (f"{url}: refused: {self.detail}.",)
+        return self
 
 
 @dataclass

@@ -252,6 +252,8 @@ class Fetcher:
                 except HostUnreachable:
                     self._refuse_if_down(current)  # its robots.txt found the host down: say so for this URL
                     raise
+                except AddressRefused as exc:
+                    raise exc.at(redact(current)) from None  # the link was refused, not just its robots.txt
             resp = self._attempts(current, method, params, data, headers, limits, truncate)
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
@@ -326,8 +328,7 @@ class Fetcher:
                                        allow_redirects=False)
         except AddressRefused as exc:
             self.stats.inc("address_refused")
-            exc.args = (f"{redact(url)}: refused: {exc}.",)
-            raise
+            raise exc.at(redact(url)) from None
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                 requests.exceptions.MissingSchema) as exc:
             raise FetchError(f"{redact(url)}: not a valid URL ({exc}).") from None

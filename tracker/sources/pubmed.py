@@ -22,8 +22,8 @@ from tracker.models import Article
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.markup import load_json
-from tracker.sources.pubmed_xml import parse_efetch
 from tracker.sources.paging import Pager
+from tracker.sources.pubmed_xml import parse_efetch
 from tracker.sources.records import RecordError
 
 SEARCH_CAP = 9_999      # esearch/efetch cannot page past this many records

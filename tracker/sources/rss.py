@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
@@ -63,8 +64,16 @@ def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | N
         raise ParseError(f"{url}: the feed declares XML entities; refused for safety.")
     if _HTML_START.match(head):
         raise ParseError(f"{url}: returned an HTML page, not an RSS or Atom feed.")
-    parsed = feedparser.parse(content, response_headers={"content-location": url},
+    local = not url.lower().startswith(("http:", "https:"))
+    # Relative links resolve against the feed's own web address; a feed read
+    # from a file has none, so its xml:base, else its self or site link, is used
+    # (never the file's path: that would make ids of url:file://...).
+    parsed = feedparser.parse(content, response_headers={"content-location": "" if local else url},
                               sanitize_html=False, resolve_relative_uris=True)
+    base = _web_base(parsed.feed) if local else None
+    if base:
+        parsed = feedparser.parse(content, response_headers={"content-location": base},
+                                  sanitize_html=False, resolve_relative_uris=True)
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         reason = getattr(parsed, "bozo_exception", None)
         detail = f" ({str(reason).splitlines()[0]})" if reason else ""
@@ -81,10 +90,29 @@ def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | N
             problems.append(f"{url}: item {i} could not be read ({exc}).")
             continue
         if art.id is None:
-            problems.append(f"{url}: item {i} has no link, DOI or PMID; skipped.")
+            link = entry.get("link")
+            why = (f" (its link {link!r} is relative, and the feed names no web address to resolve it against)"
+                   if isinstance(link, str) and link and not _absolute(link) else "")
+            problems.append(f"{url}: item {i} has no link, DOI or PMID{why}; skipped.")
             continue
         articles.append((art, _mark(entry)))
     return articles, problems
+
+
+def _absolute(link: str) -> bool:
+    return bool(urlsplit(link).scheme)
+
+
+def _web_base(feed: Any) -> str | None:
+    """The feed's own web address (rel=self), else its site link (http(s) only)."""
+    links = [link for link in feed.get("links") or [] if isinstance(link, dict)]
+    candidates = [link.get("href") for link in links if link.get("rel") == "self"]
+    candidates += [link.get("href") for link in links if link.get("rel") == "alternate"]
+    candidates.append(feed.get("link"))
+    for href in candidates:
+        if isinstance(href, str) and urlsplit(href.strip()).scheme.lower() in ("http", "https"):
+            return href.strip()
+    return None
 
 
 def _mark(entry: Any) -> str | None:
@@ -157,13 +185,15 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
                                               or labelled.get("author") or "") if a.strip()]
     art.set("authors", authors, meta)
     link = entry.get("link")
+    if isinstance(link, str) and not _absolute(link):
+        link = None  # a relative link with nothing to resolve it against is no address
     art.url = link
     art.__post_init__()
     # imported here: ~75 ms, and loading any feeds.yaml imports this module
     from tracker.extract.citation import dois_in_text, journal_of_feed_item
 
     identifiers = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), link]
-    identifiers += [link.get("href") for link in entry.get("links") or [] if isinstance(link, dict)]
+    identifiers += [ln.get("href") for ln in entry.get("links") or [] if isinstance(ln, dict)]
     identifiers += dois_in_text(abstract)   # "DOI: 10...." printed in the description
     for ident in identifiers:
         if not ident:
