@@ -120,6 +120,23 @@ def test_links_per_listing_page_are_capped(tmp_path, monkeypatch):
     assert line_of(result, "news").endswith("note: listing page 1 holds 8 links; only the first 5 were read")
 
 
+def test_a_feed_with_too_many_items_is_read_within_bounds(tmp_path, monkeypatch):
+    monkeypatch.setattr(paging, "MAX_LINKS_PER_PAGE", 2)
+    items = "".join(f"<item><title>Crohn {i}</title><link>/a{i}.html</link></item>" for i in range(5))
+    with Loopback() as srv:
+        srv.add("/feed.xml", f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>',
+                "application/rss+xml")
+        for i in range(5):
+            srv.add(f"/a{i}.html", f"<html><head><title>Crohn page {i}</title></head><body><p>Crohn</p></body></html>")
+        result = crawl(tmp_path, f"feeds:\n  - name: big\n    kind: rss\n    url: {srv.url}/feed.xml\n"
+                                 f"    fetch_articles: true\n    max_records: 4\n")
+        pages = [p for p in srv.paths() if p.startswith("/a")]
+    assert pages == ["/a0.html", "/a1.html"]
+    assert "new 4," in line_of(result, "big")
+    assert line_of(result, "big").endswith(
+        "note: the feed holds more than 2 new links; the rest of their pages wait for later runs (and 1 more)")
+
+
 def test_an_endless_listing_stops_at_max_pages(tmp_path):
     def listing(path, query, headers, body):
         n = int(query.get("page", ["1"])[0])

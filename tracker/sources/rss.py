@@ -24,7 +24,9 @@ from tracker.fetch.http import Limits, RobotsDisallowed
 from tracker.lexicon.journals import resolve as resolve_journal
 from tracker.lexicon.languages import language_code
 from tracker.models import Article, merge, normalize_doi
+from tracker.sources import paging
 from tracker.sources.base import REFRESH_AFTER, FetchContext, KeySpec, Source, check_bool, register
+from tracker.sources.paging import Pager
 from tracker.sources.recrawl import PageMemory
 from tracker.textutil import html_to_text
 
@@ -254,11 +256,22 @@ class RssSource(Source):
         for message in problems:
             ctx.item_error(message)
         page_failed = False
+        pager = Pager(ctx, unit="feed items")
+        followed = 0
         for art, mark in entries:
+            if not pager.take():
+                break
             link = art.url
             if follow and link and (local or not link.startswith("file:")):
                 if memory.known(link, mark):
                     continue  # stored when its page was read, and the item has not changed since
+                followed += 1
+                if followed > paging.MAX_LINKS_PER_PAGE:
+                    # the item stands without its page; not remembered, so a later run reads it
+                    ctx.stats.note(f"the feed holds more than {paging.MAX_LINKS_PER_PAGE} new links; "
+                                   f"the rest of their pages wait for later runs")
+                    yield art
+                    continue
                 try:
                     art = self._with_page(ctx, art, limits, local)
                 except RobotsDisallowed:
@@ -269,7 +282,8 @@ class RssSource(Source):
                 else:
                     memory.remember(link, mark, art.id)
             yield art
-        memory.end(complete=True, failed=page_failed)
+        memory.end(complete=pager.stopped is None and followed <= paging.MAX_LINKS_PER_PAGE,
+                   failed=page_failed)
         if page_failed and ctx.http.validators is not None:
             # read the feed in full next run, so the failed pages are tried again
             # rather than skipped behind an unchanged feed (304)
