@@ -9,13 +9,15 @@ keep it loopback), while 127.0.0.1 plays the internal service.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
 from tracker import config as tconfig
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, FetchError
 from tracker.fetch import addresses
 from tracker.fetch.addresses import AddressPolicy, AddressRefused, classify
 from tracker.fetch.http import Fetcher
@@ -30,7 +32,7 @@ SECRET = b"<html><head><title>Crohn internal admin</title></head><body><p>Crohn 
 class Server:
     """A loopback HTTP/1.1 server (keep-alive, so pooled connections are reused)."""
 
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", tls: Any = None):
         self.routes: dict[str, tuple[int, dict, bytes]] = {}
         self.paths: list[str] = []
         server = self
@@ -53,7 +55,9 @@ class Server:
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"http{'s' if tls else ''}://{host}:{self.httpd.server_address[1]}"
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
@@ -217,6 +221,33 @@ def test_the_connection_goes_to_the_vetted_address_and_each_new_connection_is_ve
         public_feed.get(f"http://rebind.test:{internal.port}/close")
     assert calls == ["rebind.test"] * 3
     fetcher.close()
+
+
+def test_tls_keeps_the_host_name_for_sni_and_the_certificate_check(tmp_path, monkeypatch):
+    """The socket goes to the vetted address; TLS still speaks to and checks the name."""
+    trustme = pytest.importorskip("trustme")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):   # they would override session.verify
+        monkeypatch.delenv(name, raising=False)
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("journal.test").configure_cert(context)
+    names: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    srv = Server(tls=context)
+    srv.add("/feed", SECRET)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    fetcher = Fetcher(UA, sleep=lambda s: None, obey_robots=False, retries=0,
+                      resolver=resolver({"journal.test": "127.0.0.1", "impostor.test": "127.0.0.1"}))
+    fetcher.session.verify = str(tmp_path / "ca.pem")
+    mirror = fetcher.for_feed(FeedStats(), addresses=fetcher.address_policy("https://journal.test/feed"))
+    try:
+        assert mirror.get(f"https://journal.test:{srv.port}/feed").content == SECRET
+        assert names == ["journal.test"]
+        with pytest.raises(FetchError, match="TLS handshake failed"):   # the certificate names journal.test
+            mirror.get(f"https://impostor.test:{srv.port}/feed")
+    finally:
+        fetcher.close()
+        srv.close()
 
 
 def test_a_pooled_connection_opened_for_a_private_feed_is_not_reused_by_a_public_one(internal):
