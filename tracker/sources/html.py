@@ -69,13 +69,13 @@ class HtmlSource(Source):
             for link, mark in links.items():
                 if link in seen or link in listing_pages:
                     continue
-                if not pager.take():
-                    break
                 seen.add(link)
                 if link.lower().startswith("file:") and not local:
                     continue  # only a local feed may read local files
                 if memory.known(link, mark):
                     continue  # stored when it was read, and its listing entry has not changed since
+                if not pager.take():
+                    break  # max_records article pages read this run
                 article, asked = self._article(ctx, link, mark, limits, local, memory)
                 changed = changed or asked
                 if article is not None:
