@@ -22,7 +22,8 @@ from tracker.models import Article, normalize_nct
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, check_text, register
 from tracker.sources.markup import dedupe, load_json, squash
-from tracker.sources.records import RecordError, registry_article
+from tracker.sources.paging import Pager
+from tracker.sources.records import RecordError, parse_safely, registry_article
 
 MAX_PAGE = 1000  # the API's largest pageSize
 LANDING = "https://clinicaltrials.gov/study/{nct}"
@@ -65,15 +66,23 @@ class ClinicalTrialsSource(Source):
             "pageSize": int(feed.option("page_size", MAX_PAGE)),
             "format": "json",
         }
+        pager = Pager(ctx, unit="studies")
         token: str | None = None
-        seen: set[str] = set()
         read = 0
-        while True:
+        while pager.next_page(token):
             resp = ctx.http.get(base + "studies", params=dict(params, pageToken=token) if token else params,
                                 limits=limits)
-            studies, next_token, total = parse_page(resp.content)
+            try:
+                studies, next_token, total = parse_page(resp.content)
+            except ParseError as exc:
+                if pager.pages == 1:
+                    raise  # nothing was read: the feed failed
+                ctx.item_error(f"ClinicalTrials.gov page {pager.pages}: {exc}")  # keep what was read
+                return
             for study in studies:
-                item = parse_study(study)
+                if not pager.take():
+                    break
+                item = parse_safely(parse_study, study, "ClinicalTrials.gov")
                 if isinstance(item, RecordError):
                     ctx.item_error(f"{feed.name}: {item.message}")
                 else:
@@ -81,12 +90,12 @@ class ClinicalTrialsSource(Source):
             read += len(studies)
             if ctx.progress is not None and total is not None:
                 ctx.progress(f"{feed.name}: {read} of {total} studies")
-            # a token seen before would page in a circle
-            if not studies or not next_token or next_token in seen:
+            if not studies or not next_token or not pager.room():
                 break
-            seen.add(next_token)
             token = next_token
-        window.stage(ctx, end, **scope)
+        if pager.stopped is None:
+            # a stopped run did not see the whole window: the next run asks for it again
+            window.stage(ctx, end, **scope)
 
 
 def parse_page(body: bytes) -> tuple[list[Any], str | None, int | None]:

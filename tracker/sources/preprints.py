@@ -22,7 +22,8 @@ from tracker.models import Article, normalize_doi
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.markup import dedupe, initials, load_json, person, squash
-from tracker.sources.records import RecordError, registry_article
+from tracker.sources.paging import Pager
+from tracker.sources.records import RecordError, parse_safely, registry_article
 
 SERVERS = {"medrxiv": "medRxiv", "biorxiv": "bioRxiv"}
 LANDING = "https://www.{server}.org/content/{doi}v{version}"
@@ -52,13 +53,22 @@ class PreprintSource(Source):
         base = feed.base_url or self.default_base_url
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         start, end = window.window(ctx, window.today(), server=server)
+        pager = Pager(ctx, unit="preprints")
         cursor = 0
-        while True:
+        while pager.next_page(str(cursor)):
             url = f"{base}details/{server}/{start.isoformat()}/{end.isoformat()}/{cursor}"
             resp = ctx.http.get(url, limits=limits)
-            collection, count, total = parse_page(resp.content)
+            try:
+                collection, count, total = parse_page(resp.content)
+            except ParseError as exc:
+                if pager.pages == 1:
+                    raise  # nothing was read: the feed failed
+                ctx.item_error(f"{server} page {pager.pages}: {exc}")  # keep what was read
+                return
             for entry in collection:
-                item = parse_entry(entry, server)
+                if not pager.take():
+                    break
+                item = parse_safely(lambda e: parse_entry(e, server), entry, server)
                 if isinstance(item, RecordError):
                     ctx.item_error(f"{feed.name}: {item.message}")
                 else:
@@ -66,9 +76,11 @@ class PreprintSource(Source):
             cursor += count
             if ctx.progress is not None and total is not None:
                 ctx.progress(f"{feed.name}: {cursor} of {total} preprints")
-            if not collection or count <= 0 or (total is not None and cursor >= total):
+            if not collection or count <= 0 or (total is not None and cursor >= total) or not pager.room():
                 break
-        window.stage(ctx, end, server=server)
+        if pager.stopped is None:
+            # a stopped run did not see the whole window: the next run reads it again
+            window.stage(ctx, end, server=server)
 
 
 def _int(value: Any) -> int | None:
