@@ -40,6 +40,8 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 # infinite or huge timeout cannot be handed to a socket
 MAX_NUMBER = {"rate_limit": 1e6, "timeout": 86_400, "max_bytes": 1e12}
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_NAME = 80
+MAX_SHOWN = 10      # problems listed at once; a file of nonsense should not fill the screen
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -258,7 +260,9 @@ class _Validator:
         if self.errors:
             n = len(self.errors)
             head = self.errors[0] if n == 1 else f"{self.path}: {n} problems in the configuration."
-            raise ConfigError(head, self.errors)
+            shown = self.errors if n <= MAX_SHOWN else [
+                *self.errors[:MAX_SHOWN - 1], f"{self.path}: and {n - MAX_SHOWN + 1} more problems."]
+            raise ConfigError(head, shown)
         return Config(self.path, index_dir, email, user_agent, api_key, global_filters, feeds)
 
     def _default_value(self, where: str, key: str, value: Any) -> Any:
@@ -275,11 +279,16 @@ class _Validator:
             where = f"feed #{i}: "
             self.err(where, "missing key 'name'.")
             name = None
+        elif isinstance(name, (list, dict)):
+            where = f"feed #{i}: "
+            self.err(where, "key 'name' must be one word, not a list or mapping.")
+            name = None
         else:
             name = str(name).strip()
-            where = f"feed '{name}': "
-            if not _NAME.match(name):
-                self.err(where, "key 'name' may hold only letters, digits, '-', '_' and '.'.")
+            where = f"feed '{_shown(name)}': "
+            if not _NAME.match(name) or len(name) > MAX_NAME:
+                self.err(where, f"key 'name' may hold only letters, digits, '-', '_' and '.' "
+                                f"(at most {MAX_NAME} of them).")
             if name in seen:
                 self.err(where, "duplicate feed name; each feed needs its own name.")
             seen.add(name)
@@ -391,7 +400,7 @@ def _shared_place(directory: Path) -> str | None:
     return "your home directory" if path == home else None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _control_character(value: Any, trail: str = "") -> str | None:
@@ -403,10 +412,10 @@ def _control_character(value: Any, trail: str = "") -> str | None:
         return next((c for i, v in enumerate(value) if (c := _control_character(v, f"{trail}[{i}]"))), None)
     if isinstance(value, dict):
         for k, v in value.items():
-            here = f"{trail}.{k}" if trail else str(k)
+            here = _CONTROL.sub("?", _shown(f"{trail}.{k}" if trail else k))
             if isinstance(k, str) and _CONTROL.search(k):
-                return f"key '{_CONTROL.sub('?', here)}' holds a control character in its name"
-            inner = _control_character(v, _CONTROL.sub("?", here))
+                return f"key '{here}' holds a control character in its name"
+            inner = _control_character(v, here)
             if inner:
                 return inner
     return None
