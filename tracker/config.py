@@ -367,15 +367,13 @@ INDEX_MARKERS = ("records.sqlite", "state.sqlite", "whoosh", "index.json", "craw
 
 
 def check_index_dir(directory: Path) -> None:
-    """Refuse to write an index into the filesystem root, a home directory,
-    a file, or a directory already holding files that are not tracker's."""
+    """Refuse to write an index into the filesystem root, a home directory
+    or a directory already holding files that are not tracker's (a file in
+    its place is the store's to report, as for every command)."""
     place = _shared_place(directory)
     if place:
         raise ConfigError(f"{directory} is {place}; give the index a directory of its own "
                           f"(index: in feeds.yaml, or --index).")
-    if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"{directory}: is a file, not an index directory; give the index a directory "
-                          f"of its own (index: in feeds.yaml, or --index).")
     try:
         names = [p.name for p in directory.iterdir()] if directory.is_dir() else []
     except OSError as exc:
