@@ -295,7 +295,8 @@ def test_failed_feed_summary_line(workdir):
 
 CONTACT_NOTE = ("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
                 "for a contact address.\n")
-API_FEED = {"pubmed": "query: crohn", "europepmc": "query: crohn", "crossref": "query: crohn"}
+API_FEED = {"pubmed": "query: crohn", "europepmc": "query: crohn", "crossref": "query: crohn",
+            "clinicaltrials": "query: crohn", "preprints": "server: medrxiv"}
 
 
 def registry_api_kinds() -> list[str]:

@@ -165,6 +165,8 @@ MINIMAL = {
     "pubmed": {"query": "crohn"},
     "europepmc": {"query": "crohn"},
     "crossref": {"query": "crohn"},
+    "clinicaltrials": {"query": "crohn"},
+    "preprints": {"server": "medrxiv"},
 }
 
 
@@ -186,8 +188,11 @@ def test_the_registry_declares_what_the_design_documents():
         "pubmed": "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
         "europepmc": "https://www.ebi.ac.uk/europepmc/webservices/rest/",
         "crossref": "https://api.crossref.org/",
+        "clinicaltrials": "https://clinicaltrials.gov/api/v2/",
+        "preprints": "https://api.biorxiv.org/",
     }
-    assert {k for k, c in declared.items() if c.registry_api} == {"pubmed", "europepmc", "crossref"}
+    assert {k for k, c in declared.items() if c.registry_api} == {"pubmed", "europepmc", "crossref",
+                                                                  "clinicaltrials", "preprints"}
     assert {k for k, c in declared.items() if c.local_files} == {"rss", "html"}
 
 

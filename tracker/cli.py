@@ -217,7 +217,7 @@ words in [[ ]]); csv adds a score column and leaves highlights out.
 
 
 @cli.command(help=_SEARCH_HELP)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, None))
 @click.option("--sort", type=click.Choice(["relevance", "year", "-year", "cases"]), default="relevance",
               show_default=True, help="year: oldest first; -year: newest first; cases: most patients first.")
@@ -227,12 +227,19 @@ words in [[ ]]); csv adds a score column and leaves highlights out.
               type=click.Choice(["year", "journal", "drug", "study_type", "type", "condition", "feed"]),
               help="Print counts over the whole result set (repeatable).")
 @click.option("--explain", is_flag=True, help="Show how the query was understood and expanded (stderr).")
+@click.option("--new-for", "new_for", metavar="ALERT",
+              help="What the next 'tracker alerts' run would deliver for this alert (QUERY narrows it).")
 @pass_state
-def search(st: _State, query, limit, sort, fmt, facets, explain):
+def search(st: _State, query, limit, sort, fmt, facets, explain, new_for):
     from tracker import search as searching
     from tracker.output import render
 
     text = " ".join(query)
+    if new_for:
+        _search_new_for(st, new_for, text, limit, fmt)
+        return
+    if not text.strip():
+        raise click.UsageError("Missing argument 'QUERY' (or give --new-for ALERT).")
     with st.open_index() as index:
         outcome = searching.run(index, text, limit=limit, sort=sort, facets=facets,
                                 highlight=(fmt != "csv"))
@@ -258,6 +265,29 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
         click.echo(render.facet(name, counts), err=fmt != "table")
 
 
+def _search_new_for(st: _State, name: str, text: str, limit: int, fmt: str) -> None:
+    from types import SimpleNamespace
+
+    from tracker.alerts import run as alerting
+    from tracker.output import render
+
+    records = alerting.new_for(st.config(), st.index_dir(), name, narrow=text.strip() or None)
+    rows = [dict(r, score=None, highlights={}) for r in records[:limit]]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        from tracker.output import export
+
+        export.write_csv(rows, sys.stdout, extra=("score",))
+    else:
+        hits = [SimpleNamespace(record=r, highlights={}) for r in records[:limit]]
+        click.echo(render.table(hits, len(records), width=_terminal_width(), color=sys.stdout.isatty())
+                   if hits else f"nothing new for alert '{name}'")
+
+
 def _terminal_width() -> int:
     """COLUMNS wins (tests, pipes), then the terminal, then 120."""
     env = os.environ.get("COLUMNS", "")
@@ -281,12 +311,13 @@ def show(st: _State, record_id, fmt):
 
     with st.open_store() as store:
         record = store.lookup(record_id)
+        links = store.trial_links(record) if record is not None else {}
     if record is None:
         raise TrackerError(f"no record with id '{record_id}' in the index.")
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(render.record(record))
+        click.echo(render.record(record, links))
 
 
 # extract -----------------------------------------------------------------
@@ -383,25 +414,126 @@ def stats(st: _State, by, plot):
 # digest ------------------------------------------------------------------
 
 @cli.command()
+@click.argument("query", nargs=-1)
 @click.option("--since", default="7d", show_default=True, metavar="DATE|7d|2w")
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--skip-empty", is_flag=True, help="Print nothing and write no file when nothing is new (for cron).")
 @pass_state
-def digest(st: _State, since, fmt, output):
-    """What is new since a date, ready to mail from cron."""
+def digest(st: _State, query, since, fmt, output, skip_empty):
+    """What is new since a date (matching QUERY, if given), ready to mail from cron."""
     from tracker import search as searching
     from tracker.output import digest as digesting
     from tracker.output import export as exporting
 
     since_iso = searching.parse_since(since)
+    text_query = " ".join(query).strip()
     with st.open_store() as store:
-        text = digesting.render(store.select(since=since_iso).records(), fmt, since=since_iso)
+        if text_query:
+            with st.open_index() as index:
+                selection = store.select(rows=searching.match_rows(index, text_query, since=since_iso))
+        else:
+            selection = store.select(since=since_iso)
+        records = list(selection.records())
+    if skip_empty and not records:
+        return      # not a word, even on stderr: cron mails any output
+    text = digesting.render(records, fmt, since=since_iso)
     if output:
         with exporting.atomic_output(output) as fp:
             fp.write(text)
     else:
         click.echo(text, nl=False)
+
+
+# alerts ------------------------------------------------------------------
+
+@cli.command()
+@click.option("--send", is_flag=True,
+              help="Deliver: mail each alert that has addresses, print the others, and move their cursors.")
+@click.option("--dry-run", is_flag=True, help="Print what --send would deliver; send and move nothing.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Each alert, its query, recipients, last delivery, papers waiting.")
+@click.option("--since", metavar="DATE|7d|2w", help="Where an alert never delivered starts (default: 7 days ago).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html", "json"]),
+              help="Format of printed alerts (default: the alert's format, else markdown); json: one line per alert.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures on stderr (for cron).")
+@pass_state
+def alerts(st: _State, send, dry_run, as_list, since, fmt, quiet):
+    """Saved searches from feeds.yaml: what each has not delivered yet.
+
+    \b
+    Without --send every alert is printed and nothing moves. With --send an
+    alert with 'to:' addresses is mailed and its cursor moves only once the
+    mail server accepted the message; a failed send is one line on stderr,
+    the other alerts still go, and the exit code is 1.
+    """
+    from tracker import search as searching
+    from tracker.alerts import run as alerting
+
+    if as_list and (send or dry_run):
+        raise click.UsageError("--list shows the alerts; it cannot be combined with --send or --dry-run.")
+    config = st.config()
+    if not config.alerts:
+        if not (quiet or st.quiet):
+            click.echo(f"no alerts configured in {config.path} (add an 'alerts:' block).", err=True)
+        return
+    since_iso = searching.parse_since(since) if since else None
+    if as_list:
+        for item in alerting.overview(config, st.index_dir(), since_iso):
+            click.echo(_alert_listing(item))
+        return
+    printed = 0
+
+    def emit(outcome, text: str) -> None:
+        nonlocal printed
+        if printed and fmt != "json":
+            click.echo("")
+        printed += 1
+        click.echo(text, nl=not text.endswith("\n"))
+
+    def done(outcome) -> None:
+        line = _alert_line(outcome, "dry run" if dry_run else "not delivered without --send")
+        if outcome.failed or not (quiet or st.quiet):
+            click.echo(line, err=True)
+
+    report = alerting.run(config, st.index_dir(), send=send, dry_run=dry_run, since=since_iso, fmt=fmt,
+                          emit=emit, done=done)
+    sys.exit(report.exit_code)
+
+
+def _papers(n: int) -> str:
+    return f"{n} new paper{'s' if n != 1 else ''}"
+
+
+def _alert_line(outcome, shown_note: str) -> str:
+    name = outcome.alert.name
+    n = len(outcome.records)
+    if outcome.action == "failed":
+        wait = f"; its {_papers(n)} wait for the next run" if n else ""
+        return f"alert {name}: not sent: {(outcome.error or '').rstrip('.')}{wait}."
+    if outcome.action == "nothing":
+        return f"alert {name}: nothing new since {outcome.since[:10]}; nothing sent."
+    if outcome.action == "mailed":
+        line = f"alert {name}: sent {_papers(n)} to {', '.join(outcome.alert.to)}."
+        if outcome.refused:
+            rcpt, why = next(iter(outcome.refused.items()))
+            line += f" The server refused {rcpt} ({why})."
+    elif outcome.action == "printed":
+        line = f"alert {name}: printed {_papers(n)}."
+    else:
+        line = f"alert {name}: {_papers(n)} ({shown_note}; nothing moved)."
+    if outcome.error:
+        line += f" {outcome.error}"
+    return line
+
+
+def _alert_listing(item) -> str:
+    alert, cursor = item.alert, item.cursor
+    to = ", ".join(alert.to) if alert.to else "(none: printed)"
+    last = f"{cursor.delivered_at} ({_papers(cursor.sent).replace('new ', '')})" if cursor else "never"
+    return "\n".join([alert.name, f"  query:          {alert.query}", f"  to:             {to}",
+                      f"  last delivery:  {last}", f"  waiting:        {_papers(item.waiting)}"])
 
 
 # feeds -------------------------------------------------------------------

@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from tracker import __version__, sources, yamlload
+from tracker.alerts import validate as alert_blocks
 from tracker.errors import ConfigError
 from tracker.settings import Config, FeedConfig, Filters
 
 __all__ = ["Config", "FeedConfig", "Filters", "check_index_dir", "find_config", "load", "parse", "require_feeds"]
 
-TOP_KEYS = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
+TOP_KEYS: tuple[str, ...] = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
+TOP_KEYS += ("alerts", "smtp")    # tracker.alerts.validate checks these blocks
 DEFAULT_KEYS = ("rate_limit", "timeout", "max_bytes", "since")
 FILTER_KEYS = ("include_any", "exclude_any")
 FEED_COMMON_KEYS = ("name", "kind", "url", "query", "base_url", "filters", "enabled") + DEFAULT_KEYS
@@ -195,6 +197,7 @@ class _Validator:
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(f"{self.path}: the top level must be a mapping of keys (index, feeds, ...).")
+        smtp_unexpanded = data.get("smtp")    # the password must be a ${VAR}, not the secret itself
         data = _expand_env(data)
         control = _control_character(data)
         if control:
@@ -257,13 +260,18 @@ class _Validator:
             if feed is not None:
                 feeds.append(feed)
 
+        found_alerts = alert_blocks.alerts(self, data.get("alerts"))
+        smtp = alert_blocks.smtp(self, data.get("smtp"), smtp_unexpanded)
+        alert_blocks.need_smtp(self, found_alerts, smtp, "smtp" in data)
+
         if self.errors:
             n = len(self.errors)
             head = self.errors[0] if n == 1 else f"{self.path}: {n} problems in the configuration."
             shown = self.errors if n <= MAX_SHOWN else [
                 *self.errors[:MAX_SHOWN - 1], f"{self.path}: and {n - MAX_SHOWN + 1} more problems."]
             raise ConfigError(head, shown)
-        return Config(self.path, index_dir, email, user_agent, api_key, global_filters, feeds)
+        return Config(self.path, index_dir, email, user_agent, api_key, global_filters, feeds,
+                      alerts=found_alerts, smtp=smtp)
 
     def _default_value(self, where: str, key: str, value: Any) -> Any:
         if key == "since":

@@ -15,9 +15,11 @@ RECORD_FIELDS: tuple[str, ...] = (
     "id", "title", "abstract", "authors", "journal", "year", "published",
     "doi", "pmid", "pmcid", "url", "study_type", "case_count", "drugs",
     "conditions", "language", "feeds", "first_seen", "fetched_at", "body",
-    "case_count_evidence",
+    "case_count_evidence", "nct_ids", "phase", "trial_status", "preprint", "preprint_doi",
 )
-LIST_FIELDS = frozenset({"authors", "drugs", "conditions", "feeds"})
+LIST_FIELDS = frozenset({"authors", "drugs", "conditions", "feeds", "nct_ids"})
+# ClinicalTrials.gov numbers: NCT and eight digits.
+NCT_ID = re.compile(r"\bNCT\d{8}\b")
 STUDY_TYPES = ("case_report", "case_series", "cohort", "rct", "meta_analysis", "review", "other")
 
 # Provenance of an extracted value, most trusted first.
@@ -40,6 +42,14 @@ _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|yclid|"
     r"ref_?src|cmpid|source|rss|af|dgcid)$", re.I)
 _WS = re.compile(r"\s+")
+
+
+def normalize_nct(value: Any) -> str | None:
+    """'nct01234567' or 'nct:NCT01234567' -> 'NCT01234567'; None if not an NCT number."""
+    if not value:
+        return None
+    text = re.sub(r"^nct:", "", str(value).strip(), flags=re.I).upper()
+    return text if re.fullmatch(r"NCT\d{8}", text) else None
 
 
 def normalize_doi(value: str | None) -> str | None:
@@ -156,17 +166,33 @@ class Article:
     fetched_at: str | None = None
     body: str | None = None
     case_count_evidence: str | None = None     # the sentence case_count was read from
+    nct_ids: list[str] = field(default_factory=list)   # trials the record is or reports
+    phase: str | None = None                   # "phase 3", "phase 2/3" (registrations)
+    trial_status: str | None = None            # "recruiting", "completed", ... (registrations)
+    preprint: bool = False                     # a preprint not yet merged with its journal version
+    preprint_doi: str | None = None            # the preprint a journal record was merged with
     # Beyond the record table: where each extracted value came from
     # (registry, metadata, text), and registry subject data used by extraction.
     provenance: dict[str, str] = field(default_factory=dict)
     publication_types: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    # A registration's own NCT number (its identity); a preprint's journal
+    # DOI once known (tracker.store.preprints merges the two); the date a
+    # merged preprint was posted.
+    registration: str | None = None
+    published_as: str | None = None
+    preprint_date: str | None = None
 
     def __post_init__(self) -> None:
         self.doi = normalize_doi(self.doi)
         self.pmid = normalize_pmid(self.pmid)
         self.pmcid = normalize_pmcid(self.pmcid)
         self.url = canonical_url(self.url)
+        self.registration = normalize_nct(self.registration)
+        self.published_as = normalize_doi(self.published_as)
+        self.preprint_doi = normalize_doi(self.preprint_doi)
+        self.nct_ids = sorted({n for n in map(normalize_nct, self.nct_ids) if n})
+        self.preprint = bool(self.preprint)
         for name in ("title", "abstract", "journal", "language"):
             setattr(self, name, clean_text(getattr(self, name)))
         if self.year is not None:
@@ -186,6 +212,8 @@ class Article:
             return f"doi:{self.doi}"
         if self.pmid:
             return f"pmid:{self.pmid}"
+        if self.registration:
+            return f"nct:{self.registration}"
         if self.url:
             return f"url:{self.url}"
         return None
@@ -197,6 +225,8 @@ class Article:
             keys.append(f"doi:{self.doi}")
         if self.pmid:
             keys.append(f"pmid:{self.pmid}")
+        if self.registration:
+            keys.append(f"nct:{self.registration}")
         if self.url:
             keys.append(f"url:{self.url}")
         return keys
@@ -226,6 +256,9 @@ class Article:
         out["provenance"] = dict(self.provenance)
         out["publication_types"] = list(self.publication_types)
         out["keywords"] = list(self.keywords)
+        for name in ("registration", "published_as", "preprint_date"):
+            if getattr(self, name):     # only where set: older records' lines stay as they were
+                out[name] = getattr(self, name)
         return out
 
     @classmethod
@@ -253,6 +286,22 @@ def _union(a: list[str], b: list[str]) -> list[str]:
     return list(seen)
 
 
+def _merge_trial_fields(out: Article, old: Article, new: Article) -> None:
+    """Registration and preprint fields: the newer registration snapshot
+    wins (a status change updates the record); links are united."""
+    out.nct_ids = sorted(set(old.nct_ids) | set(new.nct_ids))
+    out.registration = old.registration or new.registration
+    if new.trial_status or new.phase:
+        out.trial_status = new.trial_status or old.trial_status
+        out.phase = new.phase or old.phase
+    out.preprint_doi = old.preprint_doi or new.preprint_doi
+    out.published_as = new.published_as or old.published_as
+    dates = [d for d in (old.preprint_date, new.preprint_date) if d]
+    out.preprint_date = min(dates) if dates else None
+    # a record merged with its journal version is no longer a preprint
+    out.preprint = (old.preprint or new.preprint) and not out.preprint_doi
+
+
 def merge(old: Article, new: Article) -> Article:
     """One record from two of the same paper (callers check keys_conflict first:
     merging two papers would keep one DOI and lose the other).
@@ -262,6 +311,8 @@ def merge(old: Article, new: Article) -> Article:
     Feeds, drugs and conditions are united; first_seen is the earliest.
     """
     out = Article.from_dict(old.to_dict())
+    # two snapshots of one registration: the later one is the registry's current word
+    snapshot = bool(old.registration and new.registration)
     for name in _SCALAR_MERGE:
         a, b = getattr(old, name), getattr(new, name)
         ra = PROVENANCE_RANK.get(old.provenance.get(name, ""), 0)
@@ -272,6 +323,8 @@ def merge(old: Article, new: Article) -> Article:
             chosen, src = b, new.provenance.get(name)
         elif rb < ra:
             continue
+        elif snapshot:
+            chosen, src = b, new.provenance.get(name)
         else:
             chosen = _richer(a, b)
             src = new.provenance.get(name) if chosen is b else old.provenance.get(name)
@@ -293,6 +346,7 @@ def merge(old: Article, new: Article) -> Article:
     out.feeds = sorted(set(old.feeds) | set(new.feeds))
     out.publication_types = _union(old.publication_types, new.publication_types)
     out.keywords = _union(old.keywords, new.keywords)
+    _merge_trial_fields(out, old, new)
     firsts = [t for t in (old.first_seen, new.first_seen) if t]
     out.first_seen = min(firsts) if firsts else None
     fetched = [t for t in (old.fetched_at, new.fetched_at) if t]

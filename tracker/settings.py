@@ -39,6 +39,30 @@ class FeedConfig:
         return self.options.get(key, default)
 
 
+@dataclass(frozen=True)
+class AlertConfig:
+    """A saved search under `alerts:`; without addresses `tracker alerts` prints it."""
+
+    name: str
+    query: str
+    to: tuple[str, ...] = ()
+    format: str | None = None       # markdown | html; None: html when mailed, markdown when printed
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The `smtp:` block: where alerts are mailed from."""
+
+    host: str
+    port: int
+    sender: str                     # the `from:` key
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+
 @dataclass
 class Config:
     path: Path
@@ -48,6 +72,11 @@ class Config:
     ncbi_api_key: str | None
     filters: Filters
     feeds: list[FeedConfig]
+    alerts: list[AlertConfig] = field(default_factory=list)
+    smtp: SmtpConfig | None = None
+
+    def alert(self, name: str) -> AlertConfig | None:
+        return next((a for a in self.alerts if a.name == name), None)
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS items (feed TEXT, key TEXT, hash TEXT, record_id TEXT
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS pages (feed TEXT, url TEXT, mark TEXT, record_id TEXT, fetched_at TEXT,
                                   PRIMARY KEY (feed, url));
+CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL, ids TEXT NOT NULL,
+                                   delivered_at TEXT NOT NULL, sent INTEGER NOT NULL);
 """
 
 
@@ -40,6 +42,22 @@ class Page:
     mark: str | None
     record_id: str | None
     fetched_at: str
+
+
+@dataclass(frozen=True)
+class AlertCursor:
+    """Where an alert's deliveries have reached (tracker.alerts.select).
+
+    first_seen: the latest first_seen among the records delivered; ids: the
+    ids and identity keys of the records delivered that carry exactly that
+    first_seen (others stored in the same second are still to come); delivered_at: when, ISO 8601 UTC;
+    sent: how many records that delivery held.
+    """
+
+    first_seen: str
+    ids: tuple[str, ...]
+    delivered_at: str
+    sent: int
 
 
 class State:
@@ -100,6 +118,23 @@ class State:
 
     def stage_page(self, feed: str, url: str, page: Page) -> None:
         self._pages[(feed, url)] = page
+
+    # alert cursors: written at once, on their own, right after a delivery
+    # (never staged with a crawl's batch, which an alert run does not share)
+    def alert_cursor(self, name: str) -> AlertCursor | None:
+        row = self.db.execute("SELECT first_seen, ids, delivered_at, sent FROM alerts WHERE name=?",
+                              (name,)).fetchone()
+        return AlertCursor(row[0], tuple(json.loads(row[1])), row[2], int(row[3])) if row else None
+
+    def save_alert_cursor(self, name: str, cursor: AlertCursor) -> None:
+        try:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
+                                (name, cursor.first_seen, json.dumps(list(cursor.ids)), cursor.delivered_at,
+                                 cursor.sent))
+        except sqlite3.Error as exc:
+            raise IndexFailure(f"{self.path}: cannot record the delivery of alert '{name}' ({exc}); "
+                               f"its papers may be sent once more by the next run.") from None
 
     def reset_feed(self, feed: str) -> None:
         """--full: forget cursors, hashes and pages of this feed (committed with the next commit)."""

@@ -12,6 +12,11 @@ Endpoints (each honours the parameters tracker's sources send):
   /rss/feed<k>.xml                             RSS 2.0 with ETag / 304
   /articles/<i>.html                           the page of RSS item i (with rss_pages=True)
   /news/index.html?page=<p>, /news/<i>.html    a listing with dates and next links, article pages
+  /ctgov/studies                               ClinicalTrials.gov API v2 (pageToken, LastUpdatePostDate)
+  /rxiv/details/<server>/<from>/<to>/<cursor>  the medRxiv/bioRxiv details API
+  /trials/journal.xml                          a journal's RSS feed with papers reporting the trials
+(the last three with trials=True; `generation` 0 or 1 plays the registry
+before and after a status change and a preprint's journal publication)
 
 validators=False serves everything without ETag (so never 304), as many
 journal and news sites do; rss_pages=True links the RSS items to pages on
@@ -189,6 +194,116 @@ class Corpus:
                 f"</section><p>{escape(self.filler)}</p></article></body></html>").encode()
 
 
+class TrialsSite:
+    """Registrations, a preprint and the journal papers that report them.
+
+    Generation 0: two registrations (one recruiting), a medRxiv preprint not
+    yet published and a journal paper citing the first trial. Generation 1
+    (set `generation = 1`): the first trial has finished recruiting (updated
+    today), the server posts the preprint's second version naming its
+    journal DOI, and the journal feed carries that paper.
+    """
+
+    PREPRINT = "10.1101/2024.01.12.24301210"
+    JOURNAL = "10.5555/synth.gastro.2025.017"
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    @staticmethod
+    def today() -> date:
+        return datetime.now(timezone.utc).date()
+
+    def studies(self) -> list[dict]:
+        g1 = self.generation >= 1
+        updated = self.today().isoformat() if g1 else "2024-03-18"
+        return [
+            _study("NCT04102111", "Mirikizumab Maintenance Therapy in Crohn's Disease", "PHASE3",
+                   "ACTIVE_NOT_RECRUITING" if g1 else "RECRUITING", "2019-10-25", updated,
+                   1152 if g1 else 1100, "ACTUAL" if g1 else "ESTIMATED", "RANDOMIZED", "INTERVENTIONAL",
+                   [("DRUG", "Mirikizumab", ["LY3074828"]), ("DRUG", "Placebo", [])]),
+            _study("NCT05334222", "Guselkumab Exposure in Pregnancy With Crohn's Disease", None, "RECRUITING",
+                   "2022-04-19", "2022-04-19", 300, "ESTIMATED", None, "OBSERVATIONAL",
+                   [("DRUG", "Tremfya", [])]),
+            _study("NCT03927001", "Vedolizumab Dose Escalation in Perianal Crohn's Disease", "PHASE2",
+                   "TERMINATED", "2019-04-25", "2023-01-09", 14, "ACTUAL", "NA", "INTERVENTIONAL",
+                   [("BIOLOGICAL", "Entyvio", ["MLN0002"])]),
+        ]
+
+    def ctgov(self, q: dict) -> bytes:
+        m = re.search(r"RANGE\[(\d{4}-\d{2}-\d{2}),MAX\]", q.get("filter.advanced", ""))
+        lo = date.fromisoformat(m.group(1)) if m else START
+        found = [s for s in self.studies() if date.fromisoformat(
+            s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]) >= lo]
+        size = int(q.get("pageSize") or 10)
+        start = int(q.get("pageToken") or 0)
+        out: dict = {"studies": found[start:start + size], "totalCount": len(found)}
+        if start + size < len(found):
+            out["nextPageToken"] = str(start + size)
+        return json.dumps(out).encode()
+
+    def preprints(self) -> list[dict]:
+        first = {"doi": self.PREPRINT, "title": "Mirikizumab maintenance in Crohn's disease: week-52 outcomes",
+                 "authors": "Hale, R.; Ito, K.", "date": "2024-01-15", "version": "1", "type": "new results",
+                 "category": "gastroenterology", "published": "NA", "server": "medRxiv",
+                 "abstract": "A post hoc analysis of the maintenance trial NCT04102111 in 640 adults with "
+                             "Crohn's disease treated with mirikizumab."}
+        other = {"doi": "10.1101/2024.02.02.24302001", "title": "Hand hygiene in outpatient clinics",
+                 "authors": "Moreau, C.", "date": "2024-02-02", "version": "1", "category": "infectious diseases",
+                 "published": "NA", "server": "medRxiv", "abstract": "A survey of 512 clinic staff."}
+        out = [first, other]
+        if self.generation >= 1:
+            out.append(dict(first, version="2", date=self.today().isoformat(), published=self.JOURNAL))
+        return out
+
+    def details(self, lo: date, hi: date, cursor: int, per_page: int = 2) -> bytes:
+        found = [p for p in self.preprints() if lo <= date.fromisoformat(p["date"]) <= hi]
+        page = found[cursor:cursor + per_page]
+        if not found:
+            return json.dumps({"messages": [{"status": "no posts found"}]}).encode()
+        return json.dumps({"messages": [{"status": "ok", "interval": f"{lo}/{hi}", "cursor": str(cursor),
+                                         "count": len(page), "total": str(len(found))}],
+                           "collection": page}).encode()
+
+    def journal_feed(self) -> bytes:
+        items = [("10.5555/synth.jcc.2024.101", "Mirikizumab induction in Crohn's disease: the phase 3 results",
+                  "Results of the randomised trial NCT04102111 in 1,100 adults with Crohn's disease.",
+                  "Mon, 03 Jun 2024 08:00:00 GMT")]
+        if self.generation >= 1:
+            items.append((self.JOURNAL, "Mirikizumab maintenance in Crohn's disease: week-52 outcomes",
+                          "Week-52 outcomes of the maintenance trial NCT04102111 in 640 adults with Crohn's "
+                          "disease treated with mirikizumab.", "Tue, 01 Jul 2025 08:00:00 GMT"))
+        body = "".join(
+            f"<item><title>{escape(t)}</title><link>https://journal.example.org/doi/{d}</link>"
+            f"<guid isPermaLink=\"false\">doi:{d}</guid><pubDate>{when}</pubDate><prism:doi>{d}</prism:doi>"
+            f"<prism:publicationName>Gastroenterology</prism:publicationName>"
+            f"<description>{escape(a)}</description></item>" for d, t, a, when in items)
+        return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+                'xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/"><channel><title>Trials journal'
+                '</title><link>https://journal.example.org/</link><description>sample</description>'
+                + body + "</channel></rss>").encode()
+
+
+def _study(nct: str, title: str, phase: str | None, status: str, posted: str, updated: str, count: int,
+           count_type: str, allocation: str | None, kind: str, interventions: list) -> dict:
+    design: dict = {"studyType": kind, "enrollmentInfo": {"count": count, "type": count_type}}
+    if phase:
+        design["phases"] = [phase]
+    if allocation:
+        design["designInfo"] = {"allocation": allocation}
+    return {"protocolSection": {
+        "identificationModule": {"nctId": nct, "briefTitle": title},
+        "statusModule": {"overallStatus": status, "studyFirstPostDateStruct": {"date": posted},
+                         "lastUpdatePostDateStruct": {"date": updated}},
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": "Sample Trials Unit"}},
+        "descriptionModule": {"briefSummary": f"{title}: a sample registration."},
+        "conditionsModule": {"conditions": ["Crohn Disease"]},
+        "designModule": design,
+        "armsInterventionsModule": {"interventions": [{"type": t, "name": n, "otherNames": o}
+                                                      for t, n, o in interventions]}},
+        "hasResults": False}
+
+
 def _ymd(text: str | None, default: date) -> date:
     if not text:
         return default
@@ -244,8 +359,9 @@ class SampleServer:
     """Serve a Corpus on 127.0.0.1 in a background thread; counts requests."""
 
     def __init__(self, corpus: Corpus | None = None, port: int = 0, *, validators: bool = True,
-                 rss_pages: bool = False):
+                 rss_pages: bool = False, trials: bool = False):
         self.corpus = corpus or Corpus()
+        self.trials = TrialsSite() if trials else None
         self.validators, self.rss_pages = validators, rss_pages
         self.requests: list[str] = []
         server = self
@@ -311,6 +427,16 @@ class SampleServer:
             return 200, "text/html; charset=utf-8", c.article(int(m.group(1)))
         if path == "/news/index.html":
             return 200, "text/html; charset=utf-8", c.listing(int(q.get("page") or 0))
+        if self.trials is not None:
+            t = self.trials
+            if path == "/ctgov/studies":
+                return 200, "application/json", t.ctgov(q)
+            m = re.fullmatch(r"/rxiv/details/medrxiv/(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})/(\d+)(?:/json)?", path)
+            if m:
+                lo, hi = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+                return 200, "application/json", t.details(lo, hi, int(m.group(3)))
+            if path == "/trials/journal.xml":
+                return 200, "application/rss+xml; charset=UTF-8", t.journal_feed()
         m = re.fullmatch(r"/news/(\d+)\.html", path)
         if m and int(m.group(1)) < c.n["html"]:
             return 200, "text/html; charset=utf-8", c.page(int(m.group(1)))
@@ -338,6 +464,11 @@ class SampleServer:
             pages = max(1, -(-c.n["html"] // 50))
             lines.append(f"  - name: news-sample\n    kind: html\n    url: {u}/news/index.html\n"
                          f"    article_links: a.post-title\n    next_page: a.next\n    max_pages: {pages}")
+        if self.trials is not None:
+            lines.append(f"  - name: ctgov-sample\n    kind: clinicaltrials\n    query: Crohn disease\n"
+                         f"    page_size: 2\n    base_url: {u}/ctgov/")
+            lines.append(f"  - name: medrxiv-sample\n    kind: preprints\n    server: medrxiv\n    base_url: {u}/rxiv/")
+            lines.append(f"  - name: trials-journal-sample\n    kind: rss\n    url: {u}/trials/journal.xml")
         return "\n".join(lines) + "\n"
 
     def __enter__(self) -> SampleServer:
@@ -355,8 +486,15 @@ def main() -> None:
     ap.add_argument("--write-config", metavar="FILE", help="write a feeds.yaml for this server and keep serving")
     ap.add_argument("--no-validators", action="store_true", help="send no ETag (and so never 304)")
     ap.add_argument("--rss-pages", action="store_true", help="serve RSS items' pages; feeds get fetch_articles")
+    ap.add_argument("--trials", action="store_true",
+                    help="also serve ClinicalTrials.gov, medRxiv and a journal feed reporting the trials")
+    ap.add_argument("--generation", type=int, default=0, choices=(0, 1),
+                    help="with --trials: 1 serves a trial's status change and a preprint's journal version")
     args = ap.parse_args()
-    srv = SampleServer(port=args.port, validators=not args.no_validators, rss_pages=args.rss_pages)
+    srv = SampleServer(port=args.port, validators=not args.no_validators, rss_pages=args.rss_pages,
+                       trials=args.trials)
+    if srv.trials is not None:
+        srv.trials.generation = args.generation
     if args.write_config:
         with open(args.write_config, "w", encoding="utf-8") as fp:
             fp.write(srv.feeds_yaml())

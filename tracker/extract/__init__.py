@@ -76,6 +76,7 @@ def _journal_year(article: Article, title: str, abstract: str, body: str) -> Non
 def _lists(article: Article, full: str) -> None:
     from tracker.extract.conditions import find_conditions
     from tracker.extract.drugs import find_drugs
+    from tracker.extract.trials import find_nct_ids
 
     # Drugs are those the text names (DESIGN: title, abstract, main text);
     # registry chemical lists also name drugs only discussed in the full text.
@@ -89,6 +90,10 @@ def _lists(article: Article, full: str) -> None:
         if merged != current:
             setattr(article, name, merged)
             article.provenance.setdefault(name, "text")
+    # trials the record reports: registry links (PubMed DataBankList) and the numbers the text cites
+    trials = sorted(set(article.nct_ids) | find_nct_ids(full) | find_nct_ids(subjects))
+    if trials != article.nct_ids:
+        article.nct_ids = trials
 
 
 def _type_and_count(article: Article, title: str, abstract: str, body: str, lang: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from tracker.models import Article
 #    checks; accents folded before stemming
 # 4: records live in the record store (tracker.store); a document keeps the
 #    record's id and its record number (`row`), no copy of the record
-SCHEMA_VERSION = 4
+# 5: trial and preprint fields (nct_ids, phase, trial_status, preprint)
+SCHEMA_VERSION = 5
 WHOOSH_DIR = "whoosh"
 META_FILE = "index.json"
 INDEX_NAME = "records"
@@ -68,6 +70,10 @@ def build_schema() -> F.Schema:
         pmcid=F.ID(),
         first_seen=F.ID(sortable=True),
         published=F.ID(sortable=True),
+        nct_ids=F.KEYWORD(lowercase=False, commas=True),
+        phase=F.KEYWORD(lowercase=True, commas=True),  # "2,3" for phase 2/3
+        trial_status=F.ID(),
+        preprint=F.ID(),
         spell=F.TEXT(analyzer=spell, phrase=False),
     )
 
@@ -121,6 +127,10 @@ def document(article: Article, variants: Callable[[str], list[str]] | None = Non
         "pmcid": (article.pmcid or "").lower(),
         "first_seen": article.first_seen or "",
         "published": article.published or "",
+        "nct_ids": ",".join(article.nct_ids),
+        "phase": ",".join(re.findall(r"\d", article.phase or "")),
+        "trial_status": article.trial_status or "",
+        "preprint": "true" if article.preprint else "false",
         "spell": " ".join(filter(None, (article.title, article.abstract))),
     }
     if row is not None:

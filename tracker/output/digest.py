@@ -118,6 +118,10 @@ def _item(record: dict) -> dict[str, Any]:
         "journal": record.get("journal"),
         "year": record.get("year"),
         "cases": record.get("case_count"),
+        "preprint": bool(record.get("preprint")),
+        "was_preprint": record.get("preprint_doi"),
+        "trial": " ".join(filter(None, (record.get("phase"), (record.get("trial_status") or "").replace("_", " "))))
+        if str(record.get("id", "")).startswith("nct:") else None,
     }
 
 
@@ -149,7 +153,14 @@ def _summary(digest: _Digest, period: tuple[str, str]) -> str:
 
 
 def _facts(item: dict) -> list[str]:
-    facts = [item["journal"] or "journal unknown"]
+    if item.get("trial") is not None:     # a registration: no journal to name
+        facts = ["ClinicalTrials.gov" + (f", {item['trial']}" if item["trial"] else "")]
+    elif item.get("was_preprint"):
+        facts = [f"preprint {item['was_preprint']} now published in {item['journal'] or 'a journal'}"]
+    elif item.get("preprint"):
+        facts = [f"preprint ({item['journal'] or 'preprint server'})"]
+    else:
+        facts = [item["journal"] or "journal unknown"]
     if item["year"] is not None:
         facts.append(str(item["year"]))
     if item["cases"] is not None:

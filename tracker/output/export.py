@@ -185,6 +185,8 @@ def csv_line(record: dict, *, raw: bool = False) -> str:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return LIST_JOINER.join(str(v) for v in value if v is not None)
     return value
@@ -272,6 +274,12 @@ def _is_web_page(record: dict) -> bool:
     return not (record.get("journal") or record.get("doi") or record.get("pmid"))
 
 
+def _registration(record: dict) -> str | None:
+    """The NCT number of a trial registration (its id), else None."""
+    rid = record.get("id") or ""
+    return rid[4:] if rid.startswith("nct:") else None
+
+
 def _one_line(text: Any) -> str:
     return " ".join(str(text).split())
 
@@ -305,9 +313,17 @@ def write_ris(records: Iterable[dict], out: TextIO) -> int:
     return n
 
 
+def _ris_type(record: dict) -> str:
+    # a registration is a database entry, a preprint an unpublished work
+    if _registration(record):
+        return "DBASE"
+    if record.get("preprint"):
+        return "UNPB"
+    return "ELEC" if _is_web_page(record) else "JOUR"
+
+
 def _ris_lines(record: dict) -> Iterator[tuple[str, str]]:
-    web = _is_web_page(record)
-    yield "TY", "ELEC" if web else "JOUR"
+    yield "TY", _ris_type(record)
     if record.get("title"):
         yield "TI", _one_line(record["title"])
     for author in record.get("authors") or []:
@@ -329,6 +345,12 @@ def _ris_lines(record: dict) -> Iterator[tuple[str, str]]:
         yield "AN", str(record["pmid"])
     if record.get("pmcid"):
         yield "C2", record["pmcid"]
+    nct = _registration(record)
+    if nct:
+        yield "DB", "ClinicalTrials.gov"
+        yield "AN", nct
+    for note in _notes(record):
+        yield "N1", note
     if record.get("abstract"):
         yield "AB", _one_line(record["abstract"])
     link = record.get("url") or _link(record)
@@ -339,6 +361,21 @@ def _ris_lines(record: dict) -> Iterator[tuple[str, str]]:
     if record.get("language"):
         yield "LA", record["language"]
     yield "ER", ""
+
+
+def _notes(record: dict) -> list[str]:
+    """What a reader should know about a registration or preprint, one line each."""
+    notes = []
+    if _registration(record):
+        status = "; ".join(filter(None, (record.get("phase"), record.get("trial_status"))))
+        notes.append(f"Trial registration {_registration(record)}" + (f" ({status})" if status else ""))
+    elif record.get("nct_ids"):
+        notes.append("Trial registration: " + ", ".join(record["nct_ids"]))
+    if record.get("preprint"):
+        notes.append(f"Preprint ({record.get('journal') or 'preprint server'}), not peer reviewed")
+    elif record.get("preprint_doi"):
+        notes.append(f"Preprint: https://doi.org/{record['preprint_doi']}")
+    return notes
 
 
 def _ris_date(published: str | None, year: int | None) -> str | None:
@@ -451,6 +488,18 @@ def _bibtex_entry(record: dict, key: str) -> str:
         fields.append(("note", f"PMID: {record['pmid']}"))
     if record.get("pmcid"):
         fields.append(("pmcid", record["pmcid"]))
+    nct = _registration(record)
+    if nct or record.get("preprint"):
+        # @misc: a registration or a preprint has no journal; its registry or server is where it appeared
+        fields = [(k, v) for k, v in fields if k != "journal"]
+        where = "ClinicalTrials.gov" if nct else record.get("journal")
+        if where:
+            fields.append(("howpublished", latex_escape(where)))
+    notes = _notes(record)
+    if notes:
+        fields = [f for f in fields if f[0] != "note"]
+        pmid_note = [f"PMID: {record['pmid']}"] if record.get("pmid") else []
+        fields.append(("note", latex_escape(". ".join(pmid_note + notes))))
     if record.get("abstract"):
         fields.append(("abstract", latex_escape(record["abstract"])))
     link = record.get("url") or _link(record)
@@ -459,7 +508,7 @@ def _bibtex_entry(record: dict, key: str) -> str:
     keywords = _keywords(record)
     if keywords:
         fields.append(("keywords", latex_escape(", ".join(keywords))))
-    kind = "misc" if _is_web_page(record) else "article"
+    kind = "misc" if _is_web_page(record) or nct or record.get("preprint") else "article"
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{key},\n{body}\n}}\n\n" if fields else f"@{kind}{{{key}\n}}\n\n"
 

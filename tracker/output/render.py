@@ -130,14 +130,22 @@ def counts(by: str, rows: list[tuple[str, int]], total: int) -> str:
 
 _SHOW_ORDER = ("id", "title", "authors", "journal", "year", "published", "study_type", "case_count",
                "drugs", "conditions", "doi", "pmid", "pmcid", "url", "language", "feeds",
-               "first_seen", "fetched_at")
+               "first_seen", "fetched_at", "nct_ids", "phase", "trial_status", "preprint", "preprint_doi")
+# shown only where set: most records are neither trials nor preprints
+_SHOW_IF_SET = frozenset({"nct_ids", "phase", "trial_status", "preprint", "preprint_doi"})
 
 
-def record(rec: dict[str, Any]) -> str:
+def record(rec: dict[str, Any], links: dict[str, list[dict[str, Any]]] | None = None) -> str:
+    """One record for `show`; `links` (per NCT number, the records that are or
+    report that trial) lists a registration's papers and a paper's trials."""
     prov = rec.get("provenance") or {}
     lines = []
     for name in _SHOW_ORDER:
         value = rec.get(name)
+        if name in _SHOW_IF_SET and not value:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
         if isinstance(value, list):
             value = "; ".join(value)
         if value in (None, ""):
@@ -146,7 +154,26 @@ def record(rec: dict[str, Any]) -> str:
         lines.append(f"{name:<11} {value}{src}")
         if name == "case_count" and rec.get("case_count_evidence"):
             lines.append(f"{'':<11} from: \"{rec['case_count_evidence']}\"")
+    if rec.get("preprint_doi") and rec.get("journal"):
+        lines.append(f"{'':<11} preprint {rec['preprint_doi']} now published in {rec['journal']}")
+    lines.extend(_trial_lines(rec, links or {}))
     if rec.get("abstract"):
         lines.append("")
         lines.append(textwrap.fill(rec["abstract"], 100))
     return "\n".join(lines)
+
+
+def _brief(rec: dict[str, Any]) -> str:
+    extra = ", ".join(str(v) for v in (rec.get("year"), rec.get("trial_status")) if v)
+    return f"{rec.get('id')}  {_cut(rec.get('title') or '', 80)}" + (f" ({extra})" if extra else "")
+
+
+def _trial_lines(rec: dict[str, Any], links: dict[str, list[dict[str, Any]]]) -> list[str]:
+    if str(rec.get("id", "")).startswith("nct:"):
+        papers = [r for found in links.values() for r in found if not str(r.get("id", "")).startswith("nct:")]
+        return ["", f"papers reporting this trial ({len(papers)}):", *(f"  {_brief(r)}" for r in papers)]
+    lines = []
+    for nct, found in links.items():
+        regs = [r for r in found if r.get("id") == f"nct:{nct}"]
+        lines.append(f"  {_brief(regs[0])}" if regs else f"  nct:{nct}  (registration not in the index)")
+    return ["", f"trials ({len(lines)}):", *lines] if lines else []

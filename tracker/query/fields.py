@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tracker.errors import QueryError
-from tracker.models import normalize_doi, normalize_pmcid, normalize_pmid
+from tracker.models import normalize_doi, normalize_nct, normalize_pmcid, normalize_pmid
 from tracker.query import expand
 from tracker.query.nodes import And, Nothing, Or, Prefix, Query, Range, Term
 
 # How each index field is shown back to the user in --explain.
 SHOWN = {"drugs": "drug", "study_type": "type", "authors": "author", "feeds": "feed",
-         "conditions": "condition", "case_count": "cases", "language": "lang"}
+         "conditions": "condition", "case_count": "cases", "language": "lang",
+         "nct_ids": "nct", "trial_status": "status"}
 # The index stores 32-bit numbers, the largest one meaning "no value".
 MAX_NUMBER = 2 ** 31 - 2
 _RANGE = re.compile(r"(?P<op>>=|<=|>|<)(?P<n>\d+)|(?P<lo>\d+)?\.\.(?P<hi>\d+)?|"
@@ -151,12 +152,43 @@ def id_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
     return Piece(Or((Term("id", value), Term("keys", value))), f"id:{value}")
 
 
+def nct_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    nct = normalize_nct(value)
+    if nct is None:
+        raise QueryError(f"'nct:{value}' at position {pos} is not a ClinicalTrials.gov number "
+                         f"(NCT and 8 digits, e.g. NCT01234567).")
+    return Piece(Term("nct_ids", nct), f"nct:{nct}")
+
+
+def phase_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    """phase:3 finds phase 3 and phase 2/3 trials; phase:2/3 only those spanning both."""
+    numbers = re.findall(r"\d", re.sub(r"(?i)^phase\s*", "", value))
+    if not numbers or not re.fullmatch(r"(?i)(phase\s*)?[0-4](\s*/\s*[0-4])?", value.strip()):
+        raise QueryError(f"'phase:{value}' at position {pos} is not a trial phase; use e.g. phase:3 or phase:2/3.")
+    terms = tuple(Term("phase", n) for n in dict.fromkeys(numbers))
+    return Piece(terms[0] if len(terms) == 1 else And(terms), f"phase:{'/'.join(dict.fromkeys(numbers))}")
+
+
+def status_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    status = re.sub(r"[\s,\-]+", "_", value.strip().lower())
+    return Piece(Term("trial_status", status), f"status:{status}")
+
+
+def preprint_leaf(b: Builder, value: str, phrase: bool, pos: int) -> Piece:
+    flag = {"true": "true", "yes": "true", "1": "true", "false": "false", "no": "false", "0": "false"}.get(
+        value.strip().lower())
+    if flag is None:
+        raise QueryError(f"'preprint:{value}' at position {pos} must be true or false.")
+    return Piece(Term("preprint", flag), f"preprint:{flag}")
+
+
 # field -> its rule; a text field without one is searched as words/phrases
 Handler = Callable[[Builder, str, bool, int], Piece]
 HANDLERS: dict[str, Handler] = {
     "drugs": drugs_leaf, "study_type": study_type_leaf, "conditions": conditions_leaf,
     "journal": journal_leaf, "doi": doi_leaf, "pmid": pmid_leaf, "pmcid": pmcid_leaf,
     "feeds": feeds_leaf, "language": language_leaf, "id": id_leaf,
+    "nct_ids": nct_leaf, "phase": phase_leaf, "trial_status": status_leaf, "preprint": preprint_leaf,
 }
 
 

@@ -18,9 +18,11 @@ ALIASES = {
     "cases": "case_count", "case_count": "case_count", "title": "title",
     "abstract": "abstract", "body": "body", "language": "language", "lang": "language",
     "id": "id",
+    "nct": "nct_ids", "nct_ids": "nct_ids", "phase": "phase", "status": "trial_status",
+    "trial_status": "trial_status", "preprint": "preprint",
 }
 # Values read up to the next space, parentheses included (DOIs contain them).
-RAW_FIELDS = {"doi", "id", "pmid", "pmcid"}
+RAW_FIELDS = {"doi", "id", "pmid", "pmcid", "nct_ids"}
 OPERATORS = {"AND", "OR", "NOT"}
 _FIELD = re.compile(r"([A-Za-z_]+):")
 

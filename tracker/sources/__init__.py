@@ -6,7 +6,7 @@ import importlib
 
 from tracker.sources.base import REGISTRY, FetchContext, KeySpec, Source, register
 
-_BUILTIN = ("rss", "html", "pubmed", "europepmc", "crossref")
+_BUILTIN = ("rss", "html", "pubmed", "europepmc", "crossref", "clinicaltrials", "preprints")
 
 
 def load_all() -> dict[str, type[Source]]:

@@ -96,6 +96,7 @@ def parse_result(rec: Any) -> Article | RecordError:
         language=language_code(_str(rec.get("language"))),
         publication_types=dedupe(_str(t) for t in _list(_dict(rec.get("pubTypeList")).get("pubType"))),
         keywords=dedupe(_keywords(rec)),
+        preprint=source == "PPR",   # Europe PMC's preprint source
     )
 
 

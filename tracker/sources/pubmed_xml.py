@@ -92,7 +92,17 @@ def _article(el: Element) -> Article | RecordError:
         language=_language(art.findall("Language")),
         publication_types=dedupe(element_text(p) for p in art.findall("PublicationTypeList/PublicationType")),
         keywords=dedupe(keywords),
+        nct_ids=_trials(art.find("DataBankList")),
     )
+
+
+def _trials(banks: Element | None) -> list[str]:
+    """NCT numbers of the ClinicalTrials.gov DataBank entries."""
+    if banks is None:
+        return []
+    return [element_text(n) or "" for bank in banks.findall("DataBank")
+            if (bank.findtext("DataBankName") or "").strip().lower() == "clinicaltrials.gov"
+            for n in bank.findall("AccessionNumberList/AccessionNumber")]
 
 
 def _book(el: Element) -> Article | RecordError:

@@ -5,7 +5,8 @@ records   one row per record: `row`, its record number (stable while the
           `seq` (change number of its last write), `created` (change number
           of its first), first_seen and fetched_at (for --since), the record
           as JSON (the line a JSONL export writes) and its CSV export line
-keys      identity keys (doi:/pmid:/url:) -> record id
+keys      identity keys (doi:/pmid:/nct:/url:) -> record id, and lookup keys
+          (preprint:<DOI> of a merged preprint, trial:<NCT> of every record reporting it)
 removed   ids merged away into another record, by change number, until the
           index has seen them
 meta      store version, last change number, the layout of the stored lines
@@ -30,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import IndexFailure
-from tracker.models import Article, canonical_url, normalize_doi, normalize_pmid, utcnow
+from tracker.models import Article, canonical_url, normalize_doi, normalize_nct, normalize_pmid, utcnow
 from tracker.output.export import LINES_FORMAT, csv_line, jsonl_line
+from tracker.store.preprints import fold, link_keys
 from tracker.store.upsert import Plan, Stored, UpsertResult, plan
 
 STORE_FILE = "records.sqlite"
@@ -213,6 +215,11 @@ class Store:
             candidates.append(f"pmid:{pmid}")
         if rid.startswith(("http://", "https://")):
             candidates.append(f"url:{canonical_url(rid)}")
+        nct = normalize_nct(rid)
+        if nct:
+            candidates.append(f"nct:{nct}")
+        if doi:     # a preprint's DOI finds the journal record it was merged into
+            candidates.append(f"preprint:{doi}")
         for cand in candidates:
             rec = self.get(cand)
             if rec is not None:
@@ -225,6 +232,20 @@ class Store:
         return [Stored(row, rid, json.loads(text)) for row, rid, text in self._db.execute(
             "SELECT r.row, r.id, r.record FROM keys k JOIN records r ON r.id = k.id WHERE k.key = ? "
             "ORDER BY r.row", (key,))]
+
+    @_guarded
+    def linked(self, nct: str) -> list[dict[str, Any]]:
+        """Every record that is or reports trial `nct` (registration first, then in record order)."""
+        found = [json.loads(text) for (text,) in self._db.execute(
+            "SELECT r.record FROM keys k JOIN records r ON r.id = k.id WHERE k.key = ? ORDER BY r.row",
+            (f"trial:{nct}",))]
+        return sorted(found, key=lambda rec: not str(rec.get("id", "")).startswith("nct:"))
+
+    def trial_links(self, record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Per NCT number of `record`: the other records that are or report that trial."""
+        own = record.get("id")
+        return {nct: [rec for rec in self.linked(nct) if rec.get("id") != own]
+                for nct in record.get("nct_ids") or []}
 
     @_guarded
     def by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -336,7 +357,9 @@ class Store:
     def upsert(self, articles: list[Article], now: str | None = None) -> UpsertResult:
         """Merge each article into the store by identity (tracker.store.upsert)
         and commit the batch once; unchanged records are not written."""
-        result, todo = plan(self.find, articles, now or utcnow())
+        now = now or utcnow()
+        result, todo = plan(self.find, articles, now)
+        todo = fold(self.find, todo, now)   # preprints published in a journal: one record
         if todo.writes or todo.removed:
             self.write(todo)
         return result
@@ -393,7 +416,8 @@ class Store:
             "VALUES (?, ?, ?, coalesce((SELECT created FROM records WHERE id = ?), ?), ?, ?, ?, ?)",
             (row, rid, seq, rid, seq, art.first_seen, art.fetched_at, jsonl_line(rec), csv_line(rec)))
         self._db.execute("DELETE FROM keys WHERE id = ?", (rid,))
-        self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, rid) for k in art.identity_keys()])
+        self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)",
+                             [(k, rid) for k in art.identity_keys() + link_keys(art)])
 
     @_guarded
     def forget_removed(self, upto: int) -> None:
