@@ -235,7 +235,8 @@ feeds:
     url: {url}/jcc.xml
 """
 FEED_KEYS = ["name", "kind", "seconds", "fetched", "new", "updated", "unchanged", "filtered",
-             "robots_skipped", "not_modified", "retries", "requests", "errors", "first_error", "feed_error"]
+             "robots_skipped", "not_modified", "retries", "requests", "errors", "address_refused", "first_error",
+             "feed_error", "notes"]
 
 
 def test_crawl_summary_log_and_json_texts(tmp_path):
@@ -279,7 +280,8 @@ def test_crawl_summary_log_and_json_texts(tmp_path):
         jcc = {k: v for k, v in feeds[1].items() if k != "seconds"}
         assert jcc == {"name": "jcc", "kind": "rss", "fetched": 0, "new": 0, "updated": 0, "unchanged": 0,
                        "filtered": 0, "robots_skipped": 0, "not_modified": 1, "retries": 0, "requests": 1,
-                       "errors": 0, "first_error": None, "feed_error": None}
+                       "errors": 0, "address_refused": 0, "first_error": None, "feed_error": None,
+                       "notes": []}
         third = run(tmp_path, "crawl", "--feed", "jcc")
         assert third.output.splitlines()[0] == (
             f"{'jcc':<28} fetched 0, new 0, updated 0, unchanged 0, filtered 0, not-modified 1, errors 0")

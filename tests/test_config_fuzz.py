@@ -47,6 +47,8 @@ PLACES = [
     ("feeds", 1, "fetch_articles"), ("feeds", 2, "article_links"), ("feeds", 1, "filters", "include_any"),
     ("alerts",), ("alerts", 0), *[("alerts", 0, k) for k in ("name", "query", "to", "format")],
     ("smtp",), *[("smtp", k) for k in ("host", "port", "from", "starttls", "username")],
+    ("allow_private_addresses",), ("feeds", 0, "max_records"), ("feeds", 2, "max_pages"),
+    ("feeds", 1, "allow_private_addresses"),
 ]
 
 scalars = st.one_of(

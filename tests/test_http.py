@@ -556,7 +556,8 @@ def test_stats_refuse_an_unknown_counter():
     stats.fail("the feed failed")
     assert stats.as_dict() == {"fetched": 0, "new": 0, "updated": 0, "unchanged": 0, "filtered": 0,
                                "robots_skipped": 0, "not_modified": 0, "retries": 0, "requests": 3,
-                               "errors": 2, "first_error": "first", "feed_error": "the feed failed"}
+                               "errors": 2, "address_refused": 0, "first_error": "first",
+                               "feed_error": "the feed failed", "notes": []}
 
 
 # --- rate limiting -----------------------------------------------------------------------

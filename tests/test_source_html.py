@@ -76,8 +76,8 @@ def test_article_links_is_required(tmp_path):
 @pytest.mark.parametrize("line, message", [
     ('    article_links: "a[href"', "key 'article_links' is not a valid CSS selector"),
     ('    next_page: "a..next"', "key 'next_page' is not a valid CSS selector"),
-    ("    max_pages: 0", "key 'max_pages' must be a whole number greater than 0"),
-    ("    max_pages: two", "key 'max_pages' must be a whole number greater than 0"),
+    ("    max_pages: 0", "key 'max_pages' must be greater than 0"),
+    ("    max_pages: two", "key 'max_pages' must be a whole number"),
 ])
 def test_bad_keys_are_named(tmp_path, line, message):
     text = ("feeds:\n  - name: n\n    kind: html\n    url: https://x.example/\n"

@@ -105,12 +105,16 @@ def _summary_line(result) -> str:
         parts.append(f"robots-skipped {s['robots_skipped']}")
     if s["not_modified"]:
         parts.append(f"not-modified {s['not_modified']}")
+    if s["address_refused"]:
+        parts.append(f"address-refused {s['address_refused']}")
     parts.append(f"errors {s['errors']}")
     line = f"{result.name:<28} " + ", ".join(parts)
     if s.feed_error:
         line += f"  FAILED: {s.feed_error}"
     elif s.first_error:
         line += f"  first error: {s.first_error}"
+    if s.notes:
+        line += f"  note: {s.notes[0]}" + (f" (and {len(s.notes) - 1} more)" if len(s.notes) > 1 else "")
     return line
 
 

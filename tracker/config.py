@@ -29,14 +29,18 @@ __all__ = ["Config", "FeedConfig", "Filters", "check_index_dir", "find_config", 
 
 TOP_KEYS: tuple[str, ...] = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
 TOP_KEYS += ("alerts", "smtp")    # tracker.alerts.validate checks these blocks
-DEFAULT_KEYS = ("rate_limit", "timeout", "max_bytes", "since")
+TOP_KEYS += ("allow_private_addresses",)
+DEFAULT_KEYS = ("rate_limit", "timeout", "max_bytes", "since", "max_records", "max_pages")
 FILTER_KEYS = ("include_any", "exclude_any")
-FEED_COMMON_KEYS = ("name", "kind", "url", "query", "base_url", "filters", "enabled") + DEFAULT_KEYS
+FEED_COMMON_KEYS = ("name", "kind", "url", "query", "base_url", "filters", "enabled",
+                    "allow_private_addresses") + DEFAULT_KEYS
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "rate_limit": 1.0,
     "timeout": 30.0,
     "max_bytes": 20_000_000,
     "since": date(2010, 1, 1),
+    "max_records": None,   # None: each source kind's own default (tracker.sources.paging)
+    "max_pages": None,
 }
 # upper bounds of the numeric keys: beyond these a value is a typo, and an
 # infinite or huge timeout cannot be handed to a socket
@@ -245,6 +249,8 @@ class _Validator:
             if checked is not None:
                 defaults[key] = checked
         global_filters = self.filters("", data.get("filters"), Filters())
+        allow_private = data.get("allow_private_addresses", False)
+        allow_private = bool(self.boolean("", "allow_private_addresses", allow_private))
 
         registry = sources.load_all()
         feeds: list[FeedConfig] = []
@@ -257,6 +263,11 @@ class _Validator:
         seen: set[str] = set()
         for i, raw in enumerate(raw_feeds, 1):
             feed = self._feed(i, raw, defaults, global_filters, registry, seen)
+            if feed is not None and isinstance(raw, dict) and "allow_private_addresses" in raw:
+                feed.allow_private_addresses = bool(
+                    self.boolean(f"feed '{feed.name}': ", "allow_private_addresses", raw["allow_private_addresses"]))
+            elif feed is not None:
+                feed.allow_private_addresses = allow_private
             if feed is not None:
                 feeds.append(feed)
 
@@ -276,7 +287,7 @@ class _Validator:
     def _default_value(self, where: str, key: str, value: Any) -> Any:
         if key == "since":
             return self.a_date(where, key, value)
-        return self.number(where, key, value, integer=(key == "max_bytes"))
+        return self.number(where, key, value, integer=(key in ("max_bytes", "max_records", "max_pages")))
 
     def _feed(self, i, raw, defaults, global_filters, registry, seen) -> FeedConfig | None:
         if not isinstance(raw, dict):
@@ -357,6 +368,7 @@ class _Validator:
             rate_limit=values["rate_limit"], timeout=values["timeout"],
             max_bytes=values["max_bytes"], since=values["since"], filters=filters,
             enabled=bool(enabled) if enabled is not None else True, options=options,
+            max_records=values["max_records"], max_pages=values["max_pages"],
         )
 
 

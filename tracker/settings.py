@@ -34,6 +34,9 @@ class FeedConfig:
     filters: Filters = field(default_factory=Filters)
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    max_records: int | None = None   # None: the source kind's default (tracker.sources.paging)
+    max_pages: int | None = None
+    allow_private_addresses: bool = False
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)

@@ -3,8 +3,9 @@
 Politeness lives here and nowhere else: per-host rate limits (config,
 source caps such as NCBI's, X-Rate-Limit-* headers, robots.txt Crawl-delay),
 robots.txt, bounded retries that obey Retry-After, conditional GET, bounded
-redirects, bounded bodies and time, and hosts that cannot be reached marked
-down for the rest of the run. Errors are FetchError subclasses whose
+redirects, bounded bodies and time, hosts that cannot be reached marked
+down for the rest of the run, and each feed kept to the addresses it may
+reach (tracker.fetch.addresses, enforced at connect time by fetch.guard). Errors are FetchError subclasses whose
 message is one sentence starting with the URL (tracker.fetch.response holds them,
 with the header helpers).
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +28,7 @@ from urllib.request import url2pathname
 
 from tracker.errors import FetchError
 from tracker.fetch import robots as robotslib
+from tracker.fetch.addresses import CURRENT, AddressPolicy, AddressRefused, Resolver, system_resolver
 from tracker.fetch.charset import decode, sniff_encoding
 from tracker.fetch.response import (
     MAX_RETRY_AFTER,
@@ -101,10 +104,16 @@ class Fetcher:
                  retries: int = MAX_RETRIES, backoff: float = BACKOFF_BASE,
                  max_retry_after: float = MAX_RETRY_AFTER, max_redirects: int = MAX_REDIRECTS,
                  obey_robots: bool = True, robots_agent: str | None = None,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, resolver: Resolver | None = None):
         import requests
 
+        from tracker.fetch.guard import VettingAdapter
+
         self.session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, VettingAdapter())
+        self.resolver = resolver or system_resolver
+        self.addresses: AddressPolicy | None = None  # for_feed() sets each feed's; None: no check
         self.session.headers["User-Agent"] = user_agent
         self.user_agent = user_agent
         self.robots_agent = robots_agent or robotslib.product_token(user_agent)
@@ -130,15 +139,25 @@ class Fetcher:
         self._down: dict[tuple[str, int], str] = {}     # (host, port) -> why it is unreachable
         self.stats = FeedStats()  # counts outside any feed; for_feed() gives each feed its own
 
-    def for_feed(self, stats: FeedStats, *, robots: bool = True) -> Fetcher:
+    def for_feed(self, stats: FeedStats, *, robots: bool = True,
+                 addresses: AddressPolicy | None = None) -> Fetcher:
         """This fetcher counting into `stats`; robots=False skips robots.txt for
-        the feed's requests. A shallow copy: session, per-host timing, robots
-        cache, hosts marked down and validators stay shared, so politeness
-        spans every feed."""
+        the feed's requests; `addresses` is the feed's rule for where it may
+        connect (address_policy()). A shallow copy: session, per-host timing,
+        robots cache, hosts marked down and validators stay shared, so
+        politeness spans every feed."""
         view = copy.copy(self)
         view.stats = stats
         view.obey_robots = self.obey_robots and robots
+        view.addresses = addresses
         return view
+
+    def address_policy(self, own_url: str | None, *, allow_private: bool = False) -> AddressPolicy:
+        """The rule for a feed whose own URL is `own_url` (None or a file: a
+        local-file feed, which counts as public)."""
+        parts = urlsplit(own_url or "")
+        own_host = parts.hostname if parts.scheme.lower() in ("http", "https") else None
+        return AddressPolicy(allow_private, own_host, self.resolver)
 
     def set_host_rate(self, host: str, rate: float) -> None:
         """Cap a host's request rate (e.g. NCBI's published limits: 3/s, 10/s with a key)."""
@@ -233,6 +252,8 @@ class Fetcher:
                 except HostUnreachable:
                     self._refuse_if_down(current)  # its robots.txt found the host down: say so for this URL
                     raise
+                except AddressRefused as exc:
+                    raise exc.at(redact(current)) from None  # the link was refused, not just its robots.txt
             resp = self._attempts(current, method, params, data, headers, limits, truncate)
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
@@ -299,10 +320,15 @@ class Fetcher:
         import requests
 
         started = self._clock()
+        token = CURRENT.set(self.addresses)
         try:
+            self._vet_if_proxied(url)
             raw = self.session.request(method, url, params=params, data=data, headers=headers,
                                        timeout=(limits.timeout, limits.timeout), stream=True,
                                        allow_redirects=False)
+        except AddressRefused as exc:
+            self.stats.inc("address_refused")
+            raise exc.at(redact(url)) from None
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                 requests.exceptions.MissingSchema) as exc:
             raise FetchError(f"{redact(url)}: not a valid URL ({exc}).") from None
@@ -310,6 +336,8 @@ class Fetcher:
             raise Transient(describe(exc, limits.timeout), unreachable=unreachable(exc)) from None
         except requests.RequestException as exc:
             raise FetchError(f"{redact(url)}: the request failed ({type(exc).__name__}).") from None
+        finally:
+            CURRENT.reset(token)
         self._answered.add(_host_port(url))
         try:
             rate = header_rate(raw.headers)
@@ -470,6 +498,8 @@ class Fetcher:
             return robotslib.RobotsRules.allow_all()  # RFC 9309: treat as unavailable
         except HostUnreachable:
             raise  # not cached as rules: the host is down for every URL, with or without robots
+        except AddressRefused:
+            raise  # not cached: refused for this feed, perhaps allowed for another
         except FetchError as exc:
             # Keep the cause only: the message's own URL is robots.txt's.
             reason = str(exc).split(": ", 1)[-1].rstrip(".")
@@ -479,6 +509,21 @@ class Fetcher:
         return robotslib.RobotsRules.allow_all()  # 4xx (and stray 3xx/1xx): unavailable
 
     # -- misc ---------------------------------------------------------------------
+
+    def _vet_if_proxied(self, url: str) -> None:
+        """Through a proxy the connection goes to the proxy, which resolves the
+        name itself: the name is vetted here instead (best effort: the proxy's
+        answer may differ)."""
+        if self.addresses is None or not self.session.trust_env:
+            return
+        from requests.utils import get_environ_proxies, select_proxy
+
+        if select_proxy(url, get_environ_proxies(url)):
+            parts = urlsplit(url)
+            try:
+                self.addresses.vet(parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme, 80))
+            except socket.gaierror:
+                pass  # the proxy may know names this machine does not
 
     @staticmethod
     def _full_url(url: str, params: Mapping[str, Any] | None) -> str:

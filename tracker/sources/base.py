@@ -52,8 +52,13 @@ class FetchContext:
                    state: FeedState, stats: FeedStats, *, full: bool = False,
                    progress: Callable[[str], None] | None = None) -> FetchContext:
         """The context `source` runs in: the crawl's fetcher counting into
-        `stats`, without robots.txt for a registry API (see the module doc)."""
-        http = fetcher.for_feed(stats, robots=not source.registry_api)
+        `stats`, without robots.txt for a registry API (see the module doc),
+        kept to the addresses the feed may reach: its own URL (`url`, else
+        the API's `base_url`) on a private address, or allow_private_addresses,
+        opens private ones; a local-file feed counts as public."""
+        own = feed.url or feed.base_url or source.default_base_url
+        addresses = fetcher.address_policy(own, allow_private=feed.allow_private_addresses)
+        http = fetcher.for_feed(stats, robots=not source.registry_api, addresses=addresses)
         return cls(config, feed, http, state, stats, full, progress)
 
     def item_error(self, message: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tracker.errors import ParseError
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
@@ -20,17 +21,18 @@ from tracker.sources.base import (
     KeySpec,
     Source,
     check_int_at_most,
-    check_positive_int,
     check_text,
     register,
 )
 from tracker.sources.crossref_json import parse_item, parse_page
-from tracker.sources.records import RecordError
+from tracker.sources.paging import Pager
+from tracker.sources.records import RecordError, parse_safely
 
 MAX_ROWS = 1000  # Crossref's largest page
 # Crossref's `query` is a relevance-ranked bag of words, not a boolean search:
 # "crohn disease biologic therapy" matches millions of works. Results come
-# best first, so a run reads the most relevant ones and stops.
+# best first, so a run reads the most relevant ones and stops (a feed's
+# max_records, a common key, overrides this kind's lower default).
 DEFAULT_MAX_RECORDS = 2000
 # Only what the mapping reads: a work with its reference list can weigh tens
 # of kilobytes, so a full 1,000-row page would brush against max_bytes.
@@ -49,8 +51,6 @@ class CrossrefSource(Source):
     keys = {
         "rows": KeySpec(check_rows, f"works per request (1-{MAX_ROWS}, default {MAX_ROWS})"),
         "filter": KeySpec(check_text, "extra Crossref filters, e.g. 'type:journal-article,has-abstract:true'"),
-        "max_records": KeySpec(check_positive_int,
-                               f"most relevant works to read per run (default {DEFAULT_MAX_RECORDS})"),
     }
     default_base_url = "https://api.crossref.org/"
     registry_api = True
@@ -58,8 +58,7 @@ class CrossrefSource(Source):
     def items(self, ctx: FetchContext) -> Iterator[Article]:
         base = ctx.feed.base_url or self.default_base_url
         limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
-        cap = int(ctx.feed.option("max_records", DEFAULT_MAX_RECORDS))
-        rows = min(int(ctx.feed.option("rows", MAX_ROWS)), cap)
+        rows = min(int(ctx.feed.option("rows", MAX_ROWS)), ctx.feed.max_records or DEFAULT_MAX_RECORDS)
         extra = ctx.feed.option("filter")
         run_date = window.today()
         filters = [f"from-pub-date:{ctx.feed.since.isoformat()}"]
@@ -72,24 +71,31 @@ class CrossrefSource(Source):
                                   "rows": rows, "select": SELECT}
         if ctx.config.contact_email:
             params["mailto"] = ctx.config.contact_email  # Crossref's "polite pool"
-        cursor, read = "*", 0
-        while True:
+        pager = Pager(ctx, max_records=DEFAULT_MAX_RECORDS, unit="matching works")
+        cursor = "*"
+        while pager.next_page(cursor):
             resp = ctx.http.get(base + "works", params=dict(params, cursor=cursor), limits=limits)
-            page = parse_page(resp.content)
+            try:
+                page = parse_page(resp.content)
+            except ParseError as exc:
+                if pager.pages == 1:
+                    raise  # nothing was read: the feed failed
+                ctx.item_error(f"Crossref page {pager.pages}: {exc}")  # keep what was read
+                return
             for raw in page.items:
-                item = parse_item(raw)
+                if not pager.take():
+                    break
+                item = parse_safely(parse_item, raw, "Crossref")
                 if isinstance(item, RecordError):
                     ctx.item_error(item.message)
                 else:
                     yield item
-            read += len(page.items)
             if ctx.progress is not None and page.total is not None:
-                ctx.progress(f"{ctx.feed.name}: {read} of {page.total} works")
+                ctx.progress(f"{ctx.feed.name}: {pager.records} of {page.total} works")
             if len(page.items) < rows or not page.next_cursor:
                 break
-            if read >= cap:
-                if ctx.progress is not None:
-                    ctx.progress(f"{ctx.feed.name}: stopped at max_records={cap} of {page.total} works")
-                break
+            if not pager.room():
+                break  # the most relevant works are read: Crossref ranks the rest below them
             cursor = page.next_cursor
-        window.stage(ctx, run_date, filter=extra)
+        if pager.stopped is None or pager.capped:
+            window.stage(ctx, run_date, filter=extra)

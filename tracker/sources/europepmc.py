@@ -3,8 +3,10 @@
 The window matches first publication or first indexing, so a paper that
 was published before the last run but indexed after it is still found.
 Paging follows nextCursorMark until it stops changing, a page comes back
-empty, or hitCount records have been read. The cursor advances after the
-last page's records have been yielded.
+empty, or hitCount records have been read, within tracker.sources.paging's
+bounds (a cursor seen before, max_pages, max_records). The window advances
+after the last page's records have been yielded, and only when paging was
+not cut short: an unreadable later page or a bound leaves it where it was.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from tracker.errors import ParseError
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.europepmc_json import parse_page, parse_result
-from tracker.sources.records import RecordError
+from tracker.sources.paging import Pager
+from tracker.sources.records import RecordError, parse_safely
 
 MAX_PAGE = 1000  # Europe PMC's largest pageSize
 
@@ -49,12 +53,21 @@ class EuropePMCSource(Source):
             "resultType": "core",
             "pageSize": int(ctx.feed.option("page_size", MAX_PAGE)),
         }
+        pager = Pager(ctx, unit="search results")
         cursor, read = "*", 0
-        while True:
+        while pager.next_page(cursor):
             resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor), limits=limits)
-            page = parse_page(resp.content)
+            try:
+                page = parse_page(resp.content)
+            except ParseError as exc:
+                if pager.pages == 1:
+                    raise  # nothing was read: the feed failed
+                ctx.item_error(f"Europe PMC page {pager.pages}: {exc}")  # keep what was read
+                return
             for rec in page.results:
-                item = parse_result(rec)
+                if not pager.take():
+                    break
+                item = parse_safely(parse_result, rec, "Europe PMC")
                 if isinstance(item, RecordError):
                     ctx.item_error(item.message)
                 else:
@@ -63,7 +76,9 @@ class EuropePMCSource(Source):
             if ctx.progress is not None and page.hit_count is not None:
                 ctx.progress(f"{ctx.feed.name}: {read} of {page.hit_count} records")
             if (not page.results or not page.next_cursor or page.next_cursor == cursor
-                    or (page.hit_count is not None and read >= page.hit_count)):
+                    or (page.hit_count is not None and read >= page.hit_count) or not pager.room()):
                 break
             cursor = page.next_cursor
-        window.stage(ctx, end)
+        if pager.stopped is None:
+            # a stopped run did not see the whole window: the next run reads it again
+            window.stage(ctx, end)

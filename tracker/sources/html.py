@@ -26,9 +26,9 @@ from tracker.sources.base import (
     KeySpec,
     Source,
     check_css,
-    check_positive_int,
     register,
 )
+from tracker.sources.paging import Pager, capped_links
 from tracker.sources.recrawl import PageMemory
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ class HtmlSource(Source):
     keys = {
         "article_links": KeySpec(check_css, "CSS selector for article links on the listing page"),
         "next_page": KeySpec(check_css, "CSS selector for the link to the next listing page"),
-        "max_pages": KeySpec(check_positive_int, "listing pages to read (default 1, or 5 with next_page)"),
         "refresh_after": REFRESH_AFTER,
     }
     local_files = True
@@ -57,7 +56,10 @@ class HtmlSource(Source):
         feed = ctx.feed
         limits = Limits(feed.rate_limit, feed.timeout, feed.max_bytes)
         local = (feed.url or "").lower().startswith("file:")
-        memory = PageMemory(ctx, {"url": feed.url, **{k: feed.option(k) for k in SCOPE_KEYS}})
+        # max_pages became a key every kind shares; the scope keeps its old shape
+        memory = PageMemory(ctx, {"url": feed.url, **{k: feed.option(k) for k in SCOPE_KEYS},
+                                  "max_pages": feed.max_pages})
+        pager = Pager(ctx, unit="linked articles")   # max_records: article pages per run
         listing_pages: set[str] = set()
         seen: set[str] = set()
         errors_before = ctx.stats["errors"]
@@ -72,10 +74,14 @@ class HtmlSource(Source):
                     continue  # only a local feed may read local files
                 if memory.known(link, mark):
                     continue  # stored when it was read, and its listing entry has not changed since
+                if not pager.take():
+                    break  # max_records article pages read this run
                 article, asked = self._article(ctx, link, mark, limits, local, memory)
                 changed = changed or asked
                 if article is not None:
                     yield article
+            if pager.stopped is not None:
+                break
             if last:
                 complete = True
             elif not changed and not memory.sweep:
@@ -101,8 +107,7 @@ class HtmlSource(Source):
         feed = ctx.feed
         selector = feed.option("article_links")
         next_selector = feed.option("next_page")
-        max_pages = feed.option("max_pages") or (
-            DEFAULT_MAX_PAGES_PAGED if next_selector else DEFAULT_MAX_PAGES)
+        max_pages = feed.max_pages or (DEFAULT_MAX_PAGES_PAGED if next_selector else DEFAULT_MAX_PAGES)
         url: str | None = feed.url
         for number in range(1, max_pages + 1):
             if url is None or url in visited:
@@ -119,11 +124,15 @@ class HtmlSource(Source):
                 ctx.item_error(f"listing page {number}: {exc}")
                 return
             base = resp.url or url
-            marks = listing_marks(soup, base, selector)    # every matched link, in page order
+            # every matched link, in page order, up to MAX_LINKS_PER_PAGE
+            marks = capped_links(ctx, listing_marks(soup, base, selector), f"listing page {number}")
             if number == 1 and not marks:
                 # most often a selector that no longer fits the site's markup
                 ctx.item_error(f"{base}: no links match the article_links selector {selector!r}.")
             url = next_in(soup, base, next_selector) if number < max_pages else None
+            if number == max_pages and (feed.max_pages or next_selector) and \
+                    next_in(soup, base, next_selector) not in (None, *visited):
+                ctx.stats.note(f"max_pages ({max_pages}) reached; later listing pages were not read")
             yield marks, url is None or url in visited
 
     @staticmethod
@@ -152,7 +161,7 @@ class HtmlSource(Source):
 
 
 # The listing keys a clean sweep is recorded for: change one and the listing is read in full again.
-SCOPE_KEYS = ("article_links", "next_page", "max_pages")
+SCOPE_KEYS = ("article_links", "next_page")
 # Elements that hold one listing entry; a date inside one belongs to its link.
 _ENTRY_TAGS = ("article", "li", "tr", "div", "section", "dd", "p")
 _ENTRY_DEPTH = 4

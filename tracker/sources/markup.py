@@ -9,6 +9,7 @@ markup is dropped, block elements become spaces and section headings become
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -145,10 +146,30 @@ def dedupe(values: Iterable[str | None]) -> list[str]:
     return out
 
 
+def _finite(text: str) -> float | None:
+    # 1e999 reads as infinity: no field of a record can use it, so it reads as null
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _bounded_int(text: str) -> int | None:
+    # Past 4,300 digits int() raises for the whole document; no identifier or count is that long.
+    return int(text) if len(text) <= 100 else None
+
+
 def load_json(body: bytes, service: str) -> Any:
-    """A registry response's JSON; ParseError naming `service` and how the body began."""
+    """A registry response's JSON; ParseError naming `service` and how the body began.
+
+    NaN, Infinity and numbers beyond a float's range or a hundred digits read
+    as null, so one odd value costs at most that field; a document nested too
+    deeply to parse is a ParseError (one page), never a RecursionError.
+    """
     try:
-        return json.loads(body, strict=False)  # tolerate raw control characters in strings
+        # strict=False tolerates raw control characters in strings
+        return json.loads(body, strict=False, parse_constant=lambda _name: None,
+                          parse_float=_finite, parse_int=_bounded_int)
+    except RecursionError:
+        raise ParseError(f"{service} returned JSON nested too deeply to read.") from None
     except (UnicodeDecodeError, ValueError):
         snippet = body[:60].decode("utf-8", "replace").strip()
         raise ParseError(f"{service} did not return JSON (it began {snippet!r}).") from None

@@ -4,7 +4,9 @@ Each run searches the Entrez-date window from the last completed day (or
 `since`) to today. PubMed lets one search page through at most 9,999
 records, so a window holding more is split in halves until each part fits.
 Records of a window are fetched 200 at a time by WebEnv/query_key; the
-cursor advances after the last record of each window has been yielded.
+cursor advances after the last record of each window has been yielded, so a
+run stopped by max_records or max_pages (tracker.sources.paging) goes on
+from that window next time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tracker.models import Article
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.markup import load_json
+from tracker.sources.paging import Pager
 from tracker.sources.pubmed_xml import parse_efetch
 from tracker.sources.records import RecordError
 
@@ -49,6 +52,7 @@ class _Run:
         self.base = ctx.feed.base_url or PubMedSource.default_base_url
         self.limits = Limits(ctx.feed.rate_limit, ctx.feed.timeout, ctx.feed.max_bytes)
         self.batch = int(ctx.feed.option("batch_size", MAX_BATCH))
+        self.pager = Pager(ctx, unit="search results")
         api_key = ctx.config.ncbi_api_key
         self.common: dict[str, Any] = {"db": "pubmed", "tool": TOOL}
         if ctx.config.contact_email:
@@ -65,6 +69,8 @@ class _Run:
         for search, first, last in self._windows(start, end):
             self._progress(f"{first}..{last}: {search['count']} records")
             yield from self._fetch(search, first, last)
+            if self.pager.stopped is not None:
+                return  # this window was cut short: the next run starts from it again
             window.stage(self.ctx, last)
 
     # --- searching -------------------------------------------------------
@@ -98,6 +104,8 @@ class _Run:
             return
         if search.get("webenv") and search.get("querykey"):
             for retstart in range(0, count, self.batch):
+                if not self.pager.next_page():
+                    return
                 params = dict(self.common, WebEnv=search["webenv"], query_key=search["querykey"],
                               retstart=retstart, retmax=self.batch, retmode="xml")
                 resp = self.ctx.http.get(self.base + "efetch.fcgi", params=params, limits=self.limits)
@@ -106,13 +114,17 @@ class _Run:
         # No history server (a mirror or proxy without it): fetch the ids,
         # then POST them, since 200 ids make a URL longer than servers accept.
         ids = self._esearch(first, last, ids=count)["ids"]
-        for i in range(0, len(ids), self.batch):
+        for i in range(0, min(len(ids), count), self.batch):
+            if not self.pager.next_page():
+                return
             data = dict(self.common, id=",".join(ids[i:i + self.batch]), retmode="xml")
             resp = self.ctx.http.get(self.base + "efetch.fcgi", data=data, limits=self.limits)
             yield from self._articles(resp.content)
 
     def _articles(self, body: bytes) -> Iterator[Article]:
         for item in parse_efetch(body):
+            if not self.pager.take():
+                return
             if isinstance(item, RecordError):
                 self.ctx.item_error(item.message)
             else:
@@ -133,10 +145,11 @@ def _esearch_result(body: bytes) -> dict[str, Any]:
                          else "PubMed esearch returned JSON without an esearchresult.")
     if result.get("ERROR"):
         raise ParseError(f"PubMed esearch failed: {result['ERROR']}.")
-    try:
-        count = int(result.get("count", ""))
-    except ValueError:
-        raise ParseError("PubMed esearch returned no record count.") from None
+    raw_count = result.get("count")
+    digits = str(raw_count) if isinstance(raw_count, (str, int)) else ""
+    count = int(digits) if digits.isdigit() and len(digits) <= 18 else None
+    if count is None:
+        raise ParseError("PubMed esearch returned no record count.")
     return {
         "count": count,
         "webenv": result.get("webenv"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,3 +31,11 @@ def registry_article(**values: Any) -> Article:
         if getattr(article, name) not in (None, "", []):
             article.provenance[name] = "registry"
     return article
+
+
+def parse_safely(parse: Callable[[Any], Article | RecordError], raw: Any, service: str) -> Article | RecordError:
+    """parse(raw), with any surprise in one record costing that record alone."""
+    try:
+        return parse(raw)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+        return RecordError(f"A {service} record that could not be read was skipped ({type(exc).__name__}).")

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker.dates import iso_date, year_of
 from tracker.errors import FetchError, ParseError
@@ -24,7 +25,9 @@ from tracker.fetch.http import Limits, RobotsDisallowed
 from tracker.lexicon.journals import resolve as resolve_journal
 from tracker.lexicon.languages import language_code
 from tracker.models import Article, keys_conflict, merge, normalize_doi
+from tracker.sources import paging
 from tracker.sources.base import REFRESH_AFTER, FetchContext, KeySpec, Source, check_bool, register
+from tracker.sources.paging import Pager
 from tracker.sources.recrawl import PageMemory
 from tracker.textutil import html_to_text
 
@@ -64,8 +67,16 @@ def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | N
         raise ParseError(f"{url}: the feed declares XML entities; refused for safety.")
     if _HTML_START.match(head):
         raise ParseError(f"{url}: returned an HTML page, not an RSS or Atom feed.")
-    parsed = feedparser.parse(content, response_headers={"content-location": url},
+    local = not url.lower().startswith(("http:", "https:"))
+    # Relative links resolve against the feed's own web address; a feed read
+    # from a file has none, so its xml:base, else its self or site link, is used
+    # (never the file's path: that would make ids of url:file://...).
+    parsed = feedparser.parse(content, response_headers={"content-location": "" if local else url},
                               sanitize_html=False, resolve_relative_uris=True)
+    base = _web_base(parsed.feed) if local else None
+    if base:
+        parsed = feedparser.parse(content, response_headers={"content-location": base},
+                                  sanitize_html=False, resolve_relative_uris=True)
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         reason = getattr(parsed, "bozo_exception", None)
         detail = f" ({str(reason).splitlines()[0]})" if reason else ""
@@ -82,10 +93,29 @@ def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | N
             problems.append(f"{url}: item {i} could not be read ({exc}).")
             continue
         if art.id is None:
-            problems.append(f"{url}: item {i} has no link, DOI or PMID; skipped.")
+            link = entry.get("link")
+            why = (f" (its link {link!r} is relative, and the feed names no web address to resolve it against)"
+                   if isinstance(link, str) and link and not _absolute(link) else "")
+            problems.append(f"{url}: item {i} has no link, DOI or PMID{why}; skipped.")
             continue
         articles.append((art, _mark(entry)))
     return articles, problems
+
+
+def _absolute(link: str) -> bool:
+    return bool(urlsplit(link).scheme)
+
+
+def _web_base(feed: Any) -> str | None:
+    """The feed's own web address (rel=self), else its site link (http(s) only)."""
+    links = [link for link in feed.get("links") or [] if isinstance(link, dict)]
+    candidates = [link.get("href") for link in links if link.get("rel") == "self"]
+    candidates += [link.get("href") for link in links if link.get("rel") == "alternate"]
+    candidates.append(feed.get("link"))
+    for href in candidates:
+        if isinstance(href, str) and urlsplit(href.strip()).scheme.lower() in ("http", "https"):
+            return href.strip()
+    return None
 
 
 def _mark(entry: Any) -> str | None:
@@ -158,13 +188,15 @@ def _entry(entry: Any, feed_journal: str | None, feed_language: str | None) -> A
                                               or labelled.get("author") or "") if a.strip()]
     art.set("authors", authors, meta)
     link = entry.get("link")
+    if isinstance(link, str) and not _absolute(link):
+        link = None  # a relative link with nothing to resolve it against is no address
     art.url = link
     art.__post_init__()
     # imported here: ~75 ms, and loading any feeds.yaml imports this module
     from tracker.extract.citation import dois_in_text, journal_of_feed_item
 
     identifiers = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id"), link]
-    identifiers += [link.get("href") for link in entry.get("links") or [] if isinstance(link, dict)]
+    identifiers += [ln.get("href") for ln in entry.get("links") or [] if isinstance(ln, dict)]
     identifiers += dois_in_text(abstract)   # "DOI: 10...." printed in the description
     for ident in identifiers:
         if not ident:
@@ -228,11 +260,22 @@ class RssSource(Source):
         # a link several items share (an issue's contents) is no one item's article page:
         # its items stand as the feed gives them, and none hides behind another's memory
         links = Counter(art.url for art, _ in entries)
+        pager = Pager(ctx, unit="feed items")
+        followed = 0
         for art, mark in entries:
+            if not pager.take():
+                break
             link = art.url
             if follow and link and links[link] == 1 and (local or not link.startswith("file:")):
                 if memory.known(link, mark):
                     continue  # stored when its page was read, and the item has not changed since
+                followed += 1
+                if followed > paging.MAX_LINKS_PER_PAGE:
+                    # the item stands without its page; not remembered, so a later run reads it
+                    ctx.stats.note(f"the feed holds more than {paging.MAX_LINKS_PER_PAGE} new links; "
+                                   f"the rest of their pages wait for later runs")
+                    yield art
+                    continue
                 try:
                     art = self._with_page(ctx, art, limits, local)
                 except RobotsDisallowed:
@@ -243,7 +286,8 @@ class RssSource(Source):
                 else:
                     memory.remember(link, mark, art.id)
             yield art
-        memory.end(complete=True, failed=page_failed)
+        memory.end(complete=pager.stopped is None and followed <= paging.MAX_LINKS_PER_PAGE,
+                   failed=page_failed)
         if page_failed and ctx.http.validators is not None:
             # read the feed in full next run, so the failed pages are tried again
             # rather than skipped behind an unchanged feed (304)
