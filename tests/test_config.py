@@ -227,3 +227,95 @@ def test_unknown_and_missing_kind_list_the_registered_kinds(tmp_path):
         f"{tmp_path / 'feeds.yaml'}: feed 'a': unknown kind 'rsss' (did you mean 'rss'?); valid kinds: {valid}."]
     assert errors(tmp_path, "feeds:\n  - {name: a, url: 'https://example.org/'}\n") == [
         f"{tmp_path / 'feeds.yaml'}: feed 'a': missing key 'kind' (one of {valid})."]
+
+
+# ------------------------------------------------------------------ hostile values (issue 17)
+
+FEED = "  - {name: a, kind: rss, url: 'https://example.org/a'}\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("defaults:\n  rate_limit: .inf\nfeeds:\n" + FEED, "defaults: key 'rate_limit' must be a finite number"),
+    ("defaults:\n  timeout: .nan\nfeeds:\n" + FEED, "defaults: key 'timeout' must be a finite number"),
+    ("defaults:\n  timeout: 'inf'\nfeeds:\n" + FEED, "defaults: key 'timeout' must be a finite number"),
+    ("defaults:\n  rate_limit: 0\nfeeds:\n" + FEED, "defaults: key 'rate_limit' must be greater than 0"),
+    ("defaults:\n  max_bytes: -5\nfeeds:\n" + FEED, "defaults: key 'max_bytes' must be greater than 0"),
+    ("feeds:\n  - {name: a, kind: rss, url: 'https://example.org/a', timeout: 1e999}\n",
+     "feed 'a': key 'timeout' must be a finite number"),
+    ("feeds:\n  - {name: a, kind: [rss], url: 'https://example.org/a'}\n", "feed 'a': key 'kind' must be one word"),
+    ("feeds:\n  - {name: a, kind: rss, url: 'http://[::1/feed'}\n", "feed 'a': key 'url' is not a valid URL"),
+    ("feeds:\n  - {name: a, kind: rss, url: 'http://example.org:99999/'}\n", "key 'url' is not a valid URL"),
+    ('feeds:\n  - {name: "a\\0b", kind: rss, url: "https://example.org/a"}\n',
+     "key 'feeds[0].name' holds a control character (U+0000)"),
+    ("since: 2015-13-45\n", "not a usable configuration: a value cannot be read (month must be in 1..12)"),
+    ("a: &a [*a]\n", "an alias refers to the value that contains it"),
+    ("feeds: " + "[" * 300 + "]" * 300 + "\n", "nested more than 40 levels deep"),
+    ("index: /\nfeeds:\n" + FEED, "key 'index' names /, the filesystem root"),
+])
+def test_hostile_values_are_one_line_naming_file_and_key(tmp_path, text, message):
+    errs = errors(tmp_path, text)
+    assert len(errs) == 1 and message in errs[0], errs
+    assert errs[0].startswith(str(tmp_path / "feeds.yaml")) and "\n" not in errs[0] and "\x00" not in errs[0]
+
+
+def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 10)]
+    errs = errors(tmp_path, "\n".join(lines) + "\nfeeds: []\n")     # 10^10 values once expanded
+    assert errs == [f"{tmp_path / 'feeds.yaml'}: not a usable configuration: its aliases expand to more than "
+                    f"200,000 values; write the values out or use fewer aliases."]
+
+
+def test_home_directory_as_index_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    errs = errors(tmp_path, "index: '~'\nfeeds:\n" + FEED)
+    assert len(errs) == 1 and "your home directory" in errs[0]
+
+
+def test_a_directory_of_someone_elses_files_is_refused_and_an_empty_or_tracker_one_taken(tmp_path):
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "thesis.docx").write_text("mine", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        config.check_index_dir(theirs)
+    assert str(info.value) == (f"{theirs} holds files that are not a tracker index (thesis.docx); "
+                               f"give the index an empty directory of its own.")
+    config.check_index_dir(tmp_path / "new")                    # not there yet: created by the crawl
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "ours" / ".gitkeep").write_text("", encoding="utf-8")
+    config.check_index_dir(tmp_path / "ours")
+    (tmp_path / "ours" / "records.sqlite").write_text("", encoding="utf-8")
+    (tmp_path / "ours" / "notes.txt").write_text("", encoding="utf-8")
+    config.check_index_dir(tmp_path / "ours")                   # a tracker index, whatever else is beside it
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "feeds: []\n", "index: idx\nfeeds:\n"])
+@pytest.mark.parametrize("command", [["feeds", "check"], ["crawl", "-q"]])
+def test_a_configuration_without_feeds_fails_check_and_crawl_with_a_sentence(tmp_path, text, command):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    (tmp_path / "feeds.yaml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "feeds.yaml"), *command])
+    assert res.exit_code == 2
+    assert res.stderr == (f"error: {tmp_path / 'feeds.yaml'}: no feeds are configured; add at least one under "
+                          f"'feeds:' (name, kind and url or query).\n")
+    assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize("index", ["/", "theirs"])
+def test_crawl_refuses_the_root_or_someone_elses_directory_before_writing(tmp_path, index):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "photo.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - {name: a, kind: rss, url: 'http://127.0.0.1:9/'}\n",
+                                         encoding="utf-8")
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "feeds.yaml"), "--index", str(tmp_path / index)
+                                   if index != "/" else "/", "crawl", "-q"])
+    assert res.exit_code == 2 and len(res.stderr.splitlines()) == 1, res.stderr
+    assert "give the index" in res.stderr and "Traceback" not in res.output
+    assert sorted(p.name for p in (tmp_path / "theirs").iterdir()) == ["photo.jpg"]

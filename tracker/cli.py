@@ -128,6 +128,7 @@ def _summary_line(result) -> str:
 @pass_state
 def crawl(st: _State, feeds, full, as_json, quiet, log_file):
     """Fetch new items from every (or the named) feed."""
+    from tracker.config import check_index_dir, require_feeds
     from tracker.pipeline import crawl as run_crawl
 
     quiet = quiet or st.quiet
@@ -150,6 +151,9 @@ def crawl(st: _State, feeds, full, as_json, quiet, log_file):
         click.echo("note: contact_email is not set in feeds.yaml; NCBI and Crossref ask API users "
                    "for a contact address.", err=True)
     try:
+        if not feeds:
+            require_feeds(config)
+        check_index_dir(st.index_dir())
         report = run_crawl(config, index_dir=st.index_dir(), feeds=list(feeds) or None, full=full,
                            progress=progress if tty else None, on_feed_done=done)
     except TrackerError as exc:
@@ -557,7 +561,9 @@ def feeds(ctx: click.Context):
 @pass_state
 def feeds_check(st: _State):
     """Validate feeds.yaml: prints 'ok' or every problem (exit 2)."""
-    st.config()
+    from tracker.config import require_feeds
+
+    require_feeds(st.config())
     click.echo("ok")
 
 

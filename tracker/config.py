@@ -10,6 +10,7 @@ live in tracker.settings.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from datetime import date, datetime
@@ -19,12 +20,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tracker import __version__, sources
+from tracker import __version__, sources, yamlload
 from tracker.alerts import validate as alert_blocks
 from tracker.errors import ConfigError
 from tracker.settings import Config, FeedConfig, Filters
 
-__all__ = ["Config", "FeedConfig", "Filters", "find_config", "load", "parse"]
+__all__ = ["Config", "FeedConfig", "Filters", "check_index_dir", "find_config", "load", "parse", "require_feeds"]
 
 TOP_KEYS: tuple[str, ...] = ("index", "contact_email", "user_agent", "ncbi_api_key", "defaults", "filters", "feeds")
 TOP_KEYS += ("alerts", "smtp")    # tracker.alerts.validate checks these blocks
@@ -41,7 +42,12 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "max_records": None,   # None: each source kind's own default (tracker.sources.paging)
     "max_pages": None,
 }
+# upper bounds of the numeric keys: beyond these a value is a typo, and an
+# infinite or huge timeout cannot be handed to a socket
+MAX_NUMBER = {"rate_limit": 1e6, "timeout": 86_400, "max_bytes": 1e12}
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_NAME = 80
+MAX_SHOWN = 10      # problems listed at once; a file of nonsense should not fill the screen
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -74,7 +80,9 @@ def load(path: str | os.PathLike | None = None) -> Config:
 
 def parse(text: str, path: Path) -> Config:
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.load(text)
+    except yamlload.YamlLimit as exc:
+        raise ConfigError(f"{path}: not a usable configuration: {exc}.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -110,6 +118,9 @@ class _Validator:
             if value is None:
                 self.err(where, f"key '{key}' must be a {'whole ' if integer else ''}number.")
                 return None
+        if isinstance(value, float) and not math.isfinite(value) or value > MAX_NUMBER.get(key, 1e15):
+            self.err(where, f"key '{key}' must be a finite number no larger than {MAX_NUMBER.get(key, 1e15):g}.")
+            return None
         if integer and float(value) != int(value):
             self.err(where, f"key '{key}' must be a whole number.")
             return None
@@ -149,7 +160,12 @@ class _Validator:
         text = self.string(where, key, value)
         if text is None:
             return None
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises on a port that is not a number in 0..65535
+        except ValueError as exc:
+            self.err(where, f"key '{key}' is not a valid URL ({exc}): '{_shown(text)}'.")
+            return None
         if parts.scheme in ("http", "https") and parts.hostname:
             return text
         if local_ok and parts.scheme == "file":
@@ -158,7 +174,7 @@ class _Validator:
             # a local path (or a Windows drive letter): relative to feeds.yaml
             return (self.base / text).resolve().as_uri()
         allowed = "an http(s) URL or a local file path" if local_ok else "an http(s) URL"
-        self.err(where, f"key '{key}' must be {allowed}, not '{text}'.")
+        self.err(where, f"key '{key}' must be {allowed}, not '{_shown(text)}'.")
         return None
 
     def filters(self, where: str, value: Any, inherited: Filters) -> Filters:
@@ -170,7 +186,7 @@ class _Validator:
         out = {"include_any": inherited.include_any, "exclude_any": inherited.exclude_any}
         for key, items in value.items():
             if key not in FILTER_KEYS:
-                self.err(where, f"unknown key 'filters.{key}'{_suggest(str(key), FILTER_KEYS)}.")
+                self.err(where, f"unknown key 'filters.{_shown(key)}'{_suggest(str(key), FILTER_KEYS)}.")
                 continue
             if items is None:
                 items = []
@@ -187,21 +203,28 @@ class _Validator:
             raise ConfigError(f"{self.path}: the top level must be a mapping of keys (index, feeds, ...).")
         smtp_unexpanded = data.get("smtp")    # the password must be a ${VAR}, not the secret itself
         data = _expand_env(data)
+        control = _control_character(data)
+        if control:
+            # refused at once: every later message would carry the character to the terminal
+            raise ConfigError(f"{self.path}: {control}; remove it.")
         for key in data:
             if key not in TOP_KEYS:
-                self.err("", f"unknown top-level key '{key}'{_suggest(str(key), TOP_KEYS)}.")
+                self.err("", f"unknown top-level key '{_shown(key)}'{_suggest(str(key), TOP_KEYS)}.")
 
         index = data.get("index", "index")
         index_s = self.string("", "index", index) or "index"
         index_dir = Path(index_s).expanduser()
         if not index_dir.is_absolute():
             index_dir = self.base / index_dir
+        if _shared_place(index_dir):
+            self.err("", f"key 'index' names {index_dir}, {_shared_place(index_dir)}; tracker needs a "
+                         f"directory of its own there, such as {index_dir / 'tracker-index'}.")
 
         email = data.get("contact_email")
         if email in (None, ""):
             email = None
         elif not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
-            self.err("", f"key 'contact_email' must be an e-mail address, not '{email}'.")
+            self.err("", f"key 'contact_email' must be an e-mail address, not '{_shown(email)}'.")
             email = None
         else:
             email = email.strip()
@@ -220,7 +243,7 @@ class _Validator:
             raw_defaults = {}
         for key, value in raw_defaults.items():
             if key not in DEFAULT_KEYS:
-                self.err("defaults: ", f"unknown key '{key}'{_suggest(str(key), DEFAULT_KEYS)}.")
+                self.err("defaults: ", f"unknown key '{_shown(key)}'{_suggest(str(key), DEFAULT_KEYS)}.")
                 continue
             checked = self._default_value("defaults: ", key, value)
             if checked is not None:
@@ -255,7 +278,9 @@ class _Validator:
         if self.errors:
             n = len(self.errors)
             head = self.errors[0] if n == 1 else f"{self.path}: {n} problems in the configuration."
-            raise ConfigError(head, self.errors)
+            shown = self.errors if n <= MAX_SHOWN else [
+                *self.errors[:MAX_SHOWN - 1], f"{self.path}: and {n - MAX_SHOWN + 1} more problems."]
+            raise ConfigError(head, shown)
         return Config(self.path, index_dir, email, user_agent, api_key, global_filters, feeds,
                       alerts=found_alerts, smtp=smtp)
 
@@ -273,11 +298,16 @@ class _Validator:
             where = f"feed #{i}: "
             self.err(where, "missing key 'name'.")
             name = None
+        elif isinstance(name, (list, dict)):
+            where = f"feed #{i}: "
+            self.err(where, "key 'name' must be one word, not a list or mapping.")
+            name = None
         else:
             name = str(name).strip()
-            where = f"feed '{name}': "
-            if not _NAME.match(name):
-                self.err(where, "key 'name' may hold only letters, digits, '-', '_' and '.'.")
+            where = f"feed '{_shown(name)}': "
+            if not _NAME.match(name) or len(name) > MAX_NAME:
+                self.err(where, f"key 'name' may hold only letters, digits, '-', '_' and '.' "
+                                f"(at most {MAX_NAME} of them).")
             if name in seen:
                 self.err(where, "duplicate feed name; each feed needs its own name.")
             seen.add(name)
@@ -285,15 +315,17 @@ class _Validator:
         cls = None
         if kind is None:
             self.err(where, f"missing key 'kind' (one of {', '.join(sorted(registry))}).")
+        elif not isinstance(kind, str):
+            self.err(where, f"key 'kind' must be one word, one of {', '.join(sorted(registry))}.")
         elif kind not in registry:
-            self.err(where, f"unknown kind '{kind}'{_suggest(str(kind), sorted(registry))}; "
+            self.err(where, f"unknown kind '{_shown(kind)}'{_suggest(str(kind), sorted(registry))}; "
                             f"valid kinds: {', '.join(sorted(registry))}.")
         else:
             cls = registry[kind]
         allowed = FEED_COMMON_KEYS + tuple(cls.keys if cls else ())
         for key in raw:
             if key not in allowed and cls is not None:
-                self.err(where, f"unknown key '{key}'{_suggest(str(key), allowed)}.")
+                self.err(where, f"unknown key '{_shown(key)}'{_suggest(str(key), allowed)}.")
         if cls is None:
             return None
         values: dict[str, Any] = dict(defaults)
@@ -338,6 +370,79 @@ class _Validator:
             enabled=bool(enabled) if enabled is not None else True, options=options,
             max_records=values["max_records"], max_pages=values["max_pages"],
         )
+
+
+def require_feeds(config: Config) -> None:
+    """A crawl (and `feeds check`) needs a feed to crawl: a configuration
+    without one would let a nightly crawl succeed at doing nothing forever."""
+    if not config.feeds:
+        raise ConfigError(f"{config.path}: no feeds are configured; add at least one under 'feeds:' "
+                          f"(name, kind and url or query).")
+
+
+# What tracker writes in an index directory (store, crawl state, Whoosh
+# index and its table of contents, the crawl lock): a non-empty directory
+# without any of these holds someone else's files.
+INDEX_MARKERS = ("records.sqlite", "state.sqlite", "whoosh", "index.json", "crawl.lock")
+
+
+def check_index_dir(directory: Path) -> None:
+    """Refuse to write an index into the filesystem root, a home directory
+    or a directory already holding files that are not tracker's (a file in
+    its place is the store's to report, as for every command)."""
+    place = _shared_place(directory)
+    if place:
+        raise ConfigError(f"{directory} is {place}; give the index a directory of its own "
+                          f"(index: in feeds.yaml, or --index).")
+    try:
+        names = [p.name for p in directory.iterdir()] if directory.is_dir() else []
+    except OSError as exc:
+        raise ConfigError(f"{directory}: cannot read the index directory ({exc.strerror}).") from None
+    if any(name.startswith(INDEX_MARKERS) for name in names):
+        return
+    others = [n for n in names if not n.startswith(".")]
+    if others:
+        raise ConfigError(f"{directory} holds files that are not a tracker index ({_shown(', '.join(others[:3]))}"
+                          f"{', ...' if len(others) > 3 else ''}); give the index an empty directory of its own.")
+
+
+def _shared_place(directory: Path) -> str | None:
+    """What a directory is when no index belongs there: the filesystem root or a home directory."""
+    path = Path(os.path.abspath(directory))
+    if path == Path(path.anchor):
+        return "the filesystem root"
+    try:
+        home = Path(os.path.abspath(Path.home()))
+    except RuntimeError:        # no home directory known
+        return None
+    return "your home directory" if path == home else None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_character(value: Any, trail: str = "") -> str | None:
+    """Where the first control character (NUL and the like) sits in the data, if any."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        return f"key '{trail or '(top)'}' holds a control character (U+{ord(found.group()):04X})" if found else None
+    if isinstance(value, list):
+        return next((c for i, v in enumerate(value) if (c := _control_character(v, f"{trail}[{i}]"))), None)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = _CONTROL.sub("?", _shown(f"{trail}.{k}" if trail else k))
+            if isinstance(k, str) and _CONTROL.search(k):
+                return f"key '{here}' holds a control character in its name"
+            inner = _control_character(v, here)
+            if inner:
+                return inner
+    return None
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value quoted back in an error: one short line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _expand_env(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -104,6 +105,29 @@ def canonical_url(url: str | None) -> str | None:
              if not _TRACKING_PARAMS.match(k)]
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+
+
+# Kinds of identity key that name one paper (or one trial registration), most
+# authoritative first; any other key (a URL) is weak and joins records only
+# when these do not disagree.
+STRONG_KINDS: tuple[str, ...] = ("doi", "pmid", "nct")
+
+
+def keys_conflict(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Whether two sets of identity keys name different papers.
+
+    The most authoritative kind both sets carry decides: the same DOI is the
+    same paper whatever the PMIDs say; two DOIs (or, without DOIs, two PMIDs
+    or NCT numbers) that share nothing are two papers, whatever URL they share.
+    """
+    ka, kb = set(a), set(b)
+    for kind in STRONG_KINDS:
+        prefix = kind + ":"
+        sa = {k for k in ka if k.startswith(prefix)}
+        sb = {k for k in kb if k.startswith(prefix)}
+        if sa and sb:
+            return not (sa & sb)
+    return False
 
 
 def clean_text(value: str | None) -> str | None:
@@ -279,7 +303,8 @@ def _merge_trial_fields(out: Article, old: Article, new: Article) -> None:
 
 
 def merge(old: Article, new: Article) -> Article:
-    """One record from two of the same paper.
+    """One record from two of the same paper (callers check keys_conflict first:
+    merging two papers would keep one DOI and lose the other).
 
     Per field, the more trusted source wins (registry > metadata > text);
     at equal trust the fuller value wins, and the older record keeps ties.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from tracker.errors import FetchError, ParseError
 from tracker.fetch.http import Limits, RobotsDisallowed
 from tracker.lexicon.journals import resolve as resolve_journal
 from tracker.lexicon.languages import language_code
-from tracker.models import Article, merge, normalize_doi
+from tracker.models import Article, keys_conflict, merge, normalize_doi
 from tracker.sources import paging
 from tracker.sources.base import REFRESH_AFTER, FetchContext, KeySpec, Source, check_bool, register
 from tracker.sources.paging import Pager
@@ -256,13 +257,16 @@ class RssSource(Source):
         for message in problems:
             ctx.item_error(message)
         page_failed = False
+        # a link several items share (an issue's contents) is no one item's article page:
+        # its items stand as the feed gives them, and none hides behind another's memory
+        links = Counter(art.url for art, _ in entries)
         pager = Pager(ctx, unit="feed items")
         followed = 0
         for art, mark in entries:
             if not pager.take():
                 break
             link = art.url
-            if follow and link and (local or not link.startswith("file:")):
+            if follow and link and links[link] == 1 and (local or not link.startswith("file:")):
                 if memory.known(link, mark):
                     continue  # stored when its page was read, and the item has not changed since
                 followed += 1
@@ -299,6 +303,8 @@ class RssSource(Source):
         page = extract_page(resp.content, resp.url or url, encoding=resp.encoding)
         page.url = art.url  # the feed's link stays the record's URL
         page.__post_init__()
+        if keys_conflict(art.identity_keys(), page.identity_keys()):
+            return art  # the link is a page about another paper (an issue's contents): the item stands alone
         merged = merge(art, page)
         if not merged.body and page.body:
             merged.body = page.body

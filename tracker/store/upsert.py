@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.models import Article, merge
+from tracker.models import Article, keys_conflict, merge
 
 
 @dataclass
@@ -55,7 +55,7 @@ def plan(find: Callable[[str], list[Stored]], articles: list[Article], now: str)
     for pos, art in enumerate(articles):
         if art.id is None:
             continue
-        parts, origin, row = batch.join(art)
+        parts, origin, row, born = batch.join(art)
         art.first_seen = art.first_seen or now
         art.fetched_at = now
         merged = art
@@ -63,7 +63,7 @@ def plan(find: Callable[[str], list[Stored]], articles: list[Article], now: str)
             merged = merge(part, merged)
         rid = merged.id
         assert rid is not None      # merging keeps the identity art had
-        batch.stage(rid, merged, parts, origin, row)
+        batch.stage(rid, merged, parts, origin, row, born)
         if origin is None:
             result.outcome[pos] = "updated" if parts else "new"
         elif comparable(origin) == comparable(merged.to_dict()):
@@ -71,7 +71,9 @@ def plan(find: Callable[[str], list[Stored]], articles: list[Article], now: str)
         else:
             result.outcome[pos] = "updated"
     out = Plan(removed=[sid for sid in batch.loaded if sid not in batch.staged])
-    for rid, art in batch.staged.items():
+    # new records take their numbers in the order they were first seen, so the
+    # first of several papers at one URL is the first on every later run too
+    for rid, art in sorted(batch.staged.items(), key=lambda kv: batch.born[kv[0]]):
         orig = batch.origins.get(rid)
         if orig is not None and orig.get("id") == rid and comparable(orig) == comparable(art.to_dict()):
             art.fetched_at = orig.get("fetched_at")
@@ -90,44 +92,71 @@ class _Batch:
         self.staged: dict[str, Article] = {}            # id -> merged record to write
         self.origins: dict[str, dict | None] = {}       # id -> stored record it replaces
         self.rows: dict[str, int | None] = {}           # id -> record number it keeps
-        self.alias: dict[str, str] = {}                 # identity key -> staged id
+        self.alias: dict[str, list[str]] = {}           # identity key -> staged ids known by it
         self.loaded: dict[str, int] = {}                # stored ids already joined -> their row
+        self.born: dict[str, int] = {}                  # id -> when its first part was staged
+        self.seen = 0                                   # articles joined so far
 
-    def join(self, art: Article) -> tuple[list[Article], dict | None, int | None]:
+    def join(self, art: Article) -> tuple[list[Article], dict | None, int | None, int]:
         """The records `art` is the same paper as, in key order: staged ones
         (taken out of the batch) and stored ones not yet joined; the first
-        stored record among them (its origin) and the oldest record number.
+        stored record among them (its origin), the oldest record number and
+        the staging order of the earliest staged one.
 
-        Identity, in one place: DOI, then PMID, then canonical URL, and a
-        record matched by any one of its keys joins (so a page later found
-        to carry a DOI joins the registry record of that DOI).
+        Identity, in one place: DOI, then PMID, then canonical URL. A record
+        found by any of these keys joins unless its strong identifiers (DOI,
+        PMID, NCT number) disagree with those of `art` or of a record already
+        joined (models.keys_conflict): a shared URL never makes two papers one.
+        Among the records a key finds, the oldest record number comes first,
+        so an item with only a URL that several papers share joins the first
+        of them, and the URL stays with it.
         """
         parts: list[Article] = []
         origin: dict | None = None
         row: int | None = None
+        born = self.seen = self.seen + 1
+        held = set(art.identity_keys())     # the strong identifiers of everything joined so far
         for key in art.identity_keys():
-            sid = self.alias.get(key)
-            if sid is not None and sid in self.staged:
-                parts.append(self.staged.pop(sid))
-                origin = origin or self.origins.pop(sid, None)
-                row = _older(row, self.rows.pop(sid, None))
-                continue
-            for stored in self.find(key):
-                if stored.id in self.loaded:
-                    continue
-                self.loaded[stored.id] = stored.row
-                parts.append(Article.from_dict(stored.record))
-                origin = origin or stored.record
-                row = _older(row, stored.row)
-        return parts, origin, row
+            for _, sid, stored, found in self._candidates(key):
+                keys = found.identity_keys()
+                if keys_conflict(held, keys):
+                    continue    # another paper at the same URL (or a bad PMID): it stays its own record
+                held.update(keys)
+                parts.append(found)
+                if stored is None:
+                    del self.staged[sid]
+                    born = min(born, self.born.pop(sid))
+                    origin = origin or self.origins.pop(sid, None)
+                    row = _older(row, self.rows.pop(sid, None))
+                else:
+                    self.loaded[stored.id] = stored.row
+                    origin = origin or stored.record
+                    row = _older(row, stored.row)
+        return parts, origin, row, born
 
-    def stage(self, rid: str, merged: Article, parts: list[Article], origin: dict | None, row: int | None) -> None:
+    def _candidates(self, key: str) -> list[tuple[tuple, str, Stored | None, Article]]:
+        """Staged and stored records known by `key`, oldest record number first
+        (new records last, in staging order)."""
+        out: list[tuple[tuple, str, Stored | None, Article]] = []
+        for sid in dict.fromkeys(self.alias.get(key, ())):
+            if sid in self.staged:
+                r = self.rows.get(sid)
+                out.append(((r is None, self.born[sid] if r is None else r), sid, None, self.staged[sid]))
+        for stored in self.find(key):
+            if stored.id not in self.loaded:
+                out.append(((False, stored.row), stored.id, stored, Article.from_dict(stored.record)))
+        out.sort(key=lambda c: c[0])
+        return out
+
+    def stage(self, rid: str, merged: Article, parts: list[Article], origin: dict | None, row: int | None,
+              born: int) -> None:
         self.staged[rid] = merged
+        self.born[rid] = born
         self.origins[rid] = origin
         self.rows[rid] = row
         for part in (*parts, merged):
             for key in part.identity_keys():
-                self.alias[key] = rid
+                self.alias.setdefault(key, []).append(rid)
 
 
 def _older(a: int | None, b: int | None) -> int | None:
