@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from tracker import __version__, sources
+from tracker.dates import normal_dates
 from tracker.errors import ConfigError, TrackerError
 from tracker.settings import Config
 
@@ -235,7 +236,7 @@ def search(st: _State, query, limit, sort, fmt, facets, explain):
     if explain:
         click.echo(outcome.explained, err=True)
     result = outcome.result
-    rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in result.hits]
+    rows = [dict(normal_dates(h.record), score=h.score, highlights=h.highlights) for h in result.hits]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":

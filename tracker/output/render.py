@@ -6,6 +6,8 @@ import re
 import textwrap
 from typing import Any
 
+from tracker.dates import normal_dates
+
 _MARK = re.compile(r"\[\[(.+?)\]\]")
 _BOLD, _HIT, _RESET = "\x1b[1m", "\x1b[1;33m", "\x1b[0m"
 
@@ -134,6 +136,7 @@ _SHOW_ORDER = ("id", "title", "authors", "journal", "year", "published", "study_
 
 
 def record(rec: dict[str, Any]) -> str:
+    rec = normal_dates(rec)
     prov = rec.get("provenance") or {}
     lines = []
     for name in _SHOW_ORDER:
