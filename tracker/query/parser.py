@@ -34,11 +34,12 @@ from tracker.query.lex import Tok, lex
 from tracker.query.nodes import And, Every, Not, Or, Query
 from tracker.query.terms import Analyser, Terms
 
-# Bounds on one query: a long PubMed-style strategy (OR lists of drug names
-# and synonyms) stays well inside both; past them a query is a paste gone
-# wrong, and its work would grow with its size.
+# Bounds on one query: a PubMed-style strategy (an OR list of the drugs of
+# interest and their brands, a few conditions) stays inside both; past them
+# a query is a paste gone wrong. Its work grows with its terms, each read
+# over five fields: bench/search/worst.py measures the slowest at the bound.
 MAX_CHARS = 10_000
-MAX_TERMS = 500
+MAX_TERMS = 100
 
 
 @dataclass
