@@ -39,10 +39,13 @@ def _fit(words: list[str], joiner: str) -> str:
     """`words` joined, as many as MAX_CHARS and MAX_TERMS allow."""
     out: list[str] = []
     size = 0
+    terms = 0
     for w in words:
-        if len(out) >= MAX_TERMS or size + len(w) + len(joiner) > MAX_CHARS:
+        n = len(w.split()) - w.count("NOT")    # "certolizumab pegol" is two terms
+        if terms + n > MAX_TERMS or size + len(w) + len(joiner) > MAX_CHARS:
             break
         out.append(w)
+        terms += n
         size += len(w) + len(joiner)
     return joiner.join(out)
 
