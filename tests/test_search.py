@@ -233,6 +233,12 @@ def test_a_leading_minus_word_is_query_text_not_an_option(index_dir):
     assert run(index_dir, "--bogus", "pml").exit_code == 2
 
 
+def test_an_undecodable_id_is_not_found_not_damage(index_dir):
+    res = CliRunner().invoke(cli, ["--index", str(index_dir), "show", "doi:10.1000/\udcff"])
+    assert res.exit_code == 1
+    assert res.stderr == "error: no record with id 'doi:10.1000/\\udcff' in the index (it is not valid UTF-8).\n"
+
+
 def test_verbose_anywhere_shows_the_traceback(index_dir):
     runner = CliRunner()
     for args in (["-v", "--index", str(index_dir), "search", "(pml"],

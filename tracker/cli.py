@@ -335,6 +335,10 @@ def show(st: _State, record_id, fmt):
     """Show one record by id (doi:..., pmid:..., url:... or a bare DOI/PMID)."""
     from tracker.output import render
 
+    try:
+        record_id.encode("utf-8")
+    except UnicodeEncodeError:   # bytes the terminal could not decode: no stored id has them
+        raise TrackerError(f"no record with id {record_id!r} in the index (it is not valid UTF-8).") from None
     with st.open_store() as store:
         record = store.lookup(record_id)
     if record is None:
