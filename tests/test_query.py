@@ -75,6 +75,33 @@ def test_not_alone_means_everything_else(analyser):
     assert isinstance(q, And) and q.items[0] == Every() and isinstance(q.items[1], Not)
 
 
+def test_double_negation_cancels(analyser):
+    plain = compile_query("natalizumab", analyser).query
+    assert compile_query("NOT NOT natalizumab", analyser).query == plain
+    assert compile_query("NOT -natalizumab", analyser).query == plain
+    assert shown(analyser, "pregnancy NOT NOT NOT review") == "pregnancy AND NOT review"
+    assert compile_query("NOT " * 2400 + "natalizumab", analyser).query == plain   # no recursion
+
+
+def test_limits_of_one_query(analyser):
+    assert error(analyser, "a" * 10_001) == ("the query is 10,001 characters long; tracker takes at most "
+                                             "10,000 (split it into several searches).")
+    assert error(analyser, "pml OR " * 100 + "pml") == ("the query has 101 terms; tracker takes at most 100 "
+                                                        "in one search (split it into several).")
+    compile_query("pml OR " * 99 + "pml", analyser)      # 100 terms: a long OR list still runs
+    nested = "(" * 32 + "natalizumab" + ")" * 32
+    assert compile_query(nested, analyser).shown == "natalizumab OR drug:natalizumab"
+    assert error(analyser, "(" + nested + ")") == ("parentheses nest more than 32 deep at position 33; "
+                                                   "remove some of them.")
+
+
+def test_numbers_longer_than_python_reads(analyser):
+    assert error(analyser, "year:1" + "0" * 5000) == (
+        "'year:10000000000000000000…' at position 1: 1000000000… (5,001 digits) is larger than any year "
+        "tracker stores.")
+    assert shown(analyser, "cases:" + "0" * 5000 + "3") == "cases:3"
+
+
 def test_colon_in_prose_is_not_a_field(analyser):
     assert shown(analyser, "pouchitis: outcomes") == "(pouchitis OR condition:pouchitis) AND outcomes"
 
@@ -219,6 +246,8 @@ def test_generic_also_matches_drug_keyword(analyser):
     ("OR pml", "'OR' at position 1 needs a term on each side."),
     ("pml OR OR vedolizumab", "'OR' at position 5 needs a term on each side."),
     ("pml NOT", "'NOT' at position 5 needs a term after it."),
+    ("pml NOT NOT", "'NOT' at position 9 needs a term after it."),
+    ("NOT OR pml", "'NOT' at position 1 needs a term after it."),
     ("pml ()", "empty parentheses at position 5."),
     ("type:anecdote", "unknown study type 'type:anecdote' at position 1; use case_report, case_series, "
                       "cohort, rct, meta_analysis, review or other."),

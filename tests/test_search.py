@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from tracker import search
 from tracker.cli import cli
+from tracker.errors import QueryError
 from tracker.index import Hit, Index
 from tracker.models import Article
 from tracker.output import render
@@ -215,6 +216,47 @@ def test_bad_queries_exit_2_with_one_sentence(index_dir, query, message):
     assert res.exit_code == 2
     assert res.stderr == message
     assert res.stdout == ""
+
+
+def test_a_leading_minus_word_is_query_text_not_an_option(index_dir):
+    # -natalizumab is not "-n atalizumab"; "-a b" is not option -a
+    every = {r["id"] for r in json.loads(run(index_dir, "*", "-f", "json").stdout)}
+    res = run(index_dir, "-natalizumab", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    without = {r["id"] for r in json.loads(res.stdout)}
+    assert without == every - {"doi:10.1093/ecco-jcc/jjz001", "pmid:31000002"}
+    assert run(index_dir, "crohn -tysabri", "-fjson").exit_code == 0
+    assert json.loads(run(index_dir, "pml", "-n1", "-f", "json").stdout)[0]["id"] in every   # -n1 is still -n 1
+    res = run(index_dir, "-a", "natalizumab", "--explain")
+    assert (res.exit_code, res.stderr.splitlines()[0]) == (0, "query:    NOT a AND (natalizumab OR drug:natalizumab)")
+    assert run(index_dir, "--", "-natalizumab", "-n", "1").exit_code == 0
+    assert run(index_dir, "--bogus", "pml").exit_code == 2
+
+
+def test_an_undecodable_id_is_not_found_not_damage(index_dir):
+    res = CliRunner().invoke(cli, ["--index", str(index_dir), "show", "doi:10.1000/\udcff"])
+    assert res.exit_code == 1
+    assert res.stderr == "error: no record with id 'doi:10.1000/\\udcff' in the index (it is not valid UTF-8).\n"
+
+
+def test_verbose_anywhere_shows_the_traceback(index_dir):
+    runner = CliRunner()
+    for args in (["-v", "--index", str(index_dir), "search", "(pml"],
+                 ["--index", str(index_dir), "search", "(pml", "-v"]):
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 1 and isinstance(res.exception, QueryError), args
+    res = runner.invoke(cli, ["--index", str(index_dir), "search", "(pml"])
+    assert res.exit_code == 2 and res.exception.__class__ is SystemExit
+
+
+def test_dates_print_in_one_form(tmp_path):
+    # a record stored by an older version, its time with "+00:00"
+    art = Article(title="Natalizumab levels", doi="10.1000/dated", published="2026-10-14T10:00:00+02:00")
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert([art])
+    row = json.loads(run(tmp_path, "natalizumab", "-f", "json").stdout)[0]
+    assert row["published"] == "2026-10-14T08:00:00Z"
+    assert row["first_seen"].endswith("Z") and len(row["first_seen"]) == 20
 
 
 # ------------------------------------------------------------------ rendering details

@@ -105,7 +105,7 @@ def test_listing_then_each_article(tmp_path, state, rsps):
     news, blog, journal = articles
     # news page: its canonical link is on another host, so the fetched URL stays
     assert news.title == "Natalizumab y leucoencefalopatía: qué dicen los casos chilenos"
-    assert (news.journal, news.year, news.published) == (None, None, "2023-09-14T08:30:00-03:00")
+    assert (news.journal, news.year, news.published) == (None, None, "2023-09-14T11:30:00Z")
     assert "Revista Médica de Chile in 2017" in news.body and "tofacitinib" not in news.body
     assert blog.authors == ["Hargreaves T"] and "filgotinib" not in blog.body
     assert (journal.journal, journal.year, journal.doi) == ("Journal of Crohn's and Colitis", 2019,

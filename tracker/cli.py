@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from tracker import __version__, sources
+from tracker.dates import normal_dates
 from tracker.errors import ConfigError, TrackerError
 from tracker.settings import Config
 
@@ -52,33 +53,92 @@ class _State:
 pass_state = click.make_pass_decorator(_State)
 
 
+_VERBOSE = ("-v", "-vv", "-vvv", "--verbose")
+
+
 class TrackerGroup(click.Group):
     """Turns library errors into one sentence on stderr and an exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # -v counts wherever it is written (`tracker search foo -v`), up to a "--"
+        end = args.index("--") if "--" in args else len(args)
+        moved = [a for a in args[:end] if a in _VERBOSE]
+        rest = [a for a in args[:end] if a not in _VERBOSE] + args[end:]
+        return super().parse_args(ctx, moved + rest)
+
     def invoke(self, ctx: click.Context):
-        verbose = (ctx.obj.verbose if isinstance(ctx.obj, _State) else 0) or "-v" in sys.argv[1:2]
+        def verbose() -> bool:     # read when needed: the group's callback sets ctx.obj
+            return bool(ctx.obj.verbose) if isinstance(ctx.obj, _State) else False
+
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             for line in exc.errors:
                 click.echo(f"error: {line}", err=True)
-            if verbose:
+            if verbose():
                 raise
             ctx.exit(exc.exit_code)
         except TrackerError as exc:
             click.echo(f"error: {exc}", err=True)
-            if verbose:
+            if verbose():
                 raise
             ctx.exit(exc.exit_code)
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             click.echo(f"error: {where}{exc.strerror or exc}.", err=True)
-            if verbose:
+            if verbose():
                 raise
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; everything committed so far is kept.", err=True)
             ctx.exit(130)
+
+
+class QueryCommand(click.Command):
+    """A command whose QUERY words may start with "-" (`tracker search -tysabri`,
+    `tracker search "-a b"`): a word that is not one of the command's options
+    (nor a short option with a value its type accepts, like -n5) is query text."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options: dict[str, click.Option] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    options[name] = param
+        kept: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words += args[i + 1:]
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            opt = options.get(name)
+            if opt is not None:
+                kept.append(arg)
+                if not (opt.is_flag or opt.count) and "=" not in arg and i + 1 < len(args):
+                    kept.append(args[i + 1])
+                    i += 1
+            elif arg.startswith("-") and len(arg) > 2 and _attached_value(options.get(arg[:2]), arg[2:], ctx):
+                kept.append(arg)
+            elif arg.startswith("-") and len(arg) > 1 and not arg.startswith("--"):
+                words.append(arg)
+            else:
+                (kept if arg.startswith("--") else words).append(arg)
+            i += 1
+        return super().parse_args(ctx, [*kept, "--", *words] if words else kept)
+
+
+def _attached_value(opt: click.Option | None, value: str, ctx: click.Context) -> bool:
+    """Whether "-n5" is option -n with 5 (and not the query word "-natalizumab")."""
+    if opt is None or opt.is_flag or opt.count:
+        return False
+    try:
+        opt.type.convert(value, opt, ctx)
+    except click.BadParameter:
+        return False
+    return True
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -220,7 +280,7 @@ words in [[ ]]); csv adds a score column and leaves highlights out.
 """
 
 
-@cli.command(help=_SEARCH_HELP)
+@cli.command(cls=QueryCommand, help=_SEARCH_HELP)
 @click.argument("query", nargs=-1)
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, None))
 @click.option("--sort", type=click.Choice(["relevance", "year", "-year", "cases"]), default="relevance",
@@ -250,7 +310,7 @@ def search(st: _State, query, limit, sort, fmt, facets, explain, new_for):
     if explain:
         click.echo(outcome.explained, err=True)
     result = outcome.result
-    rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in result.hits]
+    rows = [dict(normal_dates(h.record), score=h.score, highlights=h.highlights) for h in result.hits]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
@@ -313,6 +373,10 @@ def show(st: _State, record_id, fmt):
     """Show one record by id (doi:..., pmid:..., url:... or a bare DOI/PMID)."""
     from tracker.output import render
 
+    try:
+        record_id.encode("utf-8")
+    except UnicodeEncodeError:   # bytes the terminal could not decode: no stored id has them
+        raise TrackerError(f"no record with id {record_id!r} in the index (it is not valid UTF-8).") from None
     with st.open_store() as store:
         record = store.lookup(record_id)
         links = store.trial_links(record) if record is not None else {}
@@ -361,7 +425,7 @@ def extract_(st: _State, source, fmt):
 
 # export ------------------------------------------------------------------
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("-f", "--format", "fmt", type=click.Choice(["csv", "jsonl", "ris", "bibtex"]), default="csv",
               show_default=True)
@@ -417,7 +481,7 @@ def stats(st: _State, by, plot):
 
 # digest ------------------------------------------------------------------
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("--since", default="7d", show_default=True, metavar="DATE|7d|2w")
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",

@@ -4,16 +4,17 @@ and the `--since` values of search, export, digest and alerts.
 `iso_date` keeps the conventions the records have always had, by input:
 
 - a struct_time (feedparser's parsed dates) or datetime is a moment: UTC
-  with "Z" when its zone is known, as written when naive;
+  with "Z" to the second (a naive one is taken as UTC);
 - a year with a month and/or day apart (PubMed, Crossref), or a year alone
   as an int, gives the date at the precision stated: "2019", "2019-03" or
   "2019-03-07"; an impossible day or month drops that part only;
-- text from a feed: "2019", "2019-03" and "2019-03-07" stay as written, any
-  other date dateutil reads becomes a timestamp (missing parts: 1 January,
-  midnight);
-- text from page metadata (`as_stated=True`): the date at the precision the
-  text states ("2017/5" -> "2017-05", "March 2016" -> "2016-03") and a time
-  with the UTC offset it was written with.
+- text from a feed: "2019", "2019-03" and "2019-03-07" stay as written;
+- other text (a feed's or page metadata's, `as_stated=True`): the date at the precision the
+  text states ("2017/5" -> "2017-05", "March 2016" -> "2016-03"), a time
+  as a UTC moment.
+
+Every moment is written one way, "2026-10-14T08:00:00Z" (`instant`);
+`normal` brings stored text of older versions to that form on the way out.
 """
 
 from __future__ import annotations
@@ -102,16 +103,64 @@ def iso_date(value: Any, month: str | int | None = None, day: str | int | None =
     text = str(value).strip()
     if _ISO_PARTIAL.fullmatch(text):
         return text
-    parsed = _parse(text, datetime(1900, 1, 1))
-    if parsed is None or parsed.year < EARLIEST_YEAR:
+    stated = _as_stated(text[:100])
+    if stated is None or int(stated[:4]) < EARLIEST_YEAR:
         return None
-    return _moment(parsed)
+    return stated
 
 
 def _moment(value: datetime) -> str:
-    if value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
-    return value.isoformat()
+    return instant(value)
+
+
+# The one form of every date tracker writes: a moment in UTC to the second
+# with "Z", or a calendar date at the precision known ("2019-03-07",
+# "2019-03", "2019").
+_NORMAL = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}:\d{2}Z)?)?)?")
+_DATE_ONLY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+DATE_FIELDS = ("published", "first_seen", "fetched_at")
+
+
+def instant(when: datetime) -> str:
+    """A moment as ISO 8601 UTC to the second, "2026-10-14T08:00:00Z"; a naive one is taken as UTC."""
+    if when.tzinfo is not None:
+        try:
+            when = when.astimezone(timezone.utc)
+        except OverflowError:   # within hours of year 1 or 9999: the wall time is as close as it gets
+            pass
+    return (f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+            f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z")
+
+
+def normal(value: Any) -> Any:
+    """Stored date text in the one form (see _NORMAL): "…+00:00", "…+02:00",
+    fractions of a second and naive times become "…Z" in UTC; "20190307"
+    becomes "2019-03-07". Anything else (None, text that is no ISO date) is
+    returned as it is, so records stored by older versions print right."""
+    if value.__class__ is not str or _NORMAL.fullmatch(value):
+        return value
+    text = value.strip()
+    if _NORMAL.fullmatch(text):
+        return text
+    day = _DATE_ONLY.fullmatch(text)
+    if day:
+        try:
+            return date(*map(int, day.groups())).isoformat()
+        except ValueError:
+            return value
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return value
+    return instant(when)
+
+
+def normal_dates(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with its date fields in the one form (a copy only when one changes)."""
+    changed = {k: normal(record[k]) for k in DATE_FIELDS if k in record and record[k] is not None}
+    if all(changed[k] is record[k] for k in changed):
+        return record
+    return {**record, **changed}
 
 
 def _from_parts(year: Any, month: Any, day: Any) -> str | None:
@@ -143,7 +192,7 @@ def _as_stated(text: str) -> str | None:
             pass
         return y if year_of(y, latest=date.today().year + 1) else None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+        return instant(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         pass
     # two defaults reveal which parts the text really gave
@@ -156,7 +205,7 @@ def _as_stated(text: str) -> str | None:
     if a.day != b.day:
         return f"{a.year:04d}-{a.month:02d}"
     if a.hour or a.minute or a.tzinfo:
-        return a.isoformat()
+        return instant(a)
     return a.date().isoformat()
 
 
@@ -176,9 +225,13 @@ def resolve_since(value: str, now: str | None = None) -> str:
     ref = _utc(now) if now else datetime.now(timezone.utc)
     m = _RELATIVE.match(value or "")
     if m:
-        unit, n = m.group(2).lower(), int(m.group(1))
-        span = timedelta(days=n * _DAYS_PER[unit]) if unit in _DAYS_PER else timedelta(**{_SPAN_UNITS[unit]: n})
-        when = ref - span
+        unit, digits = m.group(2).lower(), m.group(1).lstrip("0") or "0"
+        try:
+            n = int(digits[:12]) if len(digits) <= 12 else 10 ** 12
+            span = timedelta(days=n * _DAYS_PER[unit]) if unit in _DAYS_PER else timedelta(**{_SPAN_UNITS[unit]: n})
+            when = ref - span
+        except OverflowError:   # a span reaching before year 1 means "since the beginning"
+            when = datetime(1, 1, 1, tzinfo=timezone.utc)
     else:
         try:
             when = _utc(value)
@@ -186,7 +239,7 @@ def resolve_since(value: str, now: str | None = None) -> str:
             raise TrackerError(
                 f"Cannot read --since {value!r}; use a date (2026-11-01) or a span such as 7d, 2w, 3m or 12h."
             ) from None
-    return when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant(when)
 
 
 def _utc(value: str) -> datetime:

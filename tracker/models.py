@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from tracker.dates import DATE_FIELDS, normal
+
 # Column order of the DESIGN record table; every output uses these names.
 RECORD_FIELDS: tuple[str, ...] = (
     "id", "title", "abstract", "authors", "journal", "year", "published",
@@ -253,6 +255,8 @@ class Article:
                 continue
             value = getattr(self, name)
             out[name] = list(value) if isinstance(value, list) else value
+        for name in DATE_FIELDS:    # one form in the store, whatever a source gave
+            out[name] = normal(out[name])
         out["provenance"] = dict(self.provenance)
         out["publication_types"] = list(self.publication_types)
         out["keywords"] = list(self.keywords)

@@ -44,15 +44,18 @@ def explain(parsed: Parsed, sort: str = "relevance") -> str:
     return "\n".join(lines)
 
 
-# Words a suggestion may correct: 4+ letters, not a field name, prefix or number.
-_WORD = re.compile(r"(?<![\w*-])([A-Za-z][A-Za-z'-]{3,})(?![:\w*])")
+# Words a suggestion may correct: 4 to 40 letters, not a field name, prefix or
+# number (a longer "word" is no misspelling, and its edit automaton takes minutes);
+# only the first few, so a long query with no hits still answers at once.
+_WORD = re.compile(r"(?<![\w*'-])([A-Za-z][A-Za-z'-]{3,39})(?![:\w*'-])")
+_MAX_SUGGESTED = 8
 
 
 def _suggest(index: Index, text: str) -> str | None:
     """The query with each misspelt word replaced by the closest known word."""
     names = expand.drug_names()
     out, changed = text, False
-    for m in reversed(list(_WORD.finditer(text))):
+    for m in reversed(list(_WORD.finditer(text))[:_MAX_SUGGESTED]):
         word = m.group(1)
         if word in ("AND", "OR", "NOT"):
             continue

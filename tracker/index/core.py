@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from whoosh import scoring
 
-from tracker.errors import IndexFailure, OutdatedIndex, TrackerError
+from tracker.errors import IndexFailure, OutdatedIndex, QueryError, TrackerError
 from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
 from tracker.index.results import Hit, Rebuilt, SearchResult
@@ -59,6 +59,11 @@ def _damaged(directory: Path, exc: Exception, writing: bool) -> IndexFailure:
         f"'tracker reindex' rebuilds them from the record store (-v shows where it failed).")
 
 
+def _too_deep() -> QueryError:
+    # a query too deep for the stack is the query's fault, not damage to the files
+    return QueryError("the query is nested too deeply to run; remove some parentheses or NOTs.")
+
+
 def _guarded(method):
     """Whatever Whoosh raises reading (damaged files) or writing ends as one
     IndexFailure line, not a traceback (disk errors stay OSErrors for the
@@ -73,6 +78,8 @@ def _guarded(method):
                 raise _damaged(self.directory, exc, writing) from exc
             except (TrackerError, OSError):
                 raise
+            except RecursionError:
+                raise _too_deep() from None
             except Exception as exc:
                 raise _damaged(self.directory, exc, writing) from exc
         return stream
@@ -85,6 +92,8 @@ def _guarded(method):
             raise _damaged(self.directory, exc, writing) from exc
         except (TrackerError, OSError):
             raise
+        except RecursionError:
+            raise _too_deep() from None
         except Exception as exc:
             raise _damaged(self.directory, exc, writing) from exc
     return call

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
+from tracker.dates import normal
 from tracker.errors import TrackerError
 from tracker.models import STUDY_TYPES, utcnow
 
@@ -72,7 +73,7 @@ def render(records: Iterable[dict], fmt: str = "markdown", *, since: str,
 
 
 def _day(stamp: str) -> str:
-    return stamp[:10]
+    return normal(stamp)[:10]
 
 
 class _Digest:

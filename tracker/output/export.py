@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from tracker.dates import normal_dates
 from tracker.errors import TrackerError
 from tracker.models import RECORD_FIELDS
 from tracker.textutil import ascii_fold
@@ -50,7 +51,8 @@ _EXTRA_KEYS = ("provenance", "publication_types", "keywords")
 _JSONL_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 # The layout of stored lines (tracker.store): a store whose lines were
 # rendered with another layout renders its rows again instead of using them.
-LINES_FORMAT = "1:" + ",".join(CSV_COLUMNS) + ":" + ",".join(RECORD_FIELDS)
+# "2": dates in the one form of tracker.dates (lines of "1" may hold "+00:00" times).
+LINES_FORMAT = "2:" + ",".join(CSV_COLUMNS) + ":" + ",".join(RECORD_FIELDS)
 
 # Family-name particles kept with the family name ("van der Berg").
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da",
@@ -168,6 +170,7 @@ def write_csv(records: Iterable[dict], out: TextIO, *, excel: bool = False, raw:
     cell = _cell if raw else _safe_cell
     n = 0
     for record in records:
+        record = normal_dates(record)
         writer.writerow([cell(record.get(name)) for name in columns])
         n += 1
     return n
@@ -177,6 +180,7 @@ def csv_line(record: dict, *, raw: bool = False) -> str:
     """The CSV row write_csv writes for `record` (CSV_COLUMNS), with its CRLF
     (csv.writer keeps no state between rows, so the bytes are the same)."""
     cell = _cell if raw else _safe_cell
+    record = normal_dates(record)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow([cell(record.get(name)) for name in CSV_COLUMNS])
     return buf.getvalue()
@@ -216,6 +220,7 @@ def write_jsonl(records: Iterable[dict], out: TextIO) -> int:
 
 def jsonl_line(record: dict) -> str:
     """The line write_jsonl writes for `record`, with its newline."""
+    record = normal_dates(record)
     ordered = {name: record.get(name) for name in RECORD_FIELDS}
     for key, value in record.items():
         if key not in ordered:

@@ -6,6 +6,8 @@ import re
 import textwrap
 from typing import Any
 
+from tracker.dates import normal_dates
+
 _MARK = re.compile(r"\[\[(.+?)\]\]")
 _BOLD, _HIT, _RESET = "\x1b[1m", "\x1b[1;33m", "\x1b[0m"
 
@@ -138,6 +140,7 @@ _SHOW_IF_SET = frozenset({"nct_ids", "phase", "trial_status", "preprint", "prepr
 def record(rec: dict[str, Any], links: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """One record for `show`; `links` (per NCT number, the records that are or
     report that trial) lists a registration's papers and a paper's trials."""
+    rec = normal_dates(rec)
     prov = rec.get("provenance") or {}
     lines = []
     for name in _SHOW_ORDER:

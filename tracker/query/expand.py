@@ -61,16 +61,29 @@ def _class_keys() -> dict[str, str]:
     return {_key(k): k for k in CLASSES}
 
 
+_GENERIC_SET = frozenset(GENERICS)
+# Lookups are cached: a long OR list asks about the same words many times,
+# and each parse asks about every word and every run of two to four words.
+_CACHED = 4096
+
+
+@lru_cache(maxsize=_CACHED)
 def drug_generic(word: str) -> str | None:
     """A brand, biosimilar, code, abbreviation or variant -> its generic; a generic -> itself."""
     low = word.lower().strip()
-    if low in GENERICS:
+    if low in _GENERIC_SET:
         return low
     return BRANDS.get(low) or BRANDS.get(_key(low)) or _abbreviations().get(low)
 
 
 def drug_class(word: str) -> tuple[str, list[str]] | None:
     """'anti-TNF' -> ('anti-tnf', [members]); None if `word` names no class."""
+    found = _drug_class(word)
+    return (found[0], list(found[1])) if found else None
+
+
+@lru_cache(maxsize=_CACHED)
+def _drug_class(word: str) -> tuple[str, tuple[str, ...]] | None:
     low = word.lower().strip()
     members = CLASSES.get(low)
     if members is None:
@@ -80,7 +93,7 @@ def drug_class(word: str) -> tuple[str, list[str]] | None:
         low, members = name, CLASSES[name]
     if low in _SKIP_CLASSES or not members:
         return None
-    return low, sorted(members)
+    return low, tuple(sorted(members))
 
 
 def drug_names() -> list[str]:
@@ -94,6 +107,7 @@ def _condition_index() -> dict[str, str]:
     return {_key(s): code for code, syns in CONDITION_SYNONYMS.items() for s in syns}
 
 
+@lru_cache(maxsize=_CACHED)
 def condition(text: str, *, bare: bool = False) -> str | None:
     """'regional enteritis' -> 'crohns_disease'. `bare`: an unfielded word."""
     low = text.lower().strip()

@@ -205,22 +205,32 @@ def range_piece(fld: str, value: str, pos: int) -> Piece:
                      and m.group("a") is None and m.group("eq") is None):
         example = "year:2015..2020 or year:>=2015" if fld == "year" else "cases:1..5 or cases:>=3"
         raise QueryError(f"'{shown}:{value}' at position {pos} needs a number or a range such as {example}.")
-    numbers = [int(g) for g in m.groupdict().values() if g and g.isdigit()]
-    if numbers and max(numbers) > MAX_NUMBER:
-        raise QueryError(f"'{shown}:{value}' at position {pos}: {max(numbers)} is larger than any {shown} "
+    digits = [g for g in m.groupdict().values() if g and g.isdigit()]
+    # compared by length first: int() refuses strings of more than 4,300 digits
+    big = [g for g in digits if len(g.lstrip("0")) > len(str(MAX_NUMBER)) or _num(g) > MAX_NUMBER]
+    if big:
+        number = big[0].lstrip("0")
+        number = number if len(number) <= 20 else f"{number[:10]}… ({len(number):,} digits)"
+        written = value if len(value) <= 40 else value[:20] + "…"
+        raise QueryError(f"'{shown}:{written}' at position {pos}: {number} is larger than any {shown} "
                          f"tracker stores.")
     if m.group("op"):
-        op, n = m.group("op"), int(m.group("n"))
+        op, n = m.group("op"), _num(m.group("n"))
         lo, hi, lox, hix = {">=": (n, None, False, False), ">": (n, None, True, False),
                             "<=": (None, n, False, False), "<": (None, n, False, True)}[op]
         return Piece(Range(fld, lo, hi, start_excl=lox, end_excl=hix), f"{shown}:{op}{n}")
     if m.group("eq"):
-        n = int(m.group("eq"))
+        n = _num(m.group("eq"))
         return Piece(Range(fld, n, n), f"{shown}:{n}")
     lo_s, hi_s = (m.group("a"), m.group("b")) if m.group("a") else (m.group("lo"), m.group("hi"))
-    lo = int(lo_s) if lo_s else None
-    hi = int(hi_s) if hi_s else None
+    lo = _num(lo_s) if lo_s else None
+    hi = _num(hi_s) if hi_s else None
     if lo is not None and hi is not None and lo > hi:
         raise QueryError(f"the range '{shown}:{value}' at position {pos} is inverted ({lo} > {hi}); "
                          f"write {shown}:{hi}..{lo}.")
     return Piece(Range(fld, lo, hi), f"{shown}:{lo if lo is not None else ''}..{hi if hi is not None else ''}")
+
+
+def _num(digits: str) -> int:
+    # leading zeros dropped first: "000…2015" may be longer than int() reads
+    return int(digits.lstrip("0") or "0")

@@ -24,6 +24,9 @@ ALIASES = {
 # Values read up to the next space, parentheses included (DOIs contain them).
 RAW_FIELDS = {"doi", "id", "pmid", "pmcid", "nct_ids"}
 OPERATORS = {"AND", "OR", "NOT"}
+# Parentheses deeper than this are refused: no real query needs them, and
+# every level costs stack in the parser and in the evaluator.
+MAX_DEPTH = 32
 _FIELD = re.compile(r"([A-Za-z_]+):")
 
 
@@ -52,6 +55,9 @@ def lex(text: str) -> list[Tok]:
             c = text[i]
         if c == "(":
             opened.append(i + 1)
+            if len(opened) > MAX_DEPTH:
+                raise QueryError(f"parentheses nest more than {MAX_DEPTH} deep at position {i + 1}; "
+                                 f"remove some of them.")
             toks.append(Tok("lparen", "(", start + 1, neg))
             i, after_field = i + 1, False
             continue

@@ -34,6 +34,13 @@ from tracker.query.lex import Tok, lex
 from tracker.query.nodes import And, Every, Not, Or, Query
 from tracker.query.terms import Analyser, Terms
 
+# Bounds on one query: a PubMed-style strategy (an OR list of the drugs of
+# interest and their brands, a few conditions) stays inside both; past them
+# a query is a paste gone wrong. Its work grows with its terms, each read
+# over five fields: bench/search/worst.py measures the slowest at the bound.
+MAX_CHARS = 10_000
+MAX_TERMS = 100
+
 
 @dataclass
 class Parsed:
@@ -49,6 +56,10 @@ class _Parser:
 
     def __init__(self, text: str, analyser: Analyser):
         self.toks = lex(text)
+        terms = sum(t.kind in ("word", "phrase") for t in self.toks)
+        if terms > MAX_TERMS:
+            raise QueryError(f"the query has {terms} terms; tracker takes at most {MAX_TERMS} in one search "
+                             f"(split it into several).")
         self.i = 0
         self.terms = Terms(analyser)
 
@@ -105,17 +116,17 @@ class _Parser:
         return Piece(And(tuple(queries)), " AND ".join(_wrap(p) for p in kept))
 
     def unary(self, fld: str | None) -> Piece | None:
-        tok = self.toks[self.i]     # and_expr calls this only with a token ahead
-        if tok.kind == "op" and tok.text == "NOT":
+        # a loop, not recursion: "NOT NOT ... a" may be as long as the query
+        negations = 0
+        while (tok := self.toks[self.i]).kind == "op" and tok.text == "NOT":   # a token is ahead
             self.take()
             nxt = self.peek()
-            if nxt is None or nxt.kind in ("rparen", "op"):
+            if nxt is None or nxt.kind == "rparen" or (nxt.kind == "op" and nxt.text != "NOT"):
                 raise QueryError(f"'NOT' at position {tok.pos} needs a term after it.")
-            inner = self.unary(fld)
-            return Piece(Not(inner.q), f"NOT {_wrap(inner)}") if inner else None
-        neg = tok.neg
+            negations += 1
+        negations += tok.neg
         piece = self.atom(fld)
-        if neg and piece is not None:
+        if negations % 2 and piece is not None:     # NOT NOT a is a
             return Piece(Not(piece.q), f"NOT {_wrap(piece)}")
         return piece
 
@@ -174,6 +185,9 @@ def compile_query(text: str, analyser: Analyser) -> Parsed:
     """Parse a user query, its words analysed as `analyser` (the index) does;
     QueryError on bad syntax."""
     text = (text or "").strip()
+    if len(text) > MAX_CHARS:
+        raise QueryError(f"the query is {len(text):,} characters long; tracker takes at most {MAX_CHARS:,} "
+                         f"(split it into several searches).")
     if not text or text == "*":
         return Parsed(Every(), "everything")
     parser = _Parser(text, analyser)
