@@ -92,7 +92,7 @@ def similar(index: Index, record_id: str, *, limit: int = 10) -> Similar:
     """Records most like one record (by id, DOI or PMID): its key terms
     (tracker.index.similar) as one weighted OR query; the record itself left out.
     TrackerError (exit 1, as `show`) when no record has that id."""
-    from tracker.index.similar import key_terms
+    from tracker.index.similar import TEXT, key_terms
     from tracker.query.nodes import Or, Term
 
     record = index.store.lookup(record_id)
@@ -102,7 +102,11 @@ def similar(index: Index, record_id: str, *, limit: int = 10) -> Similar:
     if not terms:
         return Similar(record, [], [])
     top = terms[0][2]
-    query = Or(tuple(Term(field, term, boost=round(w / top, 4)) for field, term, w in terms))
+    leaves = []
+    for field, term, w in terms:
+        for name in (("title", "abstract") if field == TEXT else (field,)):
+            leaves.append(Term(name, term, boost=round(w / top, 4)))
+    query = Or(tuple(leaves))
     result = index.search(query, limit=limit + 1, highlight=False)
     hits = [h for h in result.hits if h.record["id"] != record["id"]][:limit]
     return Similar(record, list(dict.fromkeys(term for _, term, _ in terms)), hits)
