@@ -101,7 +101,7 @@ def shown(value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-def year_chart(counts: list[tuple[str, int]], query: str, width: int = 260, height: int = 120) -> dict[str, Any]:
+def year_chart(counts: list[tuple[str, int]], query: str, width: int = 230, height: int = 120) -> dict[str, Any]:
     """Bars of records per year (the year facet), oldest left; each bar links to its year."""
     years = sorted((int(v), n) for v, n in counts if v.isdigit())
     if not years:
@@ -112,7 +112,7 @@ def year_chart(counts: list[tuple[str, int]], query: str, width: int = 260, heig
     slot = width / span
     bars = []
     for year, n in years:
-        h = max(1.0, (height - 16) * n / top)
+        h = max(1.0, (height - 30) * n / top)     # 14 px for the labels below, 16 above
         bars.append({"x": round((year - first) * slot, 1), "y": round(height - 14 - h, 1),
                      "w": round(max(1.0, slot - 1), 1), "h": round(h, 1), "year": year, "n": n,
                      "href": search_url(with_clause(query, "year", str(year)))})
