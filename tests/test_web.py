@@ -21,6 +21,7 @@ from tests.webclient import get, q
 from tracker.cli import cli
 from tracker.index import Index
 from tracker.models import Article
+from tracker.query.nodes import Every
 from tracker.web import App
 
 EVIL = "<script>alert('x')</script>"
@@ -208,6 +209,15 @@ def test_a_crawl_committing_meanwhile_is_seen_by_the_next_request(tmp_path):
         ix.upsert([Article(**vars(RECORDS[2]))])
     assert json.loads(get(app, "/api/search", q("crohn")).body)["total"] == 2
     assert get(app, "/record/doi:10.1056/nejm-vdz").status == 200
+    drugs = json.loads(get(app, "/api/search", q("crohn") + "&facet=drug").body)["facets"]["drug"]
+    assert {"value": "natalizumab", "count": 1} in drugs
+    with Index.open(tmp_path, create=True) as ix:      # a record's drug corrected: remembered facet ids go stale
+        ix.upsert([Article(**dict(vars(RECORDS[0]), drugs=["infliximab"]))])
+    drugs = json.loads(get(app, "/api/search", q("crohn") + "&facet=drug").body)["facets"]["drug"]
+    with Index.open(tmp_path) as fresh:
+        expected = fresh.search(Every(), facets=["drug"]).facets["drug"]
+    assert [(d["value"], d["count"]) for d in drugs] == expected
+    assert ("infliximab", 1) in expected and ("vedolizumab", 1) in expected
 
 
 def test_no_index_is_a_503_sentence(tmp_path):

@@ -204,13 +204,20 @@ class Evaluator:
                 vals = vals.select(keep)
         return ids, weights, vals
 
-    def term_ids(self, fieldname: str, btext: bytes) -> np.ndarray:
-        """Global doc ids holding one term (no scores)."""
+    def term_ids(self, fieldname: str, btext: bytes, keep: bool = False) -> np.ndarray:
+        """Global doc ids holding one term (no scores). keep: remember them
+        between searches (facet values, read whole on every search page)
+        while the segment has no deletions, which would change them."""
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
             if (fieldname, btext) in reader:
-                out.append(self._read(reader, fieldname, btext)[0] + offset)
+                if keep and not reader.has_deletions() and reader.segment() is not None:
+                    ids = self._arrays.get((self._seg_key(reader), fieldname, "ids " + btext.hex()),
+                                           lambda r=reader: self._read(r, fieldname, btext)[0])
+                else:
+                    ids = self._read(reader, fieldname, btext)[0]
+                out.append(ids + offset)
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
     def _scored(self, sub, reader, fieldname: str, btext: bytes, values: bool = False):

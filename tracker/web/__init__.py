@@ -7,18 +7,64 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 from pathlib import Path
 
 from tracker.web.app import App
 
 __all__ = ["App", "serve"]
 
-THREADS = 4     # searches hold the GIL: more threads only queue longer inside the process
+THREADS = 4     # per process: searches hold the GIL, so more threads only queue longer inside it
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, *, threads: int = THREADS) -> None:
-    """Serve the index at http://host:port/ until interrupted (waitress: pure Python, threaded)."""
+def workers() -> int:
+    """One server process per core (searches are CPU-bound under the GIL), at most 4."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, *, threads: int = THREADS,
+          processes: int | None = None) -> None:
+    """Serve the index at http://host:port/ until interrupted: waitress (pure
+    Python, threaded) in `processes` forked processes sharing one listening socket."""
+    sock = socket.create_server((host, port), backlog=1024, family=socket.AF_INET6 if ":" in host else
+                                socket.AF_INET)
+    n = processes or workers()
+    if n <= 1 or not hasattr(os, "fork"):
+        _run(index_dir, sock, threads)
+        return
+    children = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:    # a worker: serves until its parent ends it
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                _run(index_dir, sock, threads)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        os.wait()       # a worker that dies ends the server: better stopped than half-serving
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+
+
+def _run(index_dir: str | Path, sock: socket.socket, threads: int) -> None:
     import waitress
 
-    waitress.serve(App(index_dir), host=host, port=port, threads=threads, ident="tracker",
-                   connection_limit=200, clear_untrusted_proxy_headers=True)
+    waitress.serve(App(index_dir), sockets=[sock], threads=threads, ident="tracker", connection_limit=200,
+                   clear_untrusted_proxy_headers=True)
