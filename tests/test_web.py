@@ -72,8 +72,11 @@ def test_search_page_lists_hits_with_marks_and_details(app):
     res = get(app, "/", q("tysabri"))
     assert res.status == 200 and res.headers["Content-Type"].startswith("text/html")
     page = res.text
-    assert "Progressive multifocal leukoencephalopathy" in page and "Natalizumab-associated PML" in page
-    assert "Vedolizumab versus placebo" not in page
+    results = re.search(r'<section class="results">.*</section>', page, re.S)[0]
+    assert "Progressive multifocal leukoencephalopathy" in results and "-associated PML in three" in results
+    assert "Vedolizumab versus placebo" not in results
+    new = re.search(r'<ul class="new">.*?</ul>', page, re.S)[0]     # the library's week, whatever the query
+    assert "Vedolizumab versus placebo" in new
     assert "<mark>" in page                                  # highlighted snippet
     assert "Neurology" in page and "3 cases" in page and "case series" in page and "2016" in page
     assert "<details>" in page and "natalizumab" in re.search(r'<pre id="explain">(.*?)</pre>', page, re.S)[1]
@@ -84,7 +87,8 @@ def test_facet_links_add_a_clause_to_the_query(app):
     years = re.search(r'<ul class="facet" id="facet-year">(.*?)</ul>', page, re.S)[1]
     assert 'href="/?q=tysabri+year%3A2016"' in years
     res = get(app, "/", q("tysabri year:2016"))
-    assert "Natalizumab-associated PML" in res.text and "leukoencephalopathy after" not in res.text
+    results = re.search(r'<section class="results">.*</section>', res.text, re.S)[0]
+    assert "-associated PML in three" in results and "leukoencephalopathy after" not in results
     journal = re.search(r'<ul class="facet" id="facet-journal">(.*?)</ul>', page, re.S)[1]
     link = re.search(r'href="/\?(q=[^"]*)">Neurology<', journal)[1]
     assert "3 cases" in get(app, "/", link.replace("&amp;", "&")).text

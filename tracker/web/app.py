@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from jinja2 import Environment, PackageLoader
 
 from tracker import search as searching
 from tracker.errors import QueryError, TrackerError
-from tracker.index import Index
+from tracker.index import META_FILE, Index, SearchResult
 from tracker.output import export as exporting
 from tracker.web import views
 
@@ -92,6 +93,7 @@ class App:
     def __init__(self, index_dir: str | Path):
         self.index_dir = Path(index_dir)
         self._local = threading.local()
+        self._new: tuple[tuple[int, int], SearchResult] | None = None
         self.templates = Environment(loader=PackageLoader("tracker.web", "templates"), autoescape=True,
                                      trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(search_url=views.search_url, record_url=views.record_url,
@@ -118,6 +120,22 @@ class App:
                 ix.close()
             except Exception:   # closing a broken index must not hide why it broke
                 log.debug("closing the index failed", exc_info=True)
+
+    def new_this_week(self, ix: Index) -> SearchResult:
+        """The library's records first stored in the last 7 days, newest first;
+        one search per index commit (index.json is rewritten by each) and hour."""
+        try:
+            stamp = (ix.directory / META_FILE).stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        key = (stamp, int(time.time() // 3600))
+        cached = self._new
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        result = searching.run(ix, "", limit=5, sort="-year", highlight=False,
+                               since=searching.parse_since(NEW_DAYS)).result
+        self._new = (key, result)
+        return result
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         req = Request(environ)
@@ -187,8 +205,7 @@ class App:
         except QueryError as exc:
             return self.html("search.html", 400, q=text, error=str(exc), sort=sort)
         result = outcome.result
-        new = searching.run(ix, text, limit=5, sort="-year", highlight=False,
-                            since=searching.parse_since(NEW_DAYS)).result
+        new = self.new_this_week(ix)
         pages = min(MAX_PAGE, max(1, -(-result.total // PAGE_SIZE)))
         return self.html(
             "search.html", q=text, sort=sort, page=page, pages=pages, total=result.total,

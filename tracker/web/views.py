@@ -66,8 +66,12 @@ def snippet(highlights: dict[str, str], record: dict[str, Any], width: int = 300
 
 
 def title(highlights: dict[str, str], record: dict[str, Any]) -> Markup:
-    return marked(highlights["title"]) if highlights.get("title") else Markup(escape(record.get("title") or
-                                                                                     "(untitled)"))
+    """The whole title, its matched words marked; a highlight that is only a fragment of it is not used."""
+    full = record.get("title") or ""
+    hl = highlights.get("title") or ""
+    if hl and hl.replace("[[", "").replace("]]", "") == full:
+        return marked(hl)
+    return Markup(escape(full or "(untitled)"))
 
 
 def links_out(record: dict[str, Any]) -> list[tuple[str, str]]:
