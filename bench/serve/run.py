@@ -89,8 +89,27 @@ def client(port: int, paths: list[str], stop: float, think: float, seed: int, ou
     conn.close()
 
 
-def load(port: int, clients: int, seconds: float, think: float) -> dict:
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick     # utime, stime
+    return total
+
+
+def load(port: int, clients: int, seconds: float, think: float, pid: int) -> dict:
     paths = pages()
+    cpu0 = server_cpu(pid)
     samples: list[tuple[float, float]] = []
     errors: list = []
     begin = time.monotonic()
@@ -103,13 +122,15 @@ def load(port: int, clients: int, seconds: float, think: float) -> dict:
             time.sleep(think / clients)     # users arrive spread over one think time, not all at once
     for t in threads:
         t.join()
+    cpu = server_cpu(pid) - cpu0
     ms = sorted(m for _, m in samples)
     q = statistics.quantiles(ms, n=100)
     return {"clients": clients, "think_s": think, "seconds": seconds, "requests": len(ms),
             "errors": len(errors), "first_errors": errors[:5],
             "throughput_rps": round(len(ms) / (time.monotonic() - begin), 1),
             "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
-            "max_ms": round(ms[-1], 1)}
+            "max_ms": round(ms[-1], 1), "server_cpu_ms_per_page": round(cpu * 1000 / max(1, len(ms)), 1),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -130,7 +151,7 @@ def main() -> None:
             conn.getresponse().read()
             conn.close()
             warm["requests"] += 1
-        runs = [load(port, args.clients, args.seconds, think) for think in args.think]
+        runs = [load(port, args.clients, args.seconds, think, proc.pid) for think in args.think]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
