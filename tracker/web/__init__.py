@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import socket
@@ -34,16 +36,10 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, *, t
     if n <= 1 or not hasattr(os, "fork"):
         _run(index_dir, sock, threads)
         return
-    children = []
-    for _ in range(n):
-        pid = os.fork()
-        if pid == 0:    # a worker: serves until its parent ends it
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                _run(index_dir, sock, threads)
-            finally:
-                os._exit(0)
-        children.append(pid)
+    ctx = multiprocessing.get_context("fork")     # the workers inherit the listening socket
+    children = [ctx.Process(target=_worker, args=(index_dir, sock, threads), daemon=True) for _ in range(n)]
+    for child in children:
+        child.start()
     sock.close()
 
     def stop(signum, frame):
@@ -51,16 +47,19 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, *, t
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        os.wait()       # a worker that dies ends the server: better stopped than half-serving
+        multiprocessing.connection.wait([c.sentinel for c in children])   # one worker dying ends the server
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.join(10)
+
+
+def _worker(index_dir: str | Path, sock: socket.socket, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the parent, which ends the workers
+    _run(index_dir, sock, threads)
 
 
 def _run(index_dir: str | Path, sock: socket.socket, threads: int) -> None:
