@@ -388,6 +388,48 @@ def show(st: _State, record_id, fmt):
         click.echo(render.record(record, links))
 
 
+# similar -----------------------------------------------------------------
+
+@cli.command()
+@click.argument("record_id")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def similar(st: _State, record_id, limit, fmt):
+    """Records most like one record (the web page's "similar papers"): its key
+    terms, weighted by how rare they are, searched as one query."""
+    from tracker import search as searching
+    from tracker.output import render
+
+    with st.open_index() as index:
+        found = searching.similar(index, record_id, limit=limit)
+    if fmt == "json":
+        rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in found.hits]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.table(found.hits, len(found.hits), width=_terminal_width(), color=sys.stdout.isatty()))
+    click.echo(f"key terms: {', '.join(found.terms) or '(none)'}", err=True)
+
+
+# serve -------------------------------------------------------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface, for a lab server).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@pass_state
+def serve(st: _State, host, port):
+    """Serve the library as a read-only web page with a JSON API (Ctrl-C stops)."""
+    from tracker.index import Index
+    from tracker.web import serve as serving
+
+    with Index.open(st.index_dir()) as index:   # a missing or outdated index: one line now, not on each page
+        n = index.store.count()
+    if not st.quiet:
+        click.echo(f"serving {n} records from {st.index_dir()} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serving(st.index_dir(), host, port)
+
+
 # extract -----------------------------------------------------------------
 
 @cli.command("extract")

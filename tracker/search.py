@@ -82,3 +82,34 @@ def parse_since(text: str) -> str:
         return resolve_since(text)
     except TrackerError as exc:
         raise QueryError(str(exc)) from None
+
+
+@dataclass
+class Similar:
+    record: dict[str, Any]
+    terms: list[str]        # the key terms the likeness was judged on, strongest first
+    hits: list[Any]         # tracker.index.Hit, most alike first
+
+
+def similar(index: Index, record_id: str, *, limit: int = 10) -> Similar:
+    """Records most like one record (by id, DOI or PMID): its key terms
+    (tracker.index.similar) as one weighted OR query; the record itself left out.
+    TrackerError (exit 1, as `show`) when no record has that id."""
+    from tracker.index.similar import TEXT, key_terms
+    from tracker.query.nodes import Or, Term
+
+    record = index.store.lookup(record_id)
+    if record is None:
+        raise TrackerError(f"no record with id '{record_id}' in the index.")
+    terms = key_terms(index, record)
+    if not terms:
+        return Similar(record, [], [])
+    top = terms[0][2]
+    leaves = []
+    for field, term, w in terms:
+        for name in (("title", "abstract") if field == TEXT else (field,)):
+            leaves.append(Term(name, term, boost=round(w / top, 4)))
+    query = Or(tuple(leaves))
+    result = index.search(query, limit=limit + 1, highlight=False)
+    hits = [h for h in result.hits if h.record["id"] != record["id"]][:limit]
+    return Similar(record, list(dict.fromkeys(term for _, term, _ in terms)), hits)

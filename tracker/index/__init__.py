@@ -20,6 +20,7 @@ from the store.
     blocks          tracker's array layout of a posting block
     formats         names written into index files (never rename)
     results         the values handed back
+    similar         key terms of a record (tf-idf), for "similar papers"
 """
 
 from __future__ import annotations

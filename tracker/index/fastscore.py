@@ -3,6 +3,7 @@ prefixes, And/Or/Not and numeric ranges."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 
@@ -204,14 +205,24 @@ class Evaluator:
                 vals = vals.select(keep)
         return ids, weights, vals
 
-    def term_ids(self, fieldname: str, btext: bytes) -> np.ndarray:
-        """Global doc ids holding one term (no scores)."""
+    def term_ids(self, fieldname: str, btext: bytes, keep: bool = False) -> np.ndarray:
+        """Global doc ids holding one term (no scores). keep: remember them
+        between searches (facet values, read whole on every search page)
+        while the segment has no deletions, which would change them."""
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
             if (fieldname, btext) in reader:
-                out.append(self._read(reader, fieldname, btext)[0] + offset)
+                if keep and not reader.has_deletions() and reader.segment() is not None:
+                    ids = self._arrays.get((self._seg_key(reader), fieldname, "ids " + btext.hex()),
+                                           functools.partial(self._ids, reader, fieldname, btext))
+                else:
+                    ids = self._read(reader, fieldname, btext)[0]
+                out.append(ids + offset)
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+    def _ids(self, reader, fieldname: str, btext: bytes) -> np.ndarray:
+        return self._read(reader, fieldname, btext)[0]
 
     def _scored(self, sub, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, BM25F scores, values or None) of one term in one segment."""

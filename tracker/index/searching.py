@@ -189,7 +189,7 @@ def facet(s, ev: Evaluator, matched: np.ndarray, name: str) -> list[tuple[str, i
         for term in s.reader().lexicon(fieldname):
             if not term:
                 continue    # an empty value indexed as a term: counted as (none)
-            ids = ev.term_ids(fieldname, term)
+            ids = ev.term_ids(fieldname, term, keep=True)
             ids = ids[ids < size]
             ids = ids[wanted[ids]]
             if len(ids):
