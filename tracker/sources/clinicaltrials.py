@@ -23,7 +23,7 @@ from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, check_text, register
 from tracker.sources.markup import dedupe, load_json, squash
 from tracker.sources.paging import Pager
-from tracker.sources.records import RecordError, parse_safely, registry_article
+from tracker.sources.records import RecordError, registry_article
 
 MAX_PAGE = 1000  # the API's largest pageSize
 LANDING = "https://clinicaltrials.gov/study/{nct}"
@@ -72,21 +72,11 @@ class ClinicalTrialsSource(Source):
         while pager.next_page(token):
             resp = ctx.http.get(base + "studies", params=dict(params, pageToken=token) if token else params,
                                 limits=limits)
-            try:
-                studies, next_token, total = parse_page(resp.content)
-            except ParseError as exc:
-                if pager.pages == 1:
-                    raise  # nothing was read: the feed failed
-                ctx.item_error(f"ClinicalTrials.gov page {pager.pages}: {exc}")  # keep what was read
+            page = pager.read(parse_page, resp.content, "ClinicalTrials.gov")
+            if page is None:
                 return
-            for study in studies:
-                if not pager.take():
-                    break
-                item = parse_safely(parse_study, study, "ClinicalTrials.gov")
-                if isinstance(item, RecordError):
-                    ctx.item_error(f"{feed.name}: {item.message}")
-                else:
-                    yield item
+            studies, next_token, total = page
+            yield from pager.each(studies, parse_study, "ClinicalTrials.gov", prefix=f"{feed.name}: ")
             read += len(studies)
             if ctx.progress is not None and total is not None:
                 ctx.progress(f"{feed.name}: {read} of {total} studies")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tracker.errors import ParseError
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
@@ -26,7 +25,6 @@ from tracker.sources.base import (
 )
 from tracker.sources.crossref_json import parse_item, parse_page
 from tracker.sources.paging import Pager
-from tracker.sources.records import RecordError, parse_safely
 
 MAX_ROWS = 1000  # Crossref's largest page
 # Crossref's `query` is a relevance-ranked bag of words, not a boolean search:
@@ -75,21 +73,10 @@ class CrossrefSource(Source):
         cursor = "*"
         while pager.next_page(cursor):
             resp = ctx.http.get(base + "works", params=dict(params, cursor=cursor), limits=limits)
-            try:
-                page = parse_page(resp.content)
-            except ParseError as exc:
-                if pager.pages == 1:
-                    raise  # nothing was read: the feed failed
-                ctx.item_error(f"Crossref page {pager.pages}: {exc}")  # keep what was read
+            page = pager.read(parse_page, resp.content, "Crossref")
+            if page is None:
                 return
-            for raw in page.items:
-                if not pager.take():
-                    break
-                item = parse_safely(parse_item, raw, "Crossref")
-                if isinstance(item, RecordError):
-                    ctx.item_error(item.message)
-                else:
-                    yield item
+            yield from pager.each(page.items, parse_item, "Crossref")
             if ctx.progress is not None and page.total is not None:
                 ctx.progress(f"{ctx.feed.name}: {pager.records} of {page.total} works")
             if len(page.items) < rows or not page.next_cursor:

@@ -15,14 +15,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from tracker.errors import ParseError
 from tracker.fetch.http import Limits
 from tracker.models import Article
 from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, check_int_at_most, register
 from tracker.sources.europepmc_json import parse_page, parse_result
 from tracker.sources.paging import Pager
-from tracker.sources.records import RecordError, parse_safely
 
 MAX_PAGE = 1000  # Europe PMC's largest pageSize
 
@@ -57,21 +55,10 @@ class EuropePMCSource(Source):
         cursor, read = "*", 0
         while pager.next_page(cursor):
             resp = ctx.http.get(base + "search", params=dict(params, cursorMark=cursor), limits=limits)
-            try:
-                page = parse_page(resp.content)
-            except ParseError as exc:
-                if pager.pages == 1:
-                    raise  # nothing was read: the feed failed
-                ctx.item_error(f"Europe PMC page {pager.pages}: {exc}")  # keep what was read
+            page = pager.read(parse_page, resp.content, "Europe PMC")
+            if page is None:
                 return
-            for rec in page.results:
-                if not pager.take():
-                    break
-                item = parse_safely(parse_result, rec, "Europe PMC")
-                if isinstance(item, RecordError):
-                    ctx.item_error(item.message)
-                else:
-                    yield item
+            yield from pager.each(page.results, parse_result, "Europe PMC")
             read += len(page.results)
             if ctx.progress is not None and page.hit_count is not None:
                 ctx.progress(f"{ctx.feed.name}: {read} of {page.hit_count} records")

@@ -10,10 +10,17 @@ records read so far are kept, and the feed is not counted as failed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tracker.errors import ParseError
+from tracker.sources.records import RecordError, parse_safely
 
 if TYPE_CHECKING:
+    from tracker.models import Article
     from tracker.sources.base import FetchContext
+
+T = TypeVar("T")
 
 DEFAULT_MAX_RECORDS = 100_000
 DEFAULT_MAX_PAGES = 1_000
@@ -73,6 +80,31 @@ class Pager:
             return self._stop(f"max_records ({self.max_records}) reached; the rest of the {self.unit} "
                               f"were not read")
         return True
+
+    def read(self, parse: Callable[[bytes], T], content: bytes, service: str) -> T | None:
+        """parse(content) for the page just requested. An unreadable first page
+        fails the feed (nothing was read); a later one costs only itself: an
+        item error, and None, so the loop ends keeping what it read."""
+        try:
+            return parse(content)
+        except ParseError as exc:
+            if self.pages <= 1:
+                raise
+            self.ctx.item_error(f"{service} page {self.pages}: {exc}")
+            return None
+
+    def each(self, raws: Iterable[Any], parse: Callable[[Any], Article | RecordError], service: str,
+             prefix: str = "") -> Iterator[Article]:
+        """The Articles of one page's raw records while take() allows; a record
+        that cannot be read is an item error (`prefix` + its message)."""
+        for raw in raws:
+            if not self.take():
+                return
+            item = parse_safely(parse, raw, service)
+            if isinstance(item, RecordError):
+                self.ctx.item_error(prefix + item.message)
+            else:
+                yield item
 
     def _stop(self, reason: str) -> bool:
         self.stopped = reason

@@ -23,7 +23,7 @@ from tracker.sources import window
 from tracker.sources.base import FetchContext, KeySpec, Source, register
 from tracker.sources.markup import dedupe, initials, load_json, person, squash
 from tracker.sources.paging import Pager
-from tracker.sources.records import RecordError, parse_safely, registry_article
+from tracker.sources.records import RecordError, registry_article
 
 SERVERS = {"medrxiv": "medRxiv", "biorxiv": "bioRxiv"}
 LANDING = "https://www.{server}.org/content/{doi}v{version}"
@@ -58,21 +58,11 @@ class PreprintSource(Source):
         while pager.next_page(str(cursor)):
             url = f"{base}details/{server}/{start.isoformat()}/{end.isoformat()}/{cursor}"
             resp = ctx.http.get(url, limits=limits)
-            try:
-                collection, count, total = parse_page(resp.content)
-            except ParseError as exc:
-                if pager.pages == 1:
-                    raise  # nothing was read: the feed failed
-                ctx.item_error(f"{server} page {pager.pages}: {exc}")  # keep what was read
+            page = pager.read(parse_page, resp.content, server)
+            if page is None:
                 return
-            for entry in collection:
-                if not pager.take():
-                    break
-                item = parse_safely(lambda e: parse_entry(e, server), entry, server)
-                if isinstance(item, RecordError):
-                    ctx.item_error(f"{feed.name}: {item.message}")
-                else:
-                    yield item
+            collection, count, total = page
+            yield from pager.each(collection, lambda e: parse_entry(e, server), server, prefix=f"{feed.name}: ")
             cursor += count
             if ctx.progress is not None and total is not None:
                 ctx.progress(f"{feed.name}: {cursor} of {total} preprints")
