@@ -311,16 +311,7 @@ def search(st: _State, query, limit, sort, fmt, facets, explain, new_for):
         click.echo(outcome.explained, err=True)
     result = outcome.result
     rows = [dict(normal_dates(h.record), score=h.score, highlights=h.highlights) for h in result.hits]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-    elif fmt == "csv":
-        from tracker.output import export
-
-        export.write_csv(rows, sys.stdout, extra=("score",))
-    else:
+    if not _echo_rows(rows, fmt):
         color = sys.stdout.isatty()
         click.echo(render.table(result.hits, result.total, width=_terminal_width(), color=color))
     if outcome.suggestion:
@@ -336,7 +327,15 @@ def _search_new_for(st: _State, name: str, text: str, limit: int, fmt: str) -> N
     from tracker.output import render
 
     records = alerting.new_for(st.config(), st.index_dir(), name, narrow=text.strip() or None)
-    rows = [dict(r, score=None, highlights={}) for r in records[:limit]]
+    rows = [dict(normal_dates(r), score=None, highlights={}) for r in records[:limit]]
+    if not _echo_rows(rows, fmt):
+        hits = [SimpleNamespace(record=r, highlights={}) for r in records[:limit]]
+        click.echo(render.table(hits, len(records), width=_terminal_width(), color=sys.stdout.isatty())
+                   if hits else f"nothing new for alert '{name}'")
+
+
+def _echo_rows(rows: list[dict], fmt: str) -> bool:
+    """Search rows as json, jsonl or csv; False for the table, which the caller draws."""
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
@@ -347,9 +346,8 @@ def _search_new_for(st: _State, name: str, text: str, limit: int, fmt: str) -> N
 
         export.write_csv(rows, sys.stdout, extra=("score",))
     else:
-        hits = [SimpleNamespace(record=r, highlights={}) for r in records[:limit]]
-        click.echo(render.table(hits, len(records), width=_terminal_width(), color=sys.stdout.isatty())
-                   if hits else f"nothing new for alert '{name}'")
+        return False
+    return True
 
 
 def _terminal_width() -> int:
