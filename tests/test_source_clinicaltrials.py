@@ -10,9 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from click.testing import CliRunner
 from sourcetest import fetch_context
 
-from tracker.errors import ConfigError, ParseError
+from tracker.cli import cli
+from tracker.errors import ParseError
 from tracker.extract import enrich
 from tracker.models import Article
 from tracker.sources import window as _window
@@ -128,10 +130,15 @@ def test_condition_and_intervention_keys(tmp_path):
     assert "query.term" not in asked and asked["pageSize"] == ["50"]
 
 
-def test_a_feed_without_a_search_fails_clearly(tmp_path):
-    feed = "feeds:\n  - name: ct\n    kind: clinicaltrials\n"
-    with pytest.raises(ConfigError, match="needs 'query', 'condition' or 'intervention'"):
-        list(ClinicalTrialsSource().items(fetch_context(tmp_path, State(tmp_path / "s.sqlite"), feed)))
+def test_a_feed_without_a_search_is_a_config_error(tmp_path):
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - name: ct\n    kind: clinicaltrials\n    condition: ''\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "feeds", "check"])
+    assert result.exit_code == 2
+    assert "feed 'ct': a clinicaltrials feed needs 'query', 'condition' or 'intervention'" in result.output
+    assert "Traceback" not in result.output
+    config.write_text("feeds:\n  - name: ct\n    kind: clinicaltrials\n    intervention: vedolizumab\n")
+    assert CliRunner().invoke(cli, ["--config", str(config), "feeds", "check"]).exit_code == 0
 
 
 # --- links from papers to trials ------------------------------------------------

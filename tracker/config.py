@@ -337,6 +337,9 @@ class _Validator:
         for key in cls.required:
             if raw.get(key) in (None, ""):
                 self.err(where, f"missing key '{key}' (a {kind} feed needs it).")
+        if cls.required_any and all(raw.get(key) in (None, "") for key in cls.required_any):
+            *first, last = (f"'{key}'" for key in cls.required_any)
+            self.err(where, f"a {kind} feed needs {', '.join(first)} or {last}: what to search for.")
         url = raw.get("url")
         if url not in (None, ""):
             url = self.http_url(where, "url", url, local_ok=cls.local_files)

@@ -81,6 +81,8 @@ class Source:
 
     kind: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ()
+    # At least one of these keys must be set (a search needs something to search for).
+    required_any: ClassVar[tuple[str, ...]] = ()
     # Extra feed keys this kind accepts beyond the common ones.
     keys: ClassVar[dict[str, KeySpec]] = {}
     # The service root a feed's base_url defaults to (API kinds only).

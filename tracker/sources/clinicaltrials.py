@@ -39,6 +39,7 @@ INTERVENTION_DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL"})
 @register
 class ClinicalTrialsSource(Source):
     kind = "clinicaltrials"
+    required_any = ("query", "condition", "intervention")
     keys = {
         "condition": KeySpec(check_text, "condition searched (query.cond), e.g. Crohn Disease"),
         "intervention": KeySpec(check_text, "intervention searched (query.intr), e.g. vedolizumab"),
