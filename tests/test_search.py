@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -257,6 +258,14 @@ def test_dates_print_in_one_form(tmp_path):
     row = json.loads(run(tmp_path, "natalizumab", "-f", "json").stdout)[0]
     assert row["published"] == "2026-10-14T08:00:00Z"
     assert row["first_seen"].endswith("Z") and len(row["first_seen"]) == 20
+    # a record written before dates had one form: show and the web pages read it through Index.get
+    with sqlite3.connect(tmp_path / "records.sqlite") as db:
+        db.execute("UPDATE records SET record = json_set(record, '$.published', '2026-10-14T10:00:00+02:00')")
+    db.close()
+    shown = CliRunner().invoke(cli, ["--index", str(tmp_path), "show", "doi:10.1000/dated", "-f", "json"])
+    assert json.loads(shown.stdout)["published"] == "2026-10-14T08:00:00Z"
+    with Index.open(tmp_path) as ix:
+        assert ix.get("doi:10.1000/dated")["published"] == "2026-10-14T08:00:00Z"
 
 
 # ------------------------------------------------------------------ rendering details

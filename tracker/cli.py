@@ -402,7 +402,7 @@ def similar(st: _State, record_id, limit, fmt):
     with st.open_index() as index:
         found = searching.similar(index, record_id, limit=limit)
     if fmt == "json":
-        rows = [dict(h.record, score=h.score, highlights=h.highlights) for h in found.hits]
+        rows = [dict(normal_dates(h.record), score=h.score, highlights=h.highlights) for h in found.hits]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         click.echo(render.table(found.hits, len(found.hits), width=_terminal_width(), color=sys.stdout.isatty()))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from whoosh import scoring
 
+from tracker.dates import normal_dates
 from tracker.errors import IndexFailure, OutdatedIndex, QueryError, TrackerError
 from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
@@ -241,8 +242,10 @@ class Index:
 
     # reading -----------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any] | None:
-        """A record by id or identity key (from the store)."""
-        return self.store.get(record_id)
+        """A record by id or identity key (from the store), dates in the one form
+        (records stored by older versions kept theirs as read)."""
+        rec = self.store.get(record_id)
+        return normal_dates(rec) if rec is not None else None
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every stored record, in record-number order."""
@@ -289,7 +292,7 @@ class Index:
                     continue
                 hl = highlights(hit, rec) if highlight else {}
                 score = hit.score if sort == "relevance" else None
-                hits.append(Hit(rec, round(float(score or 0.0), 4), hl))
+                hits.append(Hit(normal_dates(rec), round(float(score or 0.0), 4), hl))
             facets = list(facets)
             total = counted
             if facets:

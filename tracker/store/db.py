@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracker.dates import normal_dates
 from tracker.errors import IndexFailure
 from tracker.models import Article, canonical_url, normalize_doi, normalize_nct, normalize_pmid, utcnow
 from tracker.output.export import LINES_FORMAT, csv_line, jsonl_line
@@ -204,7 +205,7 @@ class Store:
         return json.loads(found[0]) if found else None
 
     def lookup(self, text: str) -> dict[str, Any] | None:
-        """By id, or a bare DOI / PMID / URL."""
+        """By id, or a bare DOI / PMID / URL; dates in the one form (`show`, the record page)."""
         rid = text.strip()
         candidates = [rid]
         doi = normalize_doi(rid)
@@ -223,7 +224,7 @@ class Store:
         for cand in candidates:
             rec = self.get(cand)
             if rec is not None:
-                return rec
+                return normal_dates(rec)
         return None
 
     @_guarded
