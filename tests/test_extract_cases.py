@@ -201,3 +201,17 @@ def test_enrich_keeps_the_evidence_sentence_with_the_count():
     registry = enrich(Article(title="A trial", abstract="We enrolled 40 patients.", case_count=52,
                               provenance={"case_count": "registry"}))
     assert registry.case_count == 52 and registry.case_count_evidence is None
+
+
+def test_a_page_headline_does_not_run_into_the_evidence_sentence():
+    """A page body keeps one block per line; a headline has no full stop."""
+    from tracker.extract import enrich
+    from tracker.models import Article
+
+    body = ("Vedolizumab and pregnancy: what a registry found\n"
+            "Doctors in Lyon followed forty-two women exposed to vedolizumab while pregnant.\n"
+            "Most pregnancies ended in live births")
+    article = enrich(Article(title="Vedolizumab and pregnancy", body=body))
+    assert article.case_count == 42
+    assert article.case_count_evidence == ("Doctors in Lyon followed forty-two women exposed "
+                                           "to vedolizumab while pregnant.")

@@ -98,7 +98,7 @@ def _lists(article: Article, full: str) -> None:
 
 def _type_and_count(article: Article, title: str, abstract: str, body: str, lang: str) -> None:
     from tracker.extract import cases, studytype
-    from tracker.extract.textutil import join_text
+    from tracker.extract.textutil import as_blocks, join_text
 
     # Precedence: registry types (settled by the text where they need it) > stated
     # design in title/text > MeSH headings > weak cues > fallback by count (below).
@@ -117,7 +117,7 @@ def _type_and_count(article: Article, title: str, abstract: str, body: str, lang
     pooled_only = (current_kind or kind) == "review"
     found = cases.find_case_count(join_text(title, abstract), lang, pooled_only=pooled_only)
     if found is None and body:
-        found = cases.find_case_count(body, lang, pooled_only=pooled_only)
+        found = cases.find_case_count(as_blocks(body), lang, pooled_only=pooled_only)
     article.set("case_count", found.count if found else None, "text")
     # The sentence goes with the count only when the text's count is the one kept.
     if found and article.case_count == found.count and not article.case_count_evidence:

@@ -133,5 +133,11 @@ class Sentences:
         return start, end
 
 
+def as_blocks(text: str) -> str:
+    """A page body keeps one block (heading, paragraph, list item) per line, so
+    every line ends a sentence: a headline never runs into the paragraph under it."""
+    return re.sub(r"\n+", "\n\n", text)
+
+
 def join_text(*parts: str | None) -> str:
     return "\n\n".join(p for p in parts if p)
