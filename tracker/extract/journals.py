@@ -27,15 +27,19 @@ MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
 # Citation tails are tried only where a year or volume word starts.
-_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d)")
-_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
+_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d|[Vv]ers|[Pp]rint|[Oo]n-?line)|©")
+# "Apr 14, 2010;" and PubMed's month ranges, "Jul-Aug 2016;22(7)".
+_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:" + MONTH + r"\.?-)?" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
 # A citation tail: what follows a journal's name in a reference.
 _TAIL = re.compile(
     r"(?:(" + YEAR + r")(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"     # Gut. 2021 Mar;70 / Apr 14, 2010; 16
     r"|(" + YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                              # X: December 2020 - Volume 32
     r"|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d+[^\n\d]{0,40}(" + YEAR + r")"           # X vol.57 no.2 São Paulo 2020
     r"|(?:volume|vol\.?)\s*\d+(?:,\s*(?:issue|number|no\.?)\s*\d+)?"                 # X, Volume 15, Issue 3,
-    r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?)",                                            # ... March 2021
+    r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?"                                              # ... March 2021
+    r"|©\s*(" + YEAR + r")\b"                                                           # X, © 2013 Publisher
+    # a masthead line over "versión impresa ISSN 0212-7199" / "Print version ISSN ..."
+    r"|(?:versi[oó]n|vers[aã]o|print|on-?line)\s+(?:impresa|impressa|on-?line|version)?\s*ISSN\b)",
     re.I)
 _TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
 _CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
@@ -148,7 +152,12 @@ def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
             cut = month_day.start()
         while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
             cut -= 1
-        if cut == anchor.start() or "\n" in text[cut:anchor.start()]:
+        if cut > 0 and text[cut - 1] == "\n" and not text[cut:anchor.start()].strip(" .,:"):
+            # the name closes the line above: "Inflammatory Bowel Diseases logoLink to ...\n. 2019 Aug;25(8)"
+            cut -= 1
+            while cut > 0 and text[cut - 1] in " .,:":
+                cut -= 1
+        elif cut == anchor.start() or "\n" in text[cut:anchor.start()]:
             continue
         line_start = text.rfind("\n", 0, cut) + 1
         window = text[max(line_start, cut - 120):cut]
@@ -176,3 +185,20 @@ def cited_journal(text: str) -> tuple[str, int | None] | None:
         return None
     _, _, title, year = min(found, key=lambda c: c[0])
     return title, year
+
+
+_PUBLISHED_DATE = re.compile(
+    r"\b(?:published|publicado|publication\s+date|date\s+of\s+publication)(?:\s+online)?\s*:?\s*(?:on\s+)?"
+    r"(?:\d{1,2}\s+(?:de\s+)?)?(?:" + MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?(" + YEAR + r")\b", re.I)
+
+
+def header_year(text: str, start: int, end: int) -> int | None:
+    """Year of a journal page's header between `start` and `end`: a citation tail's
+    ("vol.20 no.1 ene. 2003", "Gut. 2021;70:"), else a "Published 3 June 2021" date."""
+    for anchor in _TAIL_ANCHOR.finditer(text, start, end):
+        tail = _TAIL.match(text, anchor.start())
+        year = next((int(g) for g in tail.groups() if g), None) if tail else None
+        if year:
+            return year
+    published = _PUBLISHED_DATE.search(text, start, end)
+    return int(published.group(1)) if published else None
