@@ -225,7 +225,9 @@ _REVIEW_TITLE_STATED = (r"(?:narrative|literature|comprehensive|critical|scoping
                         r"revisi[oó]n\s+(?:narrativa|de\s+la\s+literatura|bibliogr[aá]fica)|"
                         r"art[ií]culo\s+de\s+revisi[oó]n|"
                         r"revis[aã]o\s+(?:narrativa|da\s+literatura|de\s+literatura|bibliogr[aá]fica)|"
-                        r"artigo\s+de\s+revis[aã]o")
+                        r"artigo\s+de\s+revis[aã]o|"
+                        # "from randomized controlled trials to real-life evidence", "from bench to bedside"
+                        r"\bfrom\s+(?:\w+\s+){0,2}(?:trials?|bench|evidence|research)\s+to\s+(?:\w+[- ]?){1,2}")
 # Title words of overviews; weaker than any study cue.
 _REVIEW_TITLE = (r"(?<!retrospective\s)(?<!chart\s)(?<!priority\s)(?<!under\s)(?<!peer\s)(?<!regulatory\s)(?<!fda\s)"
                  r"\breview\b|"
@@ -255,7 +257,11 @@ TEXT_CUES: list[tuple[str, str]] = [
     (_NONRANDOM_TRIAL, "cohort"), (_CHART_REVIEW, "cohort"), (_COHORT, "cohort"), (_PHASE_TRIAL, "rct"),
 ]
 # Weak cues, once no strong cue was found: title and text together, then the title alone.
-WEAK_CUES: list[tuple[str, str]] = [(_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
+# "48% ... compared with 29% on placebo": a placebo comparison is a trial's.
+_VS_PLACEBO = (r"\b(?:versus|vs\.?|compared\s+with|compared\s+to|than)\s+(?:\d+(?:\.\d+)?%\s+)?"
+               r"(?:(?:on|with|of|in|for)\s+)?(?:(?:those|patients|people)\s+(?:on|given|taking|receiving)\s+)?"
+               r"(?:a\s+|the\s+)?placebo\b|\bfrente\s+(?:al?\s+)?placebo\b|\bcontra\s+(?:o\s+)?placebo\b")
+WEAK_CUES: list[tuple[str, str]] = [(_VS_PLACEBO, "rct"), (_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
 WEAK_TITLE_CUES: list[tuple[str, str]] = [(_REVIEW_TITLE, "review")]
 
 # Cue patterns are lower case and run on folded, lower-cased text: without re.I the
@@ -432,6 +438,8 @@ def weak_cues(title: str | None, text: str | None, abstract: bool = False) -> st
         return "rct"
     lowered = both.lower()
     for pattern, kind in _WEAK:
+        if kind == "other" and abstract:
+            continue   # approvals and events are news; an abstract's "was approved" sets its background
         if pattern.search(lowered):
             return kind
     lowered_title = _prep(title)
