@@ -39,9 +39,10 @@ from tracker.extract.reading import Reading
 NOUN = (r"(?:patients?|pts|cases?|subjects?|participants?|individuals?|children|adults?|adolescents?|women|men|"
         r"males?|females?|persons?|people|infants?|babies|newborns?|neonates?|mothers?|nurses|volunteers?|"
         r"recipients?|users?|pairs|twins|respondents|pregnancies|smokers|veterans|outpatients|inpatients|survivors|"
+        r"siblings|brothers|sisters|soldiers|recruits|service\s+members|employees|workers|students|"
         r"pacientes?|casos?|sujetos?|participantes?|individuos?|ninos?|ninas?|adultos?|adolescentes?|mujeres|"
         r"hombres|varones|enfermos?|personas?|madres|lactantes|recien\s+nacidos|gemelos|pares|voluntarios?|"
-        r"embarazos|encuestados|fumadores|fumantes|sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|maes|lactentes|"
+        r"embarazos|encuestados|fumadores|fumantes|herman[oa]s|irm[aã]os|irm[aã]s|sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|maes|lactentes|"
         r"recem-nascidos|gemeos|gestacoes|gravidezes|entrevistados)\b")
 # Up to three modifiers between number and noun ("45 consecutive adult patients"); never a unit,
 # a link word or a verb's article ("en 2025 incluyó a 23 pacientes" must not read "2025 ... pacientes").
@@ -56,7 +57,7 @@ _VERB_STRONG = (r"(?:enrolled|included|randomi[sz]ed|randomly\s+assigned|recruit
 _VERB_MEDIUM = (r"(?:identified|evaluated|assessed|treated|followed(?:\s+up)?|studied|examined|reviewed|observed|"
                 r"involved|evaluad[oa]s|avaliad[oa]s|tratad[oa]s|seguid[oa]s|acompanhad[oa]s|estudad[oa]s|"
                 r"identificad[oa]s|revisad[oa]s)")
-_VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|"
+_VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|covering|covered|"
                 r"consist(?:ed|ing)\s+of|comprendio|compreendeu|abrangeu)")
 _RESPONDED = (r"(?:responded|replied|took\s+part|participated|agreed\s+to\s+(?:take\s+part|participate)|"
               r"completed\s+(?:the\s+)?(?:survey|questionnaire)|respondieron|contestaron|participaron|"

@@ -27,17 +27,23 @@ MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
 # Citation tails are tried only where a year or volume word starts.
-_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d|[Vv]ers|[Pp]rint|[Oo]n-?line)|©")
+_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d|[Vv]ers|[Pp]rint|[Oo]n-?line)|©|"
+                          r"\b\d{1,4}(?=\s*(?:\(\d+\)\s*:\s*e?\d|,\s*e?\d+\s*\((?:19|20)\d\d\)))")
 # "Apr 14, 2010;" and PubMed's month ranges, "Jul-Aug 2016;22(7)".
-_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:" + MONTH + r"\.?-)?" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
+_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:\d{1,2}\s+)?(?:" + MONTH + r"\.?-)?" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$",
+                               re.I)
 # A citation tail: what follows a journal's name in a reference.
 _TAIL = re.compile(
-    r"(?:(" + YEAR + r")(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"     # Gut. 2021 Mar;70 / Apr 14, 2010; 16
+    r"(?:(" + YEAR + r")(?:(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"   # Gut. 2021 Mar;70 / Apr 14, 2010; 16
+    r"|,\s*\d+\s*\(\d+\)"                                                             # J. Clin. Med. 2022, 11(3)
+    r"|(?=[ \t]*(?:\n|$)))"                                                # Front. Immunol., 03 March 2023 (line end)
     r"|(" + YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                              # X: December 2020 - Volume 32
     r"|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d+[^\n\d]{0,40}(" + YEAR + r")"           # X vol.57 no.2 São Paulo 2020
     r"|(?:volume|vol\.?)\s*\d+(?:,\s*(?:issue|number|no\.?)\s*\d+)?"                 # X, Volume 15, Issue 3,
     r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?"                                              # ... March 2021
     r"|©\s*(" + YEAR + r")\b"                                                           # X, © 2013 Publisher
+    # Cureus 15(3): e36123; BMC Gastroenterol 22, 118 (2022)
+    r"|\d{1,4}\s*(?:\(\d+\)\s*:\s*e?\d+|,\s*e?\d+\s*\((" + YEAR + r")\))"
     # a masthead line over "versión impresa ISSN 0212-7199" / "Print version ISSN ..."
     r"|(?:versi[oó]n|vers[aã]o|print|on-?line)\s+(?:impresa|impressa|on-?line|version)?\s*ISSN\b)",
     re.I)
@@ -150,6 +156,8 @@ def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
         month_day = _MONTH_DAY_BEFORE.search(text, max(0, cut - 16), cut) if tail.group(1) or tail.group(2) else None
         if month_day:
             cut = month_day.start()
+        elif len(tail.group()) == 4:
+            continue   # a bare year closing a line is a date only after its day and month
         while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
             cut -= 1
         if cut > 0 and text[cut - 1] == "\n" and not text[cut:anchor.start()].strip(" .,:"):

@@ -91,7 +91,10 @@ _STUDY_YEAR = re.compile(
     r"\b(?:an?|the|in\s+a|este|un|um|una|uma)\s+(" + _YEAR + r")\s+(?:\w+\s+){0,2}"
     r"(?:study|trial|paper|report|analysis|review|meta-analysis|estudio|estudo|articulo|artigo|ensayo|ensaio)"
     r"|(?:published|publicad[oa]|publie|appeared)\s+(?:online\s+)?(?:in|en|em|no)\s+(?:" + _MONTH
-    + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b", re.I)
+    + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b"
+    r"|\b(?:the|this|el|este|o|este)\s+(?:study|trial|paper|estudio|estudo|trabajo|ensayo|ensaio|artigo),?\s+"
+    r"(?:from|of|de|do)\s+(" + _YEAR + r")\b(?!\s*(?:[a-z]+\s+)?(?:patients|pacientes|people|participants|adults|"
+    r"children|cases|casos|personas|pessoas))", re.I)
 # Relative publication years, resolved against the page's own date.
 _RELATIVE = [
     (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|"
@@ -320,6 +323,9 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
         year = year or _year_for(text, folded, start, end, published)
         if year is None and any(c[0] == start for c in cited):
             year = header_year(text, end, end + _HEADER_SPAN)   # a masthead's volume line or "Published" date
+        if year is None:
+            stated = _STUDY_YEAR.search(folded)   # "El estudio, de 2023, siguió ..." in a later sentence
+            year = int(next(g for g in stated.groups() if g)) if stated else None
         return journal, year
     return None, _study_year(folded, published)
 
@@ -328,7 +334,7 @@ def _study_year(folded: str, published: str | None) -> int | None:
     """Year of a study named without its journal: "a 2019 study", "published last year"."""
     m = _STUDY_YEAR.search(folded)
     if m:
-        return int(m.group(1) or m.group(2))
+        return int(next(g for g in m.groups() if g))
     for cue in re.finditer(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b", folded, re.I):
         s0, s1 = sentence_bounds(folded, cue.start())
         year = _relative_year(folded[s0:s1], published)

@@ -104,7 +104,7 @@ _SERIES = (r"case\s+series|series\s+of\s+\d+\s+(?:\w+\s+)?(?:cases|patients)|"
            r"serie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT + r"\s+)?(?:casos|pacientes)|s[eé]rie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT
            + r"\s+)?(?:casos|pacientes)|"
            r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?(?:cases|"
-           r"patients|women|men|children)|"
+           r"patients|women|men|children|siblings|brothers|sisters|twins|adults|infants|boys|girls)|"
            r"(?:presentamos|describimos|reportamos|relatamos|descrevemos|apresentamos)\s+(?:\d+|" + _FEW_ES_PT
            + r")\s+(?:casos|pacientes)|"
            r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|"
@@ -187,7 +187,7 @@ _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|registr
 # A news story reporting on a study of counted people.
 _NUM = r"(?:\d[\d,.]*|\w+\s+(?:hundred|thousand)|hundreds|thousands)"
 _NEWS_STUDY = (r"\bresearchers\s+(?:\w+\s+){0,2}?(?:followed|tracked|analy[sz]ed|examined|studied|looked\s+at|"
-               r"reviewed|surveyed)\b|"
+               r"reviewed|surveyed|tested|measured|compared)\b|"
                r"\b(?:followed|tracked)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men|"
                r"participants)|"
                r"\bstudy\s+(?:of|involving|including|in)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|"
@@ -260,7 +260,9 @@ TEXT_CUES: list[tuple[str, str]] = [
 # "48% ... compared with 29% on placebo": a placebo comparison is a trial's.
 _VS_PLACEBO = (r"\b(?:versus|vs\.?|compared\s+with|compared\s+to|than)\s+(?:\d+(?:\.\d+)?%\s+)?"
                r"(?:(?:on|with|of|in|for)\s+)?(?:(?:those|patients|people)\s+(?:on|given|taking|receiving)\s+)?"
-               r"(?:a\s+|the\s+)?placebo\b|\bfrente\s+(?:al?\s+)?placebo\b|\bcontra\s+(?:o\s+)?placebo\b")
+               r"(?:a\s+|the\s+)?placebo\b|\bfrente\s+(?:al?\s+)?placebo\b|\bcontra\s+(?:o\s+)?placebo\b|"
+               r"\b(?:do\s+que|que)\s+(?:o\s+|el\s+)?placebo\b|\b(?:em\s+)?compara[cç][aã]o\s+(?:com|ao)\s+(?:o\s+)?placebo\b|"
+               r"\bcomparad[oa]s?\s+con\s+(?:el\s+)?placebo\b")
 WEAK_CUES: list[tuple[str, str]] = [(_VS_PLACEBO, "rct"), (_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
 WEAK_TITLE_CUES: list[tuple[str, str]] = [(_REVIEW_TITLE, "review")]
 
