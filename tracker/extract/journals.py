@@ -27,8 +27,12 @@ MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
 # Citation tails are tried only where a year or volume word starts.
-_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d|[Vv]ers|[Pp]rint|[Oo]n-?line)|©|"
-                          r"\b\d{1,4}(?=\s*(?:\(\d+\)\s*:\s*e?\d|,\s*e?\d+\s*\((?:19|20)\d\d\)))")
+_TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d)")
+# Rarer tail starts, each found from a cheap literal: "©", an ISSN line, "15(3): e36123" / "22, 118 (2022)".
+_COPYRIGHT_ANCHOR = re.compile(r"©")
+_ISSN_ANCHOR = re.compile(r"\b(?:versi[oó]n|vers[aã]o|print|on-?line)(?=\s+(?:\w+\s+)?ISSN\b)", re.I)
+_PAGES_AFTER_VOLUME = re.compile(r"\(\d+\)\s*:\s*e?\d|,\s*e?\d+\s*\((?:19|20)\d\d\)")
+_VOLUME_BEFORE = re.compile(r"(?<![\w.])\d{1,4}\s*$")
 # "Apr 14, 2010;" and PubMed's month ranges, "Jul-Aug 2016;22(7)".
 _MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:\d{1,2}\s+)?(?:" + MONTH + r"\.?-)?" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$",
                                re.I)
@@ -144,15 +148,29 @@ def names_after(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
     return out
 
 
+def _tail_starts(text: str) -> list[int]:
+    """Offsets where a citation tail may start, in order."""
+    starts = [m.start() for m in _TAIL_ANCHOR.finditer(text)]
+    if "©" in text:
+        starts += [m.start() for m in _COPYRIGHT_ANCHOR.finditer(text)]
+    if "ISSN" in text:
+        starts += [m.start() for m in _ISSN_ANCHOR.finditer(text)]
+    for m in _PAGES_AFTER_VOLUME.finditer(text):
+        volume = _VOLUME_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        if volume:
+            starts.append(volume.start())
+    return sorted(set(starts))
+
+
 def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
     """(start, end, title, year) of each journal named right before a citation tail:
     "Eur Respir J. 2019;54", "Thorax, Volume 76, Issue 2, February 2021"."""
     out: list[tuple[int, int, str, int | None]] = []
-    for anchor in _TAIL_ANCHOR.finditer(text):
-        tail = _TAIL.match(text, anchor.start())
+    for start in _tail_starts(text):
+        tail = _TAIL.match(text, start)
         if not tail:
             continue
-        cut = anchor.start()
+        cut = start
         month_day = _MONTH_DAY_BEFORE.search(text, max(0, cut - 16), cut) if tail.group(1) or tail.group(2) else None
         if month_day:
             cut = month_day.start()
@@ -160,12 +178,12 @@ def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
             continue   # a bare year closing a line is a date only after its day and month
         while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
             cut -= 1
-        if cut > 0 and text[cut - 1] == "\n" and not text[cut:anchor.start()].strip(" .,:"):
+        if cut > 0 and text[cut - 1] == "\n" and not text[cut:start].strip(" .,:"):
             # the name closes the line above: "Inflammatory Bowel Diseases logoLink to ...\n. 2019 Aug;25(8)"
             cut -= 1
             while cut > 0 and text[cut - 1] in " .,:":
                 cut -= 1
-        elif cut == anchor.start() or "\n" in text[cut:anchor.start()]:
+        elif cut == start or "\n" in text[cut:start]:
             continue
         line_start = text.rfind("\n", 0, cut) + 1
         window = text[max(line_start, cut - 120):cut]
@@ -203,8 +221,10 @@ _PUBLISHED_DATE = re.compile(
 def header_year(text: str, start: int, end: int) -> int | None:
     """Year of a journal page's header between `start` and `end`: a citation tail's
     ("vol.20 no.1 ene. 2003", "Gut. 2021;70:"), else a "Published 3 June 2021" date."""
-    for anchor in _TAIL_ANCHOR.finditer(text, start, end):
-        tail = _TAIL.match(text, anchor.start())
+    for at in _tail_starts(text[:end]):
+        if at < start:
+            continue
+        tail = _TAIL.match(text, at)
         year = next((int(g) for g in tail.groups() if g), None) if tail else None
         if year:
             return year
