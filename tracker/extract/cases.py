@@ -58,6 +58,7 @@ _VERB_MEDIUM = (r"(?:identified|evaluated|assessed|treated|followed(?:\s+up)?|st
                 r"involved|evaluad[oa]s|avaliad[oa]s|tratad[oa]s|seguid[oa]s|acompanhad[oa]s|estudad[oa]s|"
                 r"identificad[oa]s|revisad[oa]s)")
 _VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|covering|covered|"
+                r"composed\s+of|compuest[oa]\s+por|compost[oa]\s+por|constituid[oa]\s+por|"
                 r"consist(?:ed|ing)\s+of|comprendio|compreendeu|abrangeu)")
 _RESPONDED = (r"(?:responded|replied|took\s+part|participated|agreed\s+to\s+(?:take\s+part|participate)|"
               r"completed\s+(?:the\s+)?(?:survey|questionnaire)|respondieron|contestaron|participaron|"
@@ -173,7 +174,10 @@ _ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|en
                               r"recruit\w*)\b", re.I)
 # Ratios and rates: "one in 150 people", "per 100,000", "30 casos por 100 mil habitantes".
 _RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|"
-                           r"em|per)\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
+                           r"em|per)\s+(?:every\s+)?|\b(?<!compuesta\s)(?<!compuesto\s)(?<!composta\s)(?<!composto\s)"
+                           # "composta por 87 pacientes" is made of 87, not a rate
+                           r"(?<!formada\s)(?<!formado\s)(?<!constituida\s)(?<!constituido\s)"
+                           r"(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
 _RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:(?:per|por|/)\s*(?:\d|cada|each|every|100)|"
                          r"(?:a|an|each|every|per|por|al|ao|cada)\s+(?:day|week|month|year|dia|semana|mes|ano)\b)",
                          re.I)
@@ -227,7 +231,7 @@ _GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
                      r"\bwhereas\b|\by\b|\be\b)\s+(?:the\s+|el\s+|o\s+)?(?:[\w-]+\s+){0,2}?(?:group|arm|cohort|grupo|"
                      r"coorte|cohorte)\s+(?:(?:included|comprised|had|incluy[oó]|incluiu)\s+)?(?P<m>\d+)\s+"
                      r"(?:" + _MODS + NOUN + r")?", re.I)
-_MAX_COUNT = 5_000_000
+_MAX_COUNT = 20_000_000   # national registers reach millions ("6.1 million children")
 _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 # A study states its size early (abstract, methods, first paragraphs of a news story);
 # deep text adds cost and numbers from other studies.

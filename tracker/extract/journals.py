@@ -38,7 +38,8 @@ _MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:\d{1,2}\s+)?(?:" + MONTH + r"\.?-)?"
                                re.I)
 # A citation tail: what follows a journal's name in a reference.
 _TAIL = re.compile(
-    r"(?:(" + YEAR + r")(?:(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"   # Gut. 2021 Mar;70 / Apr 14, 2010; 16
+    # Gut. 2021 Mar;70 / Apr 14, 2010; 16 / ahead of print with an eLocator, "2023 Oct 5:jjad170"
+    r"(?:(" + YEAR + r")(?:(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*(?:\d|[a-z]{2,6}\d{2,})"
     r"|,\s*\d+\s*\(\d+\)"                                                             # J. Clin. Med. 2022, 11(3)
     r"|(?=[ \t]*(?:\n|$)))"                                                # Front. Immunol., 03 March 2023 (line end)
     r"|(" + YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                              # X: December 2020 - Volume 32

@@ -68,7 +68,8 @@ _CUE_WEAK = re.compile(
     r"|(?:according\s+to(?:\s+the)?|segun(?:\s+la)?|segundo\s+a?)\s+)[\"'«]?\s*$", re.I)
 # Evidence after a name: an NLM-style citation, a bracketed year, a volume, a DOI.
 _CITATION_AFTER = re.compile(
-    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*\d"
+    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*"
+    r"(?:\d|[a-z]{2,6}\d{2,})"
     r"|" + _MONTH + r"\.?\s+\d{1,2},\s+(" + _YEAR + r")\s*;\s*\d"
     r"|(?:volume|vol\.?)\s*\d|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d|doi\s*:?\s*10\.|©\s*(" + _YEAR + r")\b)", re.I)
 # A year shortly after the name: "... in 2017", "in March 2019", ", 2018", "(March 2019)".
@@ -92,17 +93,17 @@ _STUDY_YEAR = re.compile(
     r"(?:study|trial|paper|report|analysis|review|meta-analysis|estudio|estudo|articulo|artigo|ensayo|ensaio)"
     r"|(?:published|publicad[oa]|publie|appeared)\s+(?:online\s+)?(?:in|en|em|no)\s+(?:" + _MONTH
     + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b"
-    r"|\b(?:the|this|el|este|o|este)\s+(?:study|trial|paper|estudio|estudo|trabajo|ensayo|ensaio|artigo),?\s+"
-    r"(?:from|of|de|do)\s+(" + _YEAR + r")\b(?!\s*(?:[a-z]+\s+)?(?:patients|pacientes|people|participants|adults|"
-    r"children|cases|casos|personas|pessoas))", re.I)
-# Relative publication years, resolved against the page's own date.
+    r"|\b(?:study|trial|paper|estudio|estudo|trabajo|ensayo|ensaio|artigo),?\s+(?:from|of|de|do)\s+"
+    r"(" + _YEAR + r")\b(?!\s*(?:[a-z]+\s+)?(?:patients|pacientes|people|participants|adults|"
+    r"children|cases|casos|personas|pessoas))")   # lower case, run on lower-cased text: no re.I, ~3x faster
+# Relative publication years, resolved against the page's own date (lower case: run on lower-cased text).
 _RELATIVE = [
     (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|"
-                r"l'annee\s+derniere)\b", re.I), -1),
-    (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b", re.I), 0),
+                r"l'annee\s+derniere)\b"), -1),
+    (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b"), 0),
     (re.compile(r"\b(?:published|publicad[oa]|publie|publica)\s+(?:online\s+)?(?:this\s+(?:week|month)|today|yesterday|"
-                r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b", re.I), 0),
-    (re.compile(r"\b(?:two\s+years\s+ago|hace\s+dos\s+anos|ha\s+dois\s+anos)\b", re.I), -2),
+                r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b"), 0),
+    (re.compile(r"\b(?:two\s+years\s+ago|hace\s+dos\s+anos|ha\s+dois\s+anos)\b"), -2),
 ]
 
 # Where to look a name up in the catalog: the words after a cue ...
@@ -303,8 +304,9 @@ def _relative_year(sentence: str, published: str | None) -> int | None:
     base = _page_year(published)
     if base is None:
         return None
+    low = sentence.lower()
     for pattern, delta in _RELATIVE:
-        if pattern.search(sentence):
+        if pattern.search(low):
             return base + delta
     return None
 
@@ -324,7 +326,7 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
         if year is None and any(c[0] == start for c in cited):
             year = header_year(text, end, end + _HEADER_SPAN)   # a masthead's volume line or "Published" date
         if year is None:
-            stated = _STUDY_YEAR.search(folded)   # "El estudio, de 2023, siguió ..." in a later sentence
+            stated = _STUDY_YEAR.search(folded.lower())   # "El estudio, de 2023, siguió ..." in a later sentence
             year = int(next(g for g in stated.groups() if g)) if stated else None
         return journal, year
     return None, _study_year(folded, published)
@@ -332,9 +334,12 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
 
 def _study_year(folded: str, published: str | None) -> int | None:
     """Year of a study named without its journal: "a 2019 study", "published last year"."""
-    m = _STUDY_YEAR.search(folded)
+    low = folded.lower()
+    m = _STUDY_YEAR.search(low)
     if m:
         return int(next(g for g in m.groups() if g))
+    if _page_year(published) is None or not any(p.search(low) for p, _ in _RELATIVE):
+        return None   # no relative date anywhere: no sentence to read one from
     for cue in re.finditer(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b", folded, re.I):
         s0, s1 = sentence_bounds(folded, cue.start())
         year = _relative_year(folded[s0:s1], published)

@@ -83,8 +83,9 @@ _RCT = (_NOT_RANDOM + r"randomi[sz]ed,?\s+(?:double|single|triple|observer|asses
         r"allocation:?\s+randomi[sz]ed|estudio\s+aleatori[sz]ado|estudo\s+randomizado|"
         r"head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
 _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|did)\s+(?:a|"
-             r"an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
-             r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
+             r"an)\s+(?:\w+[, -]+){0,4}?" + _NOT_RANDOM + r"randomi[sz]ed|"
+             r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?" + _NOT_RANDOM
+             + r"(?:randomi[sz]ed|double-blind)|"
              r"were\s+randomi[sz]ed|were\s+randomly\s+(?:assigned|allocated)|randomly\s+assigned|"
              r"were\s+randomi[sz]ed\s+(?:\(|\d|to|in)|we\s+randomi[sz]ed|"
              r"fueron\s+(?:aleatori[sz]ados|asignados\s+aleatoriamente|distribuidos\s+aleatoriamente)|"
