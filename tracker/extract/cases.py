@@ -242,7 +242,8 @@ _LAB_CHARS = 1_500
 # A number: "24,142", "24.142 " (es/pt), "45"; not part of a word, decimal, date or percentage.
 # It opens on a digit (the lookbehind comes after it) so the regex engine can skip to digits fast.
 _NUM_GROUP = (r"(?P<n>\d(?<![\w.,/\-]\d)(?:\d{0,2}(?:,\d{3})+|\d{0,2}(?:\.\d{3})+(?=\s)|"
-              r"\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?=\s+[a-z])|\d*))"
+              # "2 437 patients"; not "week 12 204 patients" (a number after week/days/month/year)
+              r"(?<![ksyh] \d)\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?=\s+[a-z])|\d*))"
               r"(?![\w]|[.,]\d|\s*%)")
 _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 # Where each pattern can match: "count" = only sentences holding "<number> <counted noun>",
