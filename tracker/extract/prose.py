@@ -29,7 +29,7 @@ import re
 from tracker.extract.journals import MONTH as _MONTH
 from tracker.extract.journals import YEAR as _YEAR
 from tracker.extract.journals import cited_names, find_journals, header_year, names_after
-from tracker.extract.textutil import sentence_bounds
+from tracker.extract.textutil import Sentences, sentence_bounds
 from tracker.lexicon.journals import is_common_word, lookup
 from tracker.textutil import fold
 
@@ -326,23 +326,48 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
         if year is None and any(c[0] == start for c in cited):
             year = header_year(text, end, end + _HEADER_SPAN)   # a masthead's volume line or "Published" date
         if year is None:
-            stated = _STUDY_YEAR.search(folded.lower())   # "El estudio, de 2023, siguió ..." in a later sentence
+            stated = _stated_study_year(folded.lower())   # "El estudio, de 2023, siguió ..." in a later sentence
             year = int(next(g for g in stated.groups() if g)) if stated else None
         return journal, year
     return None, _study_year(folded, published)
 
 
+_STUDY_WORD = re.compile(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b")
+# Every relative date above holds one of these words.
+_RELATIVE_WORDS = ("year", "ano", "annee", "week", "month", "today", "yesterday", "semana", "mes", "hoy", "ayer",
+                   "hoje", "ontem")
+
+
+_YEAR_DIGITS = re.compile(_YEAR)
+
+
+def _stated_study_year(low: str) -> re.Match | None:
+    """_STUDY_YEAR's first match, tried only around the years in the text (each of its forms holds one)."""
+    for year in _YEAR_DIGITS.finditer(low):
+        m = _STUDY_YEAR.search(low, max(0, year.start() - 60), year.end() + 60)
+        if m:
+            return m
+    return None
+
+
 def _study_year(folded: str, published: str | None) -> int | None:
     """Year of a study named without its journal: "a 2019 study", "published last year"."""
     low = folded.lower()
-    m = _STUDY_YEAR.search(low)
+    m = _stated_study_year(low)
     if m:
         return int(next(g for g in m.groups() if g))
-    if _page_year(published) is None or not any(p.search(low) for p, _ in _RELATIVE):
-        return None   # no relative date anywhere: no sentence to read one from
-    for cue in re.finditer(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b", folded, re.I):
-        s0, s1 = sentence_bounds(folded, cue.start())
-        year = _relative_year(folded[s0:s1], published)
-        if year:
-            return year
+    if _page_year(published) is None:
+        return None
+    seen: set[int] = set()
+    sentences = Sentences(folded)   # one pass, then each cue's sentence by bisection
+    for cue in _STUDY_WORD.finditer(low):
+        s0, s1 = sentences.bounds(cue.start())
+        if s0 in seen:
+            continue
+        seen.add(s0)
+        sentence = low[s0:s1]
+        if any(word in sentence for word in _RELATIVE_WORDS):   # a cheap test before the patterns
+            year = _relative_year(sentence, published)
+            if year:
+                return year
     return None
