@@ -215,3 +215,22 @@ def test_a_page_headline_does_not_run_into_the_evidence_sentence():
     assert article.case_count == 42
     assert article.case_count_evidence == ("Doctors in Lyon followed forty-two women exposed "
                                            "to vedolizumab while pregnant.")
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("A total of 2 437 patients with Crohn's disease were identified.", "en", 2437),
+    ("At week 12 204 patients were in remission.", "en", 204),           # a week number, not thousands
+    ("Foram incluídos 63 doentes, 58% do sexo feminino.", "pt", 63),     # a breakdown, not a subgroup
+    ("A amostra foi composta por 87 pacientes.", "pt", 87),              # "por" here is not a rate
+    ("Um estudo analisou dados de 6,1 milhões de crianças nascidas na Suécia.", "pt", 6_100_000),
+    ("The switch group included 204 patients, the control group 141 patients with IBD.", "en", 345),
+    ("We identified 24 studies evaluating switching in 1326 patients.", "en", 1326),
+    ("Among 413,590 participants followed for 14 years, 244 developed Crohn's disease.", "en", 413_590),
+    ("In a man with Crohn's disease who died after natalizumab, the lesion was PML.", "en", 1),
+])
+def test_counts_in_real_phrasing(text, lang, expected):
+    assert case_count(text, lang) == expected
+
+
+def test_a_rate_is_still_not_a_count():
+    assert case_count("A incidência foi de 30 casos por 100 mil habitantes.", "pt") is None

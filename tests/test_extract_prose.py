@@ -121,3 +121,43 @@ def test_enrich_reads_the_story_source_and_canonicalises_catalog_names():
     record.provenance.update(journal="registry", year="registry")
     enrich(record)
     assert (record.journal, record.provenance["journal"]) == ("Current Biology", "registry")
+
+
+# Real page and news layouts (wave 3): each case a form read on public pages, in our own words.
+@pytest.mark.parametrize("text,published,expected", [
+    # PMC: the journal closes the line above its citation
+    ("Inflammatory Bowel Diseases logoLink to Inflammatory Bowel Diseases\n. 2019 Aug;25(8):1345–1352. doi: 10.1/x",
+     None, ("Inflammatory Bowel Diseases", 2019)),
+    # PubMed month range; the issue year, not the Epub year
+    ("Inflamm Bowel Dis. Jul-Aug 2016;22(7):1602-8. Epub 2015 Dec 1.", None, ("Inflammatory Bowel Diseases", 2016)),
+    # ahead of print with an eLocator
+    ("J Crohns Colitis. 2023 Oct 5:jjad170. doi: 10.1093/ecco-jcc/jjad170.", None, ("Journal of Crohn's and Colitis", 2023)),
+    ("Cite this article: Lund K. Anaemia at diagnosis. BMC Gastroenterol 22, 118 (2022).", None,
+     ("BMC Gastroenterology", 2022)),
+    ("J. Clin. Med. 2022, 11(3), 650; https://doi.org/10.3390/jcm11030650", None, ("Journal of Clinical Medicine", 2022)),
+    ("ORIGINAL RESEARCH article\nFront. Immunol., 03 March 2023\nSec. Mucosal Immunity", None,
+     ("Frontiers in Immunology", 2023)),
+    ("ISSN 0001-6012 Acta Médica Costarricense, © 2013 Colegio de Médicos", None, ("Acta Médica Costarricense", 2013)),
+    # SciELO masthead over its ISSN line; the year from the volume line below
+    ("Anales de Medicina Interna\nversión impresa ISSN 0212-7199\n\nAn. Med. Interna (Madrid) vol.20 no.1  ene. 2003",
+     None, ("Anales de Medicina Interna", 2003)),
+    ("Among 413,590 adults, 244 developed the disease.\n\nSource: Gut, published online 12 January 2023.", None,
+     ("Gut", 2023)),
+    ("date: 2022-02-14 journal: Therap Adv Gastroenterol DOI: 10.1177/1", None,
+     ("Therapeutic Advances in Gastroenterology", 2022)),
+])
+def test_journal_and_year_on_real_layouts(text, published, expected):
+    assert journal_and_year(text, published) == expected
+
+
+def test_reference_backing_a_sentence_yields_to_the_storys_venue():
+    text = ("Earlier work (N Engl J Med. 2010;362:1383-95) showed that combination therapy helps. "
+            "The new analysis, published in Alimentary Pharmacology & Therapeutics, looked at stopping it.")
+    assert journal_and_year(text) == ("Alimentary Pharmacology & Therapeutics", None)
+    # a citation on its own line closing a news story is the story's source
+    own = "Older adults responded as often as younger ones.\n\n(Am J Gastroenterol. 2022;117:1030-1038)"
+    assert journal_and_year(own) == ("American Journal of Gastroenterology", 2022)
+
+
+def test_a_bare_year_closing_a_line_needs_its_day_and_month():
+    assert journal_and_year("Gut 2021\nThe microbiome changes early.") == (None, None)

@@ -231,3 +231,17 @@ def test_more_stated_designs(title, text, expected):
 def test_more_news_without_a_study(title, text, expected):
     assert studytype.from_text(title, text) is None
     assert studytype.weak_cues(title, text) == expected
+
+
+def test_real_design_phrasings():
+    # a placebo comparison in a news story is a trial's
+    assert studytype.weak_cues("JAK pill shows benefit", "Half were in remission, compared with 29% on placebo.") == "rct"
+    assert studytype.weak_cues("Novo remédio", "Mais pacientes entraram em remissão do que o placebo.") == "rct"
+    # "in this open-label, non-randomised study" states no randomisation
+    assert studytype.from_text("Tofacitinib in acute severe colitis",
+                               "In this open-label, non-randomised study, 40 patients received it.") == "cohort"
+    # an overview title beats its "real life" words
+    assert studytype.from_text("Vedolizumab: from randomized controlled trials to real-life evidence", "") == "review"
+    # news of an approval is not a study; an abstract's background "was approved" says nothing
+    assert studytype.weak_cues("Agency approves drug", "The drug was approved today.") == "other"
+    assert studytype.weak_cues("CT-P13 in IBD", "CT-P13 was approved by extrapolation.", abstract=True) is None

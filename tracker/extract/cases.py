@@ -38,10 +38,11 @@ from tracker.extract.reading import Reading
 # Nouns that count people (folded, so "niños" is "ninos").
 NOUN = (r"(?:patients?|pts|cases?|subjects?|participants?|individuals?|children|adults?|adolescents?|women|men|"
         r"males?|females?|persons?|people|infants?|babies|newborns?|neonates?|mothers?|nurses|volunteers?|"
-        r"recipients?|users?|pairs|twins|respondents|pregnancies|"
+        r"recipients?|users?|pairs|twins|respondents|pregnancies|smokers|veterans|outpatients|inpatients|survivors|"
+        r"siblings|brothers|sisters|soldiers|recruits|service\s+members|employees|workers|students|"
         r"pacientes?|casos?|sujetos?|participantes?|individuos?|ninos?|ninas?|adultos?|adolescentes?|mujeres|"
         r"hombres|varones|enfermos?|personas?|madres|lactantes|recien\s+nacidos|gemelos|pares|voluntarios?|"
-        r"embarazos|encuestados|sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|maes|lactentes|"
+        r"embarazos|encuestados|fumadores|fumantes|herman[oa]s|irm[aã]os|irm[aã]s|sujeitos?|criancas?|mulheres|homens|doentes?|pessoas?|maes|lactentes|"
         r"recem-nascidos|gemeos|gestacoes|gravidezes|entrevistados)\b")
 # Up to three modifiers between number and noun ("45 consecutive adult patients"); never a unit,
 # a link word or a verb's article ("en 2025 incluyó a 23 pacientes" must not read "2025 ... pacientes").
@@ -56,7 +57,8 @@ _VERB_STRONG = (r"(?:enrolled|included|randomi[sz]ed|randomly\s+assigned|recruit
 _VERB_MEDIUM = (r"(?:identified|evaluated|assessed|treated|followed(?:\s+up)?|studied|examined|reviewed|observed|"
                 r"involved|evaluad[oa]s|avaliad[oa]s|tratad[oa]s|seguid[oa]s|acompanhad[oa]s|estudad[oa]s|"
                 r"identificad[oa]s|revisad[oa]s)")
-_VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|"
+_VERB_BEFORE = (r"(?:involving|enrolling|including|following|studying|treating|comprised|comprising|covering|covered|"
+                r"composed\s+of|compuest[oa]\s+por|compost[oa]\s+por|constituid[oa]\s+por|"
                 r"consist(?:ed|ing)\s+of|comprendio|compreendeu|abrangeu)")
 _RESPONDED = (r"(?:responded|replied|took\s+part|participated|agreed\s+to\s+(?:take\s+part|participate)|"
               r"completed\s+(?:the\s+)?(?:survey|questionnaire)|respondieron|contestaron|participaron|"
@@ -74,7 +76,8 @@ PATTERNS: list[tuple[int, str]] = [
     (10, r"\b(?:a|1|un|um)\s+total\s+(?:of\s+|de\s+)?<N>(?=\s+" + _MODS + NOUN + r"|\s+(?:were|was|fueron|foram)\b)"),
     (10, r"\bin\s+total,?\s+<N>\s+" + _MODS + NOUN),
     (10, r"\b(?:\d+|several|multiple)\s+(?:[a-z-]+\s+){0,3}?(?:studies|trials|articles|estudios|estudos)\s+"
-         r"(?:\(\w+\s*=\s*\d+\)\s+)?(?:including|involving|comprising|with|enrolling|totaling|totalling|incluyendo|"
+         r"(?:\(\w+\s*=\s*\d+\)\s+)?(?:(?:evaluating|assessing|comparing|reporting\s+on|of|on)\s+[^.;]{0,80}?\s(?:in|with)|"
+         r"including|involving|comprising|with|enrolling|totaling|totalling|incluyendo|"
          r"con|incluindo|com|que\s+incluyeron|que\s+inclu[ií]ram)\s+"
          r"(?:a\s+total\s+of\s+|un\s+total\s+de\s+|um\s+total\s+de\s+)?<N>\s+" + _MODS + NOUN),
     (9, r"\bpooled\s+(?:data\s+|analysis\s+)?(?:from|of|on)\s+<N>\s+" + _MODS + NOUN),
@@ -111,7 +114,7 @@ PATTERNS: list[tuple[int, str]] = [
     (7, r"\b<N>[-\s](?:patient|case|subject|participant|person)\b"),
     (7, r"(?:^|[.;:]\s+|\b(?:of|among|in)\s+(?:the|these|all|our)?\s*)(?:of|among|in|de|entre|em|dos|das|nos|nas)\s+"
         r"(?:the\s+|these\s+|all\s+|los\s+|las\s+|os\s+|as\s+)?<N>\s+" + _MODS + NOUN
-        + r"\s*(?:included|enrolled|studied|\)|,)"),
+        + r"\s*(?:included|enrolled|studied|followed|analy[sz]ed|treated|evaluated|assessed|\)|,)"),
     # a count that opens a sentence: "Eighteen patients with ... received"
     (6, r"(?:^|[.;:!?]\s+|\n\s*)<N>\s+" + _MODS + NOUN),
     (5, r"\b[nN]\s*=\s*<N>\b"),
@@ -151,7 +154,7 @@ SINGLE_CASE: list[tuple[int, str]] = [
     (6, r"(?:^|[.;:]\s+|\n\s*)(?:in\s+)?(?:an?|one)\s+"
         r"(?:(?:young|elderly|older|middle-aged|previously\s+healthy|pregnant)\s+)?" + _SINGLE_NOUN
         + r"\s+(?:in\s+(?:his|her)\s+(?:\w+\s+)?(?:decade|teens|twenties|thirties|forties|fifties|sixties|seventies|"
-        r"eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|was|developed|presented|received|underwent))"),
+        r"eighties)|with\b[^.]{0,140}?\bwho\s+(?:had|was|developed|presented|received|underwent|died))"),
     (2, r"^[^\n]{0,200}\b(?:a\s+case\s+report|case\s+report|reporte\s+de\s+(?:un\s+)?caso|relato\s+de\s+caso|"
         r"informe\s+de\s+un\s+caso)\b"),
 ]
@@ -162,7 +165,8 @@ _SUBGROUP_BEFORE = re.compile(r"(?:of\s+whom|of\s+which|of\s+these|of\s+them|amo
                               r"entre\s+ellos|sendo|only|solo|apenas)\W{0,3}$", re.I)
 # "20 (41%) had fistulas" is a subgroup; "214 patients (61% women, ...)" is a total with its breakdown.
 _PERCENT_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:[(\[]\s*\d+(?:[.,]\d+)?\s*%\s*[)\],;]|"
-                            r",\s*\d+(?:[.,]\d+)?\s*%)", re.I)
+                            r",\s*\d+(?:[.,]\d+)?\s*%(?=\s*(?:[),;.]|$|(?:of|del?|do|da)\s+(?:the\s+|la\s+|a\s+)?"
+                            r"(?:total|cohort|sample|study|muestra|amostra|estudio|estudo)\b)))", re.I | re.M)
 _OF_TOTAL_AFTER = re.compile(r"\s*(?:of|/|de|out\s+of)\s*(?:the\s+|los\s+|os\s+)?\d", re.I)
 _SCREENED_AFTER = re.compile(r"[^.;]{0,60}?\b(?P<kw>screened|assessed\s+for\s+eligibility|eligible|invited|approached|"
                              r"excluded|excluid[oa]s|elegibles?|elegiveis|tamizad[oa]s|triad[oa]s)\b", re.I)
@@ -170,7 +174,10 @@ _ENROLLED_BEFORE = re.compile(r"\b(?:studies|trials|articles|estudios|estudos|en
                               r"recruit\w*)\b", re.I)
 # Ratios and rates: "one in 150 people", "per 100,000", "30 casos por 100 mil habitantes".
 _RATIO_BEFORE = re.compile(r"(?:\b(?:1|one|un[oa]?|uma?)\s+(?:in|out\s+of|of\s+every|en|de\s+cada|em\s+cada|a\s+cada|"
-                           r"em|per)\s+(?:every\s+)?|\b(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
+                           r"em|per)\s+(?:every\s+)?|\b(?<!compuesta\s)(?<!compuesto\s)(?<!composta\s)(?<!composto\s)"
+                           # "composta por 87 pacientes" is made of 87, not a rate
+                           r"(?<!formada\s)(?<!formado\s)(?<!constituida\s)(?<!constituido\s)"
+                           r"(?:per|por|por\s+cada|a\s+cada)\s+)$", re.I)
 _RATE_AFTER = re.compile(r"(?:\s+" + _MODS + NOUN + r")?\s*(?:(?:per|por|/)\s*(?:\d|cada|each|every|100)|"
                          r"(?:a|an|each|every|per|por|al|ao|cada)\s+(?:day|week|month|year|dia|semana|mes|ano)\b)",
                          re.I)
@@ -217,7 +224,14 @@ _PARTS = re.compile(r"\b(?P<n>\d+)\s+" + _MODS + NOUN + r"\s+" + _WITH + r"\s+[^
 _ARMS = re.compile(r"\b" + _ALLOCATED + r"\b[^.;]{0,60}?(?<![\d.,])(?P<n>\d+)\s+"
                    r"(?:" + _MODS + NOUN + r"\s+(?:" + _WITH + r"\s+[^,;.\d()]{0,50}?\s+)?)?" + _TO
                    + r"\b[^.;]{1,80}?\b(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?" + _TO + r"\b", re.I)
-_MAX_COUNT = 5_000_000
+# A total given only as groups: "the switch group included 204 patients, the control group 141".
+_GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
+                     r"(?:included|comprised|consisted\s+of|had|incluy[oó]|"
+                     r"incluiu|inclu[ií]a)\s+(?P<n>\d+)\s+" + _MODS + NOUN + r"[^.;\d]{0,40}?(?:,|;|\band\b|\bwhile\b|"
+                     r"\bwhereas\b|\by\b|\be\b)\s+(?:the\s+|el\s+|o\s+)?(?:[\w-]+\s+){0,2}?(?:group|arm|cohort|grupo|"
+                     r"coorte|cohorte)\s+(?:(?:included|comprised|had|incluy[oó]|incluiu)\s+)?(?P<m>\d+)\s+"
+                     r"(?:" + _MODS + NOUN + r")?", re.I)
+_MAX_COUNT = 20_000_000   # national registers reach millions ("6.1 million children")
 _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 # A study states its size early (abstract, methods, first paragraphs of a news story);
 # deep text adds cost and numbers from other studies.
@@ -227,7 +241,9 @@ _LAB_CHARS = 1_500
 
 # A number: "24,142", "24.142 " (es/pt), "45"; not part of a word, decimal, date or percentage.
 # It opens on a digit (the lookbehind comes after it) so the regex engine can skip to digits fast.
-_NUM_GROUP = (r"(?P<n>\d(?<![\w.,/\-]\d)(?:\d{0,2}(?:,\d{3})+|\d{0,2}(?:\.\d{3})+(?=\s)|\d*))"
+_NUM_GROUP = (r"(?P<n>\d(?<![\w.,/\-]\d)(?:\d{0,2}(?:,\d{3})+|\d{0,2}(?:\.\d{3})+(?=\s)|"
+              # "2 437 patients"; not "week 12 204 patients" (a number after week/days/month/year)
+              r"(?<![ksyh] \d)\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?=\s+[a-z])|\d*))"
               r"(?![\w]|[.,]\d|\s*%)")
 _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 # Where each pattern can match: "count" = only sentences holding "<number> <counted noun>",
@@ -264,7 +280,7 @@ class Candidate:
 
 
 def _to_int(raw: str) -> int | None:
-    digits = re.sub(r"[,.\u00a0]", "", raw)
+    digits = re.sub(r"[,.\s]", "", raw)
     if not digits.isdigit():
         return None
     value = int(digits)
@@ -307,7 +323,7 @@ def _sums(work: str) -> tuple[dict[int, int], list[Candidate]]:
     candidate per arms phrase ("allocated 88 to X and 90 to placebo" has no counted noun)."""
     at: dict[int, int] = {}
     arms: list[Candidate] = []
-    for pattern in (_PARTS, _ARMS):
+    for pattern in (_PARTS, _ARMS, _GROUPS):
         for m in pattern.finditer(work):
             if _SUBGROUP_BEFORE.search(work, max(0, m.start("n") - 20), m.start("n")):
                 continue

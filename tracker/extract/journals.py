@@ -28,14 +28,29 @@ YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
 # Citation tails are tried only where a year or volume word starts.
 _TAIL_ANCHOR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d|[Vv]ol|v\.\s?\d)")
-_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$", re.I)
+# Rarer tail starts, each found from a cheap literal: "©", an ISSN line, "15(3): e36123" / "22, 118 (2022)".
+_COPYRIGHT_ANCHOR = re.compile(r"©")
+_ISSN_ANCHOR = re.compile(r"\b(?:versi[oó]n|vers[aã]o|print|on-?line)(?=\s+(?:\w+\s+)?ISSN\b)", re.I)
+_PAGES_AFTER_VOLUME = re.compile(r"\(\d+\)\s*:\s*e?\d|,\s*e?\d+\s*\((?:19|20)\d\d\)")
+_VOLUME_BEFORE = re.compile(r"(?<![\w.])\d{1,4}\s*$")
+# "Apr 14, 2010;" and PubMed's month ranges, "Jul-Aug 2016;22(7)".
+_MONTH_DAY_BEFORE = re.compile(r"(?:^|\s)(?:\d{1,2}\s+)?(?:" + MONTH + r"\.?-)?" + MONTH + r"\.?\s+(?:\d{1,2},\s*)?$",
+                               re.I)
 # A citation tail: what follows a journal's name in a reference.
 _TAIL = re.compile(
-    r"(?:(" + YEAR + r")(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*\d"     # Gut. 2021 Mar;70 / Apr 14, 2010; 16
+    # Gut. 2021 Mar;70 / Apr 14, 2010; 16 / ahead of print with an eLocator, "2023 Oct 5:jjad170"
+    r"(?:(" + YEAR + r")(?:(?:\s+" + MONTH + r"\.?(?:\s+\d{1,2})?)?\s*[;:]\s*(?:\d|[a-z]{2,6}\d{2,})"
+    r"|,\s*\d+\s*\(\d+\)"                                                             # J. Clin. Med. 2022, 11(3)
+    r"|(?=[ \t]*(?:\n|$)))"                                                # Front. Immunol., 03 March 2023 (line end)
     r"|(" + YEAR + r")\s*[-–|]\s*(?:volume|vol\.?)\s*\d"                              # X: December 2020 - Volume 32
     r"|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d+[^\n\d]{0,40}(" + YEAR + r")"           # X vol.57 no.2 São Paulo 2020
     r"|(?:volume|vol\.?)\s*\d+(?:,\s*(?:issue|number|no\.?)\s*\d+)?"                 # X, Volume 15, Issue 3,
-    r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?)",                                            # ... March 2021
+    r"(?:,[^\n]{0,30}?\b(" + YEAR + r"))?"                                              # ... March 2021
+    r"|©\s*(" + YEAR + r")\b"                                                           # X, © 2013 Publisher
+    # Cureus 15(3): e36123; BMC Gastroenterol 22, 118 (2022)
+    r"|\d{1,4}\s*(?:\(\d+\)\s*:\s*e?\d+|,\s*e?\d+\s*\((" + YEAR + r")\))"
+    # a masthead line over "versión impresa ISSN 0212-7199" / "Print version ISSN ..."
+    r"|(?:versi[oó]n|vers[aã]o|print|on-?line)\s+(?:impresa|impressa|on-?line|version)?\s*ISSN\b)",
     re.I)
 _TITLE_TOKEN = re.compile(r"[a-z]{0,2}[A-Z][\w'’\-&.]*:?|&")
 _CONNECTORS = frozenset({"of", "and", "&", "for", "in", "on", "the", "de", "del", "y", "e", "do", "da", "dos", "das",
@@ -134,21 +149,42 @@ def names_after(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
     return out
 
 
+def _tail_starts(text: str) -> list[int]:
+    """Offsets where a citation tail may start, in order."""
+    starts = [m.start() for m in _TAIL_ANCHOR.finditer(text)]
+    if "©" in text:
+        starts += [m.start() for m in _COPYRIGHT_ANCHOR.finditer(text)]
+    if "ISSN" in text:
+        starts += [m.start() for m in _ISSN_ANCHOR.finditer(text)]
+    for m in _PAGES_AFTER_VOLUME.finditer(text):
+        volume = _VOLUME_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        if volume:
+            starts.append(volume.start())
+    return sorted(set(starts))
+
+
 def cited_names(text: str) -> list[tuple[int, int, str, int | None]]:
     """(start, end, title, year) of each journal named right before a citation tail:
     "Eur Respir J. 2019;54", "Thorax, Volume 76, Issue 2, February 2021"."""
     out: list[tuple[int, int, str, int | None]] = []
-    for anchor in _TAIL_ANCHOR.finditer(text):
-        tail = _TAIL.match(text, anchor.start())
+    for start in _tail_starts(text):
+        tail = _TAIL.match(text, start)
         if not tail:
             continue
-        cut = anchor.start()
+        cut = start
         month_day = _MONTH_DAY_BEFORE.search(text, max(0, cut - 16), cut) if tail.group(1) or tail.group(2) else None
         if month_day:
             cut = month_day.start()
+        elif len(tail.group()) == 4:
+            continue   # a bare year closing a line is a date only after its day and month
         while cut > 0 and text[cut - 1] in " .,:":      # the separator before the tail
             cut -= 1
-        if cut == anchor.start() or "\n" in text[cut:anchor.start()]:
+        if cut > 0 and text[cut - 1] == "\n" and not text[cut:start].strip(" .,:"):
+            # the name closes the line above: "Inflammatory Bowel Diseases logoLink to ...\n. 2019 Aug;25(8)"
+            cut -= 1
+            while cut > 0 and text[cut - 1] in " .,:":
+                cut -= 1
+        elif cut == start or "\n" in text[cut:start]:
             continue
         line_start = text.rfind("\n", 0, cut) + 1
         window = text[max(line_start, cut - 120):cut]
@@ -176,3 +212,22 @@ def cited_journal(text: str) -> tuple[str, int | None] | None:
         return None
     _, _, title, year = min(found, key=lambda c: c[0])
     return title, year
+
+
+_PUBLISHED_DATE = re.compile(
+    r"\b(?:published|publicado|publication\s+date|date\s+of\s+publication)(?:\s+online)?\s*:?\s*(?:on\s+)?"
+    r"(?:\d{1,2}\s+(?:de\s+)?)?(?:" + MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?(" + YEAR + r")\b", re.I)
+
+
+def header_year(text: str, start: int, end: int) -> int | None:
+    """Year of a journal page's header between `start` and `end`: a citation tail's
+    ("vol.20 no.1 ene. 2003", "Gut. 2021;70:"), else a "Published 3 June 2021" date."""
+    for at in _tail_starts(text[:end]):
+        if at < start:
+            continue
+        tail = _TAIL.match(text, at)
+        year = next((int(g) for g in tail.groups() if g), None) if tail else None
+        if year:
+            return year
+    published = _PUBLISHED_DATE.search(text, start, end)
+    return int(published.group(1)) if published else None

@@ -28,8 +28,8 @@ import re
 
 from tracker.extract.journals import MONTH as _MONTH
 from tracker.extract.journals import YEAR as _YEAR
-from tracker.extract.journals import cited_names, find_journals, names_after
-from tracker.extract.textutil import sentence_bounds
+from tracker.extract.journals import cited_names, find_journals, header_year, names_after
+from tracker.extract.textutil import Sentences, sentence_bounds
 from tracker.lexicon.journals import is_common_word, lookup
 from tracker.textutil import fold
 
@@ -41,6 +41,9 @@ _ADJECTIVES = (r"(?:(?:peer[- ]reviewed|prestigious|leading|medical|scientific|s
                r"cientifico|medico|especializado|norte-americana|inglesa|brasileira)\s+){0,3}")
 _VENUE_NOUN = r"(?:journal|revista|periodico|publicacion|publicacao|magazine)"
 
+# A labelled source line: "Source: Gut, published online ...", "journal: Therap Adv Gastroenterol".
+_LABEL = (r"\b(?:source|journal|fuente|fonte|revista|periodico|published\s+in|publicado\s+en|"
+          r"publicado\s+em)\s*:\s*")
 # Evidence before a name (matched against the folded text just before it).
 _CUE_STRONG = re.compile(
     r"(?:published|appeared|appearing|appears?|reported|reports?|describe[sd]?|presented|write|writes|wrote|"
@@ -57,7 +60,7 @@ _CUE_STRONG = re.compile(
 # "the journal", "la revista científica", "según publica la revista": a venue noun right before the name.
 _CUE_VENUE = re.compile(
     r"(?:\b" + _VENUE_NOUN + r"|\bissue\s+of(?:\s+the)?|\bedition\s+of(?:\s+the)?)\s+" + _ADJECTIVES
-    + r"[\"'«]?\s*$", re.I)
+    + r"[\"'«]?\s*$|" + _LABEL + r"$", re.I)
 _CUE_WEAK = re.compile(
     r"(?:(?:study|trial|paper|article|report|research|analysis|review|letter|meta-analysis|findings|results|"
     r"data|estudio|estudo|articulo|artigo|trabajo|pesquisa|ensayo|ensaio|investigacion|case\s+series)"
@@ -65,36 +68,42 @@ _CUE_WEAK = re.compile(
     r"|(?:according\s+to(?:\s+the)?|segun(?:\s+la)?|segundo\s+a?)\s+)[\"'«]?\s*$", re.I)
 # Evidence after a name: an NLM-style citation, a bracketed year, a volume, a DOI.
 _CITATION_AFTER = re.compile(
-    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*\d"
+    r"\.?,?\s*(?:\(\s*(" + _YEAR + r")\s*\)|(" + _YEAR + r")(?:\s+" + _MONTH + r"\.?(?:\s*\d{1,2})?)?\s*[;:]\s*"
+    r"(?:\d|[a-z]{2,6}\d{2,})"
     r"|" + _MONTH + r"\.?\s+\d{1,2},\s+(" + _YEAR + r")\s*;\s*\d"
-    r"|(?:volume|vol\.?)\s*\d|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d|doi\s*:?\s*10\.)", re.I)
+    r"|(?:volume|vol\.?)\s*\d|v(?:ol)?\.\s?\d+\s+n(?:o|um)?\.\s?\d|doi\s*:?\s*10\.|©\s*(" + _YEAR + r")\b)", re.I)
 # A year shortly after the name: "... in 2017", "in March 2019", ", 2018", "(March 2019)".
 _YEAR_AFTER = re.compile(
     r"[\"'»)]?\s*(?:[,(]\s*|\s+(?:in|en|em|no|on|during|durante|el|the)\s+(?:" + _MONTH + r"\s+(?:de\s+|of\s+)?)?)?"
+    r"(?:(?:published|publicad[oa])\s+(?:online\s+)?(?:on\s+|el\s+|em\s+)?)?"
     r"(?:(?:early|late|mid-?|principios\s+de|finales\s+de|inicio\s+de)\s+)?"
-    r"(?:" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
+    r"(?:(?:\d{1,2}\s+(?:de\s+)?)?" + _MONTH + r"\.?\s+(?:\d{1,2},?\s+)?(?:de\s+)?)?"
     r"(" + _YEAR + r")\b(?!\s*(?:patients|pacientes|cases|casos|[-–]\s*\d))", re.I)
-_YEAR_ANY = re.compile(r"(?<![\d.,/-])(" + _YEAR + r")(?![\d%]|\s*[-–]\s*\d|\s*(?:patients|pacientes|cases|casos))")
+_YEAR_ANY = re.compile(r"(?<![\d.,/-])(" + _YEAR + r")(?:(?=-[01]\d-[0-3]\d\b)|"
+                       r"(?![\d%]|\s*[-–]\s*\d|\s*(?:patients|pacientes|cases|casos)))")
 # Years that are a study period, not a publication date.
 _PERIOD = re.compile(
     r"(?:between|from|since|desde|entre|de|from\s+\w+)\s+(?:" + _MONTH + r"\s+)?" + _YEAR
     + r"\s+(?:and|to|until|through|y|e|a|hasta|ate|al)\s+(?:" + _MONTH + r"\s+)?" + _YEAR
-    + r"|" + _YEAR + r"\s*[-–/]\s*(?:" + _YEAR + r"|\d\d)\b", re.I)
+    + r"|" + _YEAR + r"\s*[-–/]\s*(?:" + _YEAR + r"|\d\d)\b(?!-\d)", re.I)
 _AGE_OR_QTY = re.compile(r"\s*(?:-?year|anos|años|patients|pacientes|mg|%)", re.I)
 # Year stated about a study without a journal: "a 2019 study", "published in 2019".
 _STUDY_YEAR = re.compile(
     r"\b(?:an?|the|in\s+a|este|un|um|una|uma)\s+(" + _YEAR + r")\s+(?:\w+\s+){0,2}"
     r"(?:study|trial|paper|report|analysis|review|meta-analysis|estudio|estudo|articulo|artigo|ensayo|ensaio)"
     r"|(?:published|publicad[oa]|publie|appeared)\s+(?:online\s+)?(?:in|en|em|no)\s+(?:" + _MONTH
-    + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b", re.I)
-# Relative publication years, resolved against the page's own date.
+    + r"\s+(?:de\s+)?)?(" + _YEAR + r")\b"
+    r"|\b(?:study|trial|paper|estudio|estudo|trabajo|ensayo|ensaio|artigo),?\s+(?:from|of|de|do)\s+"
+    r"(" + _YEAR + r")\b(?!\s*(?:[a-z]+\s+)?(?:patients|pacientes|people|participants|adults|"
+    r"children|cases|casos|personas|pessoas))")   # lower case, run on lower-cased text: no re.I, ~3x faster
+# Relative publication years, resolved against the page's own date (lower case: run on lower-cased text).
 _RELATIVE = [
     (re.compile(r"\b(?:last\s+year|el\s+ano\s+pasado|el\s+pasado\s+ano|(?:n?o\s+)?ano\s+passado|"
-                r"l'annee\s+derniere)\b", re.I), -1),
-    (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b", re.I), 0),
+                r"l'annee\s+derniere)\b"), -1),
+    (re.compile(r"\b(?:(?:earlier\s+)?this\s+year|este\s+ano|neste\s+ano|deste\s+ano|cette\s+annee)\b"), 0),
     (re.compile(r"\b(?:published|publicad[oa]|publie|publica)\s+(?:online\s+)?(?:this\s+(?:week|month)|today|yesterday|"
-                r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b", re.I), 0),
-    (re.compile(r"\b(?:two\s+years\s+ago|hace\s+dos\s+anos|ha\s+dois\s+anos)\b", re.I), -2),
+                r"esta\s+semana|este\s+mes|hoy|ayer|hoje|ontem|nesta\s+semana|neste\s+mes)\b"), 0),
+    (re.compile(r"\b(?:two\s+years\s+ago|hace\s+dos\s+anos|ha\s+dois\s+anos)\b"), -2),
 ]
 
 # Where to look a name up in the catalog: the words after a cue ...
@@ -108,13 +117,16 @@ _CUE_START = re.compile(
     r"(?:" + _DATE + r",?\s+)?"
     r"(?:" + _ADJECTIVES + r"(?:" + _VENUE_NOUN + r"|issue\s+of(?:\s+the)?)\s+" + _ADJECTIVES
     + r"(?!of\b|de\b|do\b|da\b))?"
-    r"|\b" + _VENUE_NOUN + r"\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b))", re.I)
+    r"|\b" + _VENUE_NOUN + r"\s+" + _ADJECTIVES + r"(?!of\b|de\b|do\b|da\b)"
+    r"|\b(?:source|journal|fuente|fonte|revista|periodico)\s*:\s*)", re.I)
 # Cheap anchors: the cue and tail patterns are tried only where one of these words starts.
-_CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|describ|write|wrote|divulgad|journal|revista|periodico|magazine)")
+_CUE_ANCHOR = re.compile(r"\b(?:publi|appear|report|describ|write|wrote|divulgad|journal|revista|periodico|magazine|"
+                         r"source|fuente|fonte)")
 # Words without which a cue pattern cannot match (substring tests are far cheaper than the patterns).
 _STRONG_WORDS = ("publi", "appear", "report", "describ", "present", "write", "wrote", "divulg", "aparec",
                  "veroff", "pubblic")
-_VENUE_WORDS = ("journal", "revista", "periodico", "magazine", "publicac", "issue", "edition", "edici", "edica")
+_VENUE_WORDS = ("journal", "revista", "periodico", "magazine", "publicac", "issue", "edition", "edici", "edica",
+                "source", "fuente", "fonte", "published in", "publicado e")
 _WEAK_WORDS = ("stud", "trial", "paper", "artic", "report", "research", "analys", "review", "letter", "finding",
                "result", "data", "estud", "trabaj", "pesquis", "ensa", "investig", "case", "meta", "according", "segun")
 # Unlisted journal in quotes after a strong cue.
@@ -210,11 +222,18 @@ def _allowed(text: str, title: str, start: int, end: int, context: bool) -> bool
     return True
 
 
-def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
+# A citation opened by a parenthesis inside a sentence, not on a line or sentence of its own.
+_INLINE_REFERENCE = re.compile(r"\w[^.\n()]*\($")
+_HEADER_SPAN = 400   # a journal page's header: name, then volume line and dates
+
+
+def _candidates(text: str, folded: str, cue_ends: list[int],
+                cited: list[tuple[int, int, str, int | None]]) -> list[Candidate]:
     """(score, start, end, journal, citation year) for each name with venue evidence; one per start."""
     found: list[Candidate] = [(0, s, e, t, None) for s, e, t in find_journals(text)]
     found += [(0, s, e, t, None) for s, e, t in names_after(text, cue_ends)]
-    found += [(0, s, e, t, y) for s, e, t, y in cited_names(text)]
+    cited_at = {s for s, _, _, _ in cited}
+    found += [(0, s, e, t, y) for s, e, t, y in cited]
     best: dict[int, Candidate] = {}
     for cand in found:
         kept = best.get(cand[1])
@@ -227,8 +246,10 @@ def _candidates(text: str, folded: str, cue_ends: list[int]) -> list[Candidate]:
             continue   # inside a longer name ("Gut" in "Gut and Liver")
         reach = end
         score, context = _evidence(text, folded, start, end)
-        if year:
+        if year or start in cited_at:   # a citation tail or masthead line follows the name
             score, context = max(score, 3), True
+        if _INLINE_REFERENCE.search(text, max(0, start - 80), start):
+            score -= 1   # "earlier work (N Engl J Med. 2010;362:1383)": a reference backing a sentence
         if score >= 2 and _allowed(text, title, start, end, context):
             out.append((score, start, end, title, year))
     return out
@@ -258,8 +279,9 @@ def _unlisted(text: str, folded: str, cue_ends: list[int], taken: set[int]) -> l
 
 def _year_for(text: str, folded: str, start: int, end: int, published: str | None) -> int | None:
     cite = _CITATION_AFTER.match(text, end)
-    if cite and (cite.group(1) or cite.group(2) or cite.group(3)):
-        return int(cite.group(1) or cite.group(2) or cite.group(3))
+    cited = next((g for g in cite.groups() if g), None) if cite else None
+    if cited:
+        return int(cited)
     after = _YEAR_AFTER.match(folded, end)
     if after:
         return int(after.group(1))
@@ -282,8 +304,9 @@ def _relative_year(sentence: str, published: str | None) -> int | None:
     base = _page_year(published)
     if base is None:
         return None
+    low = sentence.lower()
     for pattern, delta in _RELATIVE:
-        if pattern.search(sentence):
+        if pattern.search(low):
             return base + delta
     return None
 
@@ -294,22 +317,57 @@ def journal_and_year(text: str | None, published: str | None = None) -> tuple[st
         return None, None
     folded = fold(text)
     cue_ends = _cue_ends(folded)
-    cands = _candidates(text, folded, cue_ends)
+    cited = cited_names(text)
+    cands = _candidates(text, folded, cue_ends, cited)
     cands += _unlisted(text, folded, cue_ends, {c[1] for c in cands})
     if cands:
         score, start, end, journal, year = min(cands, key=lambda c: (-c[0], c[1]))
-        return journal, year or _year_for(text, folded, start, end, published)
+        year = year or _year_for(text, folded, start, end, published)
+        if year is None and any(c[0] == start for c in cited):
+            year = header_year(text, end, end + _HEADER_SPAN)   # a masthead's volume line or "Published" date
+        if year is None:
+            stated = _stated_study_year(folded.lower())   # "El estudio, de 2023, siguió ..." in a later sentence
+            year = int(next(g for g in stated.groups() if g)) if stated else None
+        return journal, year
     return None, _study_year(folded, published)
+
+
+_STUDY_WORD = re.compile(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b")
+# Every relative date above holds one of these words.
+_RELATIVE_WORDS = ("year", "ano", "annee", "week", "month", "today", "yesterday", "semana", "mes", "hoy", "ayer",
+                   "hoje", "ontem")
+
+
+_YEAR_DIGITS = re.compile(_YEAR)
+
+
+def _stated_study_year(low: str) -> re.Match | None:
+    """_STUDY_YEAR's first match, tried only around the years in the text (each of its forms holds one)."""
+    for year in _YEAR_DIGITS.finditer(low):
+        m = _STUDY_YEAR.search(low, max(0, year.start() - 60), year.end() + 60)
+        if m:
+            return m
+    return None
 
 
 def _study_year(folded: str, published: str | None) -> int | None:
     """Year of a study named without its journal: "a 2019 study", "published last year"."""
-    m = _STUDY_YEAR.search(folded)
+    low = folded.lower()
+    m = _stated_study_year(low)
     if m:
-        return int(m.group(1) or m.group(2))
-    for cue in re.finditer(r"\b(?:published|publicad[oa]|study|estudio|estudo|trial)\b", folded, re.I):
-        s0, s1 = sentence_bounds(folded, cue.start())
-        year = _relative_year(folded[s0:s1], published)
-        if year:
-            return year
+        return int(next(g for g in m.groups() if g))
+    if _page_year(published) is None:
+        return None
+    seen: set[int] = set()
+    sentences = Sentences(folded)   # one pass, then each cue's sentence by bisection
+    for cue in _STUDY_WORD.finditer(low):
+        s0, s1 = sentences.bounds(cue.start())
+        if s0 in seen:
+            continue
+        seen.add(s0)
+        sentence = low[s0:s1]
+        if any(word in sentence for word in _RELATIVE_WORDS):   # a cheap test before the patterns
+            year = _relative_year(sentence, published)
+            if year:
+                return year
     return None

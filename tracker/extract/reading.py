@@ -25,10 +25,12 @@ _COMPOUND_BEFORE = re.compile(r"(?:(?:veinte|treinta|cuarenta|cincuenta|sesenta|
                               r"quarenta|cinquenta|sessenta|oitenta)\s+(?:y|e)|ciento|cento\s+e)\s+$", re.I)
 _KEPT_BACK = re.compile(r"QQ(\w+)")
 _SCALED = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*"
-                     r"(million|millions|millones|millon|milhoes|milhao|thousand|mil)\b", re.I)
+                     r"(million|millions|millones|mill[oó]n|milh[oõ]es|milh[aã]o|thousand|mil)\b"
+                     r"(?:\s+de\b(?=\s+[^\W\d]))?", re.I)   # "6,1 milhões de crianças" counts the children
 _SCALE_HINT = re.compile(r"\d\s*(?:[mM][iI][lL]|[tT]housand)")  # a fast test first: most texts name no scale
 _SCALES = {"million": 1_000_000, "millions": 1_000_000, "millones": 1_000_000, "millon": 1_000_000,
            "milhoes": 1_000_000, "milhao": 1_000_000, "thousand": 1_000, "mil": 1_000}
+_UNACCENT = str.maketrans("óõã", "ooa")
 _DIGIT = re.compile(r"\d")
 _SEP = "\x1f"
 # Boundaries the shared splitter leaves out: after an acronym ("caused by JC virus. We report"; it keeps
@@ -104,7 +106,7 @@ def _drop_spaces(m: re.Match) -> str:
 def _scaled(text: str, lang: str) -> str:
     """'1.3 million' -> '1300000', '212 mil' -> '212000' (a decimal comma in Spanish and Portuguese)."""
     def one(m: re.Match) -> str:
-        scale = m.group(2).lower()
+        scale = m.group(2).lower().translate(_UNACCENT)   # scales are read before accents are folded
         if scale == "mil" and lang not in ("es", "pt"):
             return m.group()
         raw = m.group(1)

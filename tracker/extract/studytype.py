@@ -83,8 +83,9 @@ _RCT = (_NOT_RANDOM + r"randomi[sz]ed,?\s+(?:double|single|triple|observer|asses
         r"allocation:?\s+randomi[sz]ed|estudio\s+aleatori[sz]ado|estudo\s+randomizado|"
         r"head-to-head\s+(?:[\w'-]+\s+){0,2}?(?:trial|study)")
 _RCT_SELF = (r"\b(?:we\s+(?:conducted|performed|carried\s+out|undertook|report|did)\s+(?:a|"
-             r"an)\s+(?:\w+[, -]+){0,4}?randomi[sz]ed|"
-             r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?(?:randomi[sz]ed|double-blind)|"
+             r"an)\s+(?:\w+[, -]+){0,4}?" + _NOT_RANDOM + r"randomi[sz]ed|"
+             r"(?:this|our|the\s+present|in\s+this)\s+(?:\w+[, -]+){0,4}?" + _NOT_RANDOM
+             + r"(?:randomi[sz]ed|double-blind)|"
              r"were\s+randomi[sz]ed|were\s+randomly\s+(?:assigned|allocated)|randomly\s+assigned|"
              r"were\s+randomi[sz]ed\s+(?:\(|\d|to|in)|we\s+randomi[sz]ed|"
              r"fueron\s+(?:aleatori[sz]ados|asignados\s+aleatoriamente|distribuidos\s+aleatoriamente)|"
@@ -104,7 +105,7 @@ _SERIES = (r"case\s+series|series\s+of\s+\d+\s+(?:\w+\s+)?(?:cases|patients)|"
            r"serie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT + r"\s+)?(?:casos|pacientes)|s[eé]rie\s+de\s+(?:\d+\s+|" + _FEW_ES_PT
            + r"\s+)?(?:casos|pacientes)|"
            r"\b(?:we|authors)\s+(?:report|describe|present)\s+(?:\d+|" + _FEW_EN + r")\s+(?:\w+\s+)?(?:cases|"
-           r"patients|women|men|children)|"
+           r"patients|women|men|children|siblings|brothers|sisters|twins|adults|infants|boys|girls)|"
            r"(?:presentamos|describimos|reportamos|relatamos|descrevemos|apresentamos)\s+(?:\d+|" + _FEW_ES_PT
            + r")\s+(?:casos|pacientes)|"
            r"\b(?:report(?:ed|s|ing)?|describe[sd]?|describing|present(?:ed|s|ing)?)\s+(?:on\s+)?(?:\d+|"
@@ -187,7 +188,7 @@ _COHORT = (r"\bcohort\b|retrospective|prospective|observational|registry|registr
 # A news story reporting on a study of counted people.
 _NUM = r"(?:\d[\d,.]*|\w+\s+(?:hundred|thousand)|hundreds|thousands)"
 _NEWS_STUDY = (r"\bresearchers\s+(?:\w+\s+){0,2}?(?:followed|tracked|analy[sz]ed|examined|studied|looked\s+at|"
-               r"reviewed|surveyed)\b|"
+               r"reviewed|surveyed|tested|measured|compared)\b|"
                r"\b(?:followed|tracked)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|adults|women|men|"
                r"participants)|"
                r"\bstudy\s+(?:of|involving|including|in)\s+" + _NUM + r"\s+(?:\w+\s+)?(?:people|patients|children|"
@@ -225,7 +226,9 @@ _REVIEW_TITLE_STATED = (r"(?:narrative|literature|comprehensive|critical|scoping
                         r"revisi[oó]n\s+(?:narrativa|de\s+la\s+literatura|bibliogr[aá]fica)|"
                         r"art[ií]culo\s+de\s+revisi[oó]n|"
                         r"revis[aã]o\s+(?:narrativa|da\s+literatura|de\s+literatura|bibliogr[aá]fica)|"
-                        r"artigo\s+de\s+revis[aã]o")
+                        r"artigo\s+de\s+revis[aã]o|"
+                        # "from randomized controlled trials to real-life evidence", "from bench to bedside"
+                        r"\bfrom\s+(?:\w+\s+){0,2}(?:trials?|bench|evidence|research)\s+to\s+(?:\w+[- ]?){1,2}")
 # Title words of overviews; weaker than any study cue.
 _REVIEW_TITLE = (r"(?<!retrospective\s)(?<!chart\s)(?<!priority\s)(?<!under\s)(?<!peer\s)(?<!regulatory\s)(?<!fda\s)"
                  r"\breview\b|"
@@ -255,7 +258,13 @@ TEXT_CUES: list[tuple[str, str]] = [
     (_NONRANDOM_TRIAL, "cohort"), (_CHART_REVIEW, "cohort"), (_COHORT, "cohort"), (_PHASE_TRIAL, "rct"),
 ]
 # Weak cues, once no strong cue was found: title and text together, then the title alone.
-WEAK_CUES: list[tuple[str, str]] = [(_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
+# "48% ... compared with 29% on placebo": a placebo comparison is a trial's.
+_VS_PLACEBO = (r"\b(?:versus|vs\.?|compared\s+with|compared\s+to|than)\s+(?:\d+(?:\.\d+)?%\s+)?"
+               r"(?:(?:on|with|of|in|for)\s+)?(?:(?:those|patients|people)\s+(?:on|given|taking|receiving)\s+)?"
+               r"(?:a\s+|the\s+)?placebo\b|\bfrente\s+(?:al?\s+)?placebo\b|\bcontra\s+(?:o\s+)?placebo\b|"
+               r"\b(?:do\s+que|que)\s+(?:o\s+|el\s+)?placebo\b|\b(?:em\s+)?compara[cç][aã]o\s+(?:com|ao)\s+(?:o\s+)?placebo\b|"
+               r"\bcomparad[oa]s?\s+con\s+(?:el\s+)?placebo\b")
+WEAK_CUES: list[tuple[str, str]] = [(_VS_PLACEBO, "rct"), (_NEWS_STUDY, "cohort"), (_NO_STUDY, "other")]
 WEAK_TITLE_CUES: list[tuple[str, str]] = [(_REVIEW_TITLE, "review")]
 
 # Cue patterns are lower case and run on folded, lower-cased text: without re.I the
@@ -432,6 +441,8 @@ def weak_cues(title: str | None, text: str | None, abstract: bool = False) -> st
         return "rct"
     lowered = both.lower()
     for pattern, kind in _WEAK:
+        if kind == "other" and abstract:
+            continue   # approvals and events are news; an abstract's "was approved" sets its background
         if pattern.search(lowered):
             return kind
     lowered_title = _prep(title)
