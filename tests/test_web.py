@@ -16,8 +16,8 @@ import bibtexparser
 import pytest
 import rispy
 from click.testing import CliRunner
-
 from webclient import get, q
+
 from tracker.cli import cli
 from tracker.index import Index
 from tracker.models import Article
