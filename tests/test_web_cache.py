@@ -72,11 +72,14 @@ def test_later_pages_and_the_back_button_reuse_one_search(library, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(searching, "run", counted)
-    for url in ("", "&page=2", "&page=3", "", "&page=2"):
+    for url in ("", "&page=2", "", "&page=2"):
         assert get(app, "/", q("crohn") + url).status == 200
     assert runs.count("crohn") == 1
+    deeper = get(app, "/", q("crohn") + "&page=3").text       # past what the first search kept
+    assert runs.count("crohn") == 2 and len(titles(deeper)) == 5
+    get(app, "/", q("crohn"))
     get(app, "/", q("crohn") + "&sort=year")
-    assert runs.count("crohn") == 2                 # another order is another search
+    assert runs.count("crohn") == 3                 # another order is another search
 
 
 def test_marks_match_the_query_as_the_index_analyses_it(library):

@@ -38,8 +38,8 @@ MAX_PAGE = 50           # 1,000 hits deep; a narrower query beats paging further
 MAX_API_LIMIT = 100
 MAX_QUERY = 1000        # characters
 NEW_DAYS = "7d"
-PREFETCH = 3            # pages of hits a search keeps, so the next pages come from the cache
-CACHE_ENTRIES = 200     # searches remembered per process (~3 pages of records each)
+PREFETCH = 2            # pages of hits a search keeps, so "next" comes from the cache
+CACHE_ENTRIES = 200     # searches remembered per process (~2 pages of records each)
 EXPORTS = {"csv": ("text/csv; charset=utf-8", "csv"), "ris": ("application/x-research-info-systems", "ris"),
            "bibtex": ("application/x-bibtex; charset=utf-8", "bib")}
 HEADERS = [

@@ -20,7 +20,7 @@ from tracker.query.nodes import And, Or, Phrase, Prefix, Query, Term
 # whoosh's RegexTokenizer default, which the stemmed text fields use (tracker.index.schema)
 _WORD = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 FIELDS = ("title", "abstract", "body")
-_MEMO_LIMIT = 200_000       # distinct (field, word) pairs before the memo starts afresh
+_MEMO_LIMIT = 200_000       # distinct words of a field remembered before starting afresh
 _MAX_TEXT = 100_000         # characters of a body scanned for a snippet
 
 
@@ -83,19 +83,24 @@ class Highlighter:
 
     def __init__(self, analyse: Callable[[str, str], list[tuple[str, int]]]):
         self._analyse = analyse
-        self._memo: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._stems: dict[str, dict[str, tuple[str, ...]]] = {name: {} for name in FIELDS}  # word -> stems
+        self._words: dict[str, dict[str, set[str]]] = {name: {} for name in FIELDS}         # stem -> words
         self._lock = threading.Lock()
 
-    def stems(self, name: str, word: str) -> tuple[str, ...]:
-        key = (name, word)
-        got = self._memo.get(key)
-        if got is None:
-            with self._lock:    # one thread at a time through the analyser's own caches
-                got = tuple(t for t, _ in self._analyse(name, word))
-                if len(self._memo) >= _MEMO_LIMIT:
-                    self._memo.clear()
-                self._memo[key] = got
-        return got
+    def learn(self, name: str, words: set[str]) -> None:
+        """Analyse the words of field `name` not seen before (once per process)."""
+        stems, surfaces = self._stems[name], self._words[name]
+        unseen = words.difference(stems)
+        if not unseen:
+            return
+        with self._lock:    # one thread at a time through the analyser's own caches
+            if len(stems) + len(unseen) > _MEMO_LIMIT:
+                stems.clear()
+                surfaces.clear()
+            for word in unseen:
+                got = stems[word] = tuple(t for t, _ in self._analyse(name, word))
+                for stem in got:
+                    surfaces.setdefault(stem, set()).add(word)
 
     def spans(self, name: str, text: str, wanted: Wanted) -> list[tuple[int, int]]:
         """(start, end) of every word of `text` the query matches in field `name`."""
@@ -103,7 +108,14 @@ class Highlighter:
         words = set(_WORD.findall(text))
         new = words - wanted.judged     # set arithmetic: a query's later hits cost little
         if new:
-            wanted.good.update(w for w in new if wanted.hit(self.stems(name, w)))
+            self.learn(name, new)
+            if wanted.prefixes:
+                stems = self._stems[name]
+                wanted.good.update(w for w in new if wanted.hit(stems.get(w, ())))
+            else:   # the words already seen with the query's stems
+                surfaces = self._words[name]
+                known = set().union(*(surfaces.get(stem, ()) for stem in wanted.words))
+                wanted.good.update(new & known)
             wanted.judged.update(new)
         if words.isdisjoint(wanted.good):
             return []
