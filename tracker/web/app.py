@@ -39,7 +39,7 @@ MAX_API_LIMIT = 100
 MAX_QUERY = 1000        # characters
 NEW_DAYS = "7d"
 PREFETCH = 2            # pages of hits a search keeps, so "next" comes from the cache
-CACHE_ENTRIES = 200     # searches remembered per process (~2 pages of records each)
+CACHE_ENTRIES = 100     # searches remembered per process (~2 pages of records each)
 EXPORTS = {"csv": ("text/csv; charset=utf-8", "csv"), "ris": ("application/x-research-info-systems", "ris"),
            "bibtex": ("application/x-bibtex; charset=utf-8", "bib")}
 HEADERS = [
