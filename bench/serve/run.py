@@ -10,9 +10,9 @@ pages (the bench/search queries, with sorts, second pages and a facet
 clause) one after another: `--think 0` is the saturating load (a new request
 the moment the last answer arrived); `--think S` waits S seconds between a
 client's requests, as a person reading the page does. `--uncached` turns
-every request into a query never asked before (the page's query plus
-`NOT xq<counter>`), so the server's cache of searches never answers: the
-cost of a page the server computes from scratch. Latency is from sending
+every request into query text not asked recently (the same query in
+parentheses, padded with spaces), so the server's cache of searches never
+answers: the cost of a page the server computes from scratch. Latency is from sending
 the request to the last byte. Writes bench/out/serve/results.json.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -70,11 +71,16 @@ def start_server(index: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def uncached(path: str, tag: str) -> str:
-    """The same page under a query no one asked before: a clause excluding a
-    word no record has, so the server's cache of searches never answers."""
+_ASKED = itertools.count()
+
+
+def uncached(path: str) -> str:
+    """The same page under query text no one asked recently: the query in
+    parentheses with k spaces before the closing one (k counts requests
+    modulo 900), so the server's cache of searches (100 a process) never
+    answers while the search itself is unchanged."""
     args = parse_qs(path[2:])
-    args["q"] = [f"({args['q'][0]}) NOT xq{tag}"]
+    args["q"] = [f"({args['q'][0]}{' ' * (next(_ASKED) % 900)})"]
     return "/?" + urlencode(args, doseq=True)
 
 
@@ -82,12 +88,10 @@ def client(port: int, paths: list[str], stop: float, think: float, seed: int, ou
            fresh: bool = False) -> None:
     rnd = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    n = 0
     while time.monotonic() < stop:
         path = rnd.choice(paths)
         if fresh:
-            n += 1
-            path = uncached(path, f"{seed}x{n}")
+            path = uncached(path)
         start = time.perf_counter()
         try:
             conn.request("GET", path)
