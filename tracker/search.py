@@ -11,6 +11,7 @@ from tracker.dates import resolve_since
 from tracker.errors import QueryError, TrackerError
 from tracker.query import expand
 from tracker.query import parser as q
+from tracker.query.nodes import Query
 from tracker.query.parser import Parsed
 from tracker.query.weights import BOOSTS, DEFAULT_FIELDS
 
@@ -23,6 +24,7 @@ class Outcome:
     result: SearchResult
     explained: str                   # how the query was understood, several lines
     suggestion: str | None = None    # the query with misspelt words corrected
+    query: Query | None = None       # as parsed (tracker.query.nodes): what the web page marks
 
 
 def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevance",
@@ -31,7 +33,7 @@ def run(index: Index, text: str, *, limit: int | None = 20, sort: str = "relevan
     result = index.search(parsed.query, limit=limit, sort=sort, facets=facets, highlight=highlight,
                           since=since)
     suggestion = _suggest(index, text) if not result.hits else None
-    return Outcome(result, explain(parsed, sort), suggestion)
+    return Outcome(result, explain(parsed, sort), suggestion, parsed.query)
 
 
 def explain(parsed: Parsed, sort: str = "relevance") -> str:

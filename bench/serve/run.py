@@ -1,21 +1,26 @@
 """Load test of `tracker serve`: 50 concurrent clients on loopback over the 100k bench index.
 
     python bench/search/build.py          # once: bench/out/search/whoosh (100,000 records)
-    python bench/serve/run.py [--index bench/out/search/whoosh] [--clients 50] [--seconds 40]
+    python bench/serve/run.py [--index bench/out/search/whoosh] [--clients 50] [--seconds 40] [--think 10 5 1 0]
+                              [--uncached]
 
 The server runs in a subprocess (`tracker serve`, as a user starts it). Each
 client is a thread with its own keep-alive connection asking for search
 pages (the bench/search queries, with sorts, second pages and a facet
 clause) one after another: `--think 0` is the saturating load (a new request
 the moment the last answer arrived); `--think S` waits S seconds between a
-client's requests, as a person reading the page does. Latency is from
-sending the request to the last byte. Writes bench/out/serve/results.json.
+client's requests, as a person reading the page does. `--uncached` turns
+every request into query text not asked recently (the same query in
+parentheses, padded with spaces), so the server's cache of searches never
+answers: the cost of a page the server computes from scratch. Latency is from sending
+the request to the last byte. Writes bench/out/serve/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -27,7 +32,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "search"))
@@ -66,11 +71,27 @@ def start_server(index: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def client(port: int, paths: list[str], stop: float, think: float, seed: int, out: list, errors: list) -> None:
+_ASKED = itertools.count()
+
+
+def uncached(path: str) -> str:
+    """The same page under query text no one asked recently: the query in
+    parentheses with k spaces before the closing one (k counts requests
+    modulo 900), so the server's cache of searches (100 a process) never
+    answers while the search itself is unchanged."""
+    args = parse_qs(path[2:])
+    args["q"] = [f"({args['q'][0]}{' ' * (next(_ASKED) % 900)})"]
+    return "/?" + urlencode(args, doseq=True)
+
+
+def client(port: int, paths: list[str], stop: float, think: float, seed: int, out: list, errors: list,
+           fresh: bool = False) -> None:
     rnd = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     while time.monotonic() < stop:
         path = rnd.choice(paths)
+        if fresh:
+            path = uncached(path)
         start = time.perf_counter()
         try:
             conn.request("GET", path)
@@ -107,14 +128,14 @@ def server_cpu(pid: int) -> float:
     return total
 
 
-def load(port: int, clients: int, seconds: float, think: float, pid: int) -> dict:
+def load(port: int, clients: int, seconds: float, think: float, pid: int, fresh: bool = False) -> dict:
     paths = pages()
     cpu0 = server_cpu(pid)
     samples: list[tuple[float, float]] = []
     errors: list = []
     begin = time.monotonic()
     stop = begin + seconds
-    threads = [threading.Thread(target=client, args=(port, paths, stop, think, i, samples, errors))
+    threads = [threading.Thread(target=client, args=(port, paths, stop, think, i, samples, errors, fresh))
                for i in range(clients)]
     for t in threads:
         t.start()
@@ -125,7 +146,7 @@ def load(port: int, clients: int, seconds: float, think: float, pid: int) -> dic
     cpu = server_cpu(pid) - cpu0
     ms = sorted(m for _, m in samples)
     q = statistics.quantiles(ms, n=100)
-    return {"clients": clients, "think_s": think, "seconds": seconds, "requests": len(ms),
+    return {"clients": clients, "think_s": think, "uncached": fresh, "seconds": seconds, "requests": len(ms),
             "errors": len(errors), "first_errors": errors[:5],
             "throughput_rps": round(len(ms) / (time.monotonic() - begin), 1),
             "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
@@ -139,6 +160,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--think", type=float, nargs="*", default=[1.0, 0.0])
+    ap.add_argument("--uncached", action="store_true",
+                    help="every request a query not asked before: the server's search cache never answers")
     ap.add_argument("--out", default=str(ROOT / "bench/out/serve"))
     args = ap.parse_args()
     port = free_port()
@@ -151,7 +174,7 @@ def main() -> None:
             conn.getresponse().read()
             conn.close()
             warm["requests"] += 1
-        runs = [load(port, args.clients, args.seconds, think, proc.pid) for think in args.think]
+        runs = [load(port, args.clients, args.seconds, think, proc.pid, args.uncached) for think in args.think]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -160,7 +183,7 @@ def main() -> None:
             "pages": len(pages()), "runs": runs}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(info, indent=2) + "\n")
+    (out / ("results-uncached.json" if args.uncached else "results.json")).write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps(info, indent=2))
 
 

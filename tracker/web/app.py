@@ -9,12 +9,14 @@ next request and never half-way.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,9 +25,11 @@ from jinja2 import Environment, PackageLoader
 
 from tracker import search as searching
 from tracker.errors import QueryError, TrackerError
-from tracker.index import META_FILE, Index, SearchResult
+from tracker.index import META_FILE, Hit, Index, SearchResult
 from tracker.output import export as exporting
 from tracker.web import views
+from tracker.web.cache import LRU, index_state
+from tracker.web.highlight import Highlighter, QueryTerms, query_terms
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ MAX_PAGE = 50           # 1,000 hits deep; a narrower query beats paging further
 MAX_API_LIMIT = 100
 MAX_QUERY = 1000        # characters
 NEW_DAYS = "7d"
+PREFETCH = 2            # pages of hits a search keeps, so "next" comes from the cache
+CACHE_ENTRIES = 100     # searches remembered per process (~2 pages of records each)
 EXPORTS = {"csv": ("text/csv; charset=utf-8", "csv"), "ris": ("application/x-research-info-systems", "ris"),
            "bibtex": ("application/x-bibtex; charset=utf-8", "bib")}
 HEADERS = [
@@ -87,6 +93,21 @@ class Request:
         return sort
 
 
+@dataclass(frozen=True)
+class Found:
+    """What a search page shows apart from which page of hits: one cache entry."""
+    hits: list[Hit]             # the first ones, in order
+    total: int
+    complete: bool              # hits holds every match
+    pages: int
+    facets: list[tuple[str, list[tuple[str, int, str | None]]]]
+    chart: dict[str, Any]
+    explained: str
+    suggestion: str | None
+    terms: QueryTerms
+    records: int                # in the library
+
+
 class App:
     """`tracker serve`'s application over one index directory."""
 
@@ -94,6 +115,8 @@ class App:
         self.index_dir = Path(index_dir)
         self._local = threading.local()
         self._new: tuple[tuple[int, int], SearchResult] | None = None
+        self.found_cache = LRU(CACHE_ENTRIES)
+        self.highlighter: Highlighter | None = None
         self.templates = Environment(loader=PackageLoader("tracker.web", "templates"), autoescape=True,
                                      trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(search_url=views.search_url, record_url=views.record_url,
@@ -201,22 +224,49 @@ class App:
         page = req.number("page", 1, 1, MAX_PAGE)
         ix = self.index()
         try:
-            outcome = searching.run(ix, text, limit=page * PAGE_SIZE, sort=sort, facets=views.FACETS)
+            found = self.found(ix, text, sort, page * PAGE_SIZE)
         except QueryError as exc:
             return self.html("search.html", 400, q=text, error=str(exc), sort=sort)
-        result = outcome.result
         new = self.new_this_week(ix)
-        pages = min(MAX_PAGE, max(1, -(-result.total // PAGE_SIZE)))
+        marker = self.highlighter
+        if marker is None:     # one per process: it remembers each word's stems
+            marker = self.highlighter = Highlighter(ix.analyser.analyse)
+        hits = []
+        for h in found.hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]:
+            hl = marker.highlights(found.terms, h.record)
+            hits.append({"record": h.record, "score": h.score, "title": views.title(hl, h.record),
+                         "snippet": views.snippet(hl, h.record)})
         return self.html(
-            "search.html", q=text, sort=sort, page=page, pages=pages, total=result.total,
-            hits=[{"record": h.record, "score": h.score, "title": views.title(h.highlights, h.record),
-                   "snippet": views.snippet(h.highlights, h.record)}
-                  for h in result.hits[(page - 1) * PAGE_SIZE:]],
-            facets=[(name, [(value, n, views.search_url(views.with_clause(text, name, value), sort=sort)
-                             if value != views.NONE else None) for value, n in result.facets.get(name, [])[:15]])
-                    for name in views.FACETS],
-            chart=views.year_chart(result.facets.get("year", []), text), explained=outcome.explained,
-            suggestion=outcome.suggestion, new=new, records=ix.store.count())
+            "search.html", q=text, sort=sort, page=page, pages=found.pages, total=found.total, hits=hits,
+            facets=found.facets, chart=found.chart, explained=found.explained, suggestion=found.suggestion,
+            new=new, records=found.records)
+
+    def found(self, ix: Index, text: str, sort: str, need: int) -> Found:
+        """A query's hits (at least `need`, or all), total, facets, chart and
+        explanation: from the cache while the index has not committed since."""
+        state = index_state(ix.directory / META_FILE)
+        key = (state, text, sort)
+        cached: Found | None = self.found_cache.get(key) if state is not None else None
+        if cached is not None and (len(cached.hits) >= need or cached.complete):
+            return cached
+        limit = max(need, PREFETCH * PAGE_SIZE)
+        outcome = searching.run(ix, text, limit=limit, sort=sort, highlight=False,
+                                facets=() if cached is not None else views.FACETS)
+        result = outcome.result
+        if cached is not None:     # only deeper hits were missing
+            out = dataclasses.replace(cached, hits=result.hits, complete=result.total <= limit)
+        else:
+            out = Found(
+                hits=result.hits, total=result.total, complete=result.total <= limit,
+                pages=min(MAX_PAGE, max(1, -(-result.total // PAGE_SIZE))),
+                facets=[(name, [(value, n, views.search_url(views.with_clause(text, name, value), sort=sort)
+                                 if value != views.NONE else None)
+                                for value, n in result.facets.get(name, [])[:15]]) for name in views.FACETS],
+                chart=views.year_chart(result.facets.get("year", []), text), explained=outcome.explained,
+                suggestion=outcome.suggestion, terms=query_terms(outcome.query), records=ix.store.count())
+        if state is not None and index_state(ix.directory / META_FILE) == state:
+            self.found_cache.put(key, out)
+        return out
 
     def record_page(self, req: Request, record_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
         ix = self.index()
