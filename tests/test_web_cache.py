@@ -103,3 +103,19 @@ def test_marks_match_the_query_as_the_index_analyses_it(library):
         assert marks("title:patients", record) == {"title": "Treating Ménétrier disease: infliximab-treated "
                                                             "[[patients]]"}
         assert marks("cohort", record) == {}
+
+
+def test_snippet_passages_never_repeat_text_and_mark_every_match_they_show():
+    from tracker.web.highlight import snippet
+
+    text = ("Doctors followed patients on natalizumab for two years. Three of them developed PML, "
+            "and all three had taken natalizumab, sold as Tysabri, for more than two years before.")
+    spans = [(m.start(), m.end()) for m in re.finditer(r"natalizumab|Tysabri", text)]
+    shown = snippet(text, spans, maxchars=30, surround=60)
+    plain = shown.replace("[[", "").replace("]]", "")
+    at = 0
+    for part in plain.split(" … "):     # passages in text order, none overlapping another
+        found = text.find(part, at)
+        assert found >= at, (part, shown)
+        at = found + len(part)
+    assert shown.count("[[") == plain.count("natalizumab") + plain.count("Tysabri")

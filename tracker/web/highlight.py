@@ -165,7 +165,7 @@ def snippet(text: str, spans: list[tuple[int, int]], maxchars: int = 200, surrou
         frags.append((len(words), -first, i, j))
         i = j + 1
     best = sorted(sorted(frags, reverse=True)[:top], key=lambda f: f[2])
-    parts = []
+    windows: list[list[int]] = []
     for _, _, i, j in best:
         first, last = spans[i][0], spans[j][1]
         start = max(0, first - surround)
@@ -176,5 +176,10 @@ def snippet(text: str, spans: list[tuple[int, int]], maxchars: int = 200, surrou
         if end < len(text):
             space = text.rfind(" ", last, end)
             end = space if space > 0 else last
-        parts.append(marked(text, spans[i:j + 1], start, end).strip())
-    return " … ".join(parts)
+        if windows and start <= windows[-1][1]:     # overlapping context: one passage, no text twice
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    # every match inside a passage is marked, whichever group chose it
+    return " … ".join(marked(text, [sp for sp in spans if a <= sp[0] and sp[1] <= b], a, b).strip()
+                      for a, b in windows)
