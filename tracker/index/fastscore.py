@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from whoosh.scoring import BM25FScorer, WeightScorer
@@ -37,6 +38,18 @@ Matches = tuple[np.ndarray, np.ndarray]     # (global doc ids, sorted and unique
 _LENGTHS = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
 # what an And may hold and still be summed here; whoosh scores the rest
 _SUMMED = (Term, Or, And, Range, Prefix, Phrase)
+
+
+def _subtrees(q: Query) -> Iterator[Query]:
+    """Every node of the tree, each occurrence once (iterative: trees nest deep)."""
+    todo = [q]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (And, Or)):
+            todo.extend(node.items)
+        elif isinstance(node, Not):
+            todo.append(node.item)
 
 
 class Unsupported(Exception):
@@ -88,12 +101,39 @@ class Evaluator:
         self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
+        self._runs: dict[Query, Matches] = {}                      # repeated node -> its matches
+        self._uses: Counter[Query] = Counter()                     # repeated node -> evaluations still due
         self._arrays = arrays if arrays is not None else SegmentArrays()
         self._arrays.keep_only({seg.segment_id() for sub, _ in self.segs
                                if (seg := sub.reader().segment()) is not None})
 
     def run(self, q: Query) -> Matches:
-        """(ids, scores) of every match over the whole index."""
+        """(ids, scores) of every match over the whole index.
+
+        A subtree that occurs several times (a word pasted twice, a drug and
+        its brand expanding alike) is evaluated once and kept only until its
+        last use, so memory stays as without sharing; arrays are never
+        changed in place."""
+        counts = Counter(_subtrees(q))
+        self._uses = Counter({node: n for node, n in counts.items() if n > 1})
+        self._runs = {}
+        try:
+            return self._eval(q)
+        finally:
+            self._uses, self._runs = Counter(), {}
+
+    def _eval(self, q: Query) -> Matches:
+        if q not in self._uses:
+            return self._dispatch(q)
+        known = self._runs.get(q)
+        if known is None:
+            known = self._runs[q] = self._dispatch(q)
+        self._uses[q] -= 1
+        if not self._uses[q]:
+            del self._uses[q], self._runs[q]
+        return known
+
+    def _dispatch(self, q: Query) -> Matches:
         match q:
             case Term():
                 return self.term(q)
@@ -102,7 +142,7 @@ class Evaluator:
             case Phrase():
                 return self.phrase(q)
             case And(items) | Or(items) if len(items) <= 1:
-                return self.run(items[0]) if items else self.empty()
+                return self._eval(items[0]) if items else self.empty()
             case Or(items):
                 return self.union(items)
             case And(items):
@@ -116,7 +156,7 @@ class Evaluator:
 
     def union(self, items: tuple[Query, ...]) -> Matches:
         """Every doc any item matches, scored as the sum of their scores."""
-        parts = [self.run(sub) for sub in items]
+        parts = [self._eval(sub) for sub in items]
         ids = np.concatenate([p[0] for p in parts])
         scores = np.concatenate([p[1] for p in parts])
         # dense over doc numbers: O(docs + postings), no sort
@@ -130,7 +170,7 @@ class Evaluator:
         neg = [sub.item for sub in items if isinstance(sub, Not)]
         if not pos or any(not isinstance(sub, _SUMMED) for sub in pos):
             raise Unsupported
-        parts = sorted((self.run(sub) for sub in pos), key=lambda p: len(p[0]))
+        parts = sorted((self._eval(sub) for sub in pos), key=lambda p: len(p[0]))
         ids, scores = parts[0]
         for other_ids, other_scores in parts[1:]:
             if not len(ids):
@@ -145,7 +185,7 @@ class Evaluator:
             if not len(ids):
                 break
             gone = np.zeros(self.size, dtype=bool)
-            gone[self.run(n)[0]] = True
+            gone[self._eval(n)[0]] = True
             keep = ~gone[ids]
             ids, scores = ids[keep], scores[keep] + 1.0
         return ids, scores
