@@ -101,6 +101,8 @@ class Evaluator:
         self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
+        self._expanded: dict[tuple, list[bytes]] = {}              # (reader, field, prefix) -> terms
+        self._norms: dict[tuple, np.ndarray] = {}                  # BM25F length part per doc, by field
         self._runs: dict[Query, Matches] = {}                      # repeated node -> its matches
         self._uses: Counter[Query] = Counter()                     # repeated node -> evaluations still due
         self._arrays = arrays if arrays is not None else SegmentArrays()
@@ -269,9 +271,17 @@ class Evaluator:
         ids, weights, vals = self._read(reader, fieldname, btext, values)
         scorer = self.weighting.scorer(sub, fieldname, btext)
         if type(scorer) is BM25FScorer:
-            fl = self._lengths(reader, fieldname)[ids]
             B, K1 = scorer.B, scorer.K1
-            scores = scorer.idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / scorer.avgfl)))
+            lengths = self._lengths(reader, fieldname)
+            if len(ids) * 8 > len(lengths):     # a common word: its length part per doc is shared
+                key = (id(reader), fieldname, scorer.avgfl, B, K1)
+                norm = self._norms.get(key)
+                if norm is None:
+                    norm = self._norms[key] = K1 * ((1 - B) + B * lengths / scorer.avgfl)
+                denom = weights + norm[ids]
+            else:
+                denom = weights + K1 * ((1 - B) + B * lengths[ids] / scorer.avgfl)
+            scores = scorer.idf * ((weights * (K1 + 1)) / denom)
             return ids, scores, vals
         if type(scorer) is WeightScorer:
             return ids, weights, vals
@@ -301,6 +311,22 @@ class Evaluator:
         self.postings[(q.field, btext)] = ids
         return ids, np.concatenate(out_scores)
 
+    def expand(self, reader, fieldname: str, text: str) -> list[bytes]:
+        """The terms of one segment's field starting with `text`, looked up once
+        per search (a lookup walks the on-disk term table, ~1 ms)."""
+        key = (id(reader), fieldname, text)
+        words = self._expanded.get(key)
+        if words is None:
+            words = self._expanded[key] = [w for w in reader.expand_prefix(fieldname, text) if w]
+        return words
+
+    def expansions(self, fieldname: str, text: str) -> list[bytes]:
+        """expand() over every segment, each term once, in order."""
+        if fieldname not in self.schema:
+            return []
+        words = (w for sub, _ in self.segs for w in self.expand(sub.reader(), fieldname, text))
+        return sorted(set(words))
+
     def prefix(self, q: Prefix) -> Matches:
         """Every term starting with the prefix, scored as whoosh's Prefix matcher
         scores it per segment: one matching term is that term's score (the
@@ -315,7 +341,7 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            words = [w for w in reader.expand_prefix(q.field, q.text) if w]
+            words = self.expand(reader, q.field, q.text)
             parts = [self._scored(sub, reader, q.field, w) for w in words]
             if not parts:
                 continue
