@@ -24,12 +24,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-from tracker import search
-from tracker.errors import QueryError
-from tracker.index import Index
-from tracker.lexicon.drugs import BRANDS, GENERICS
-from tracker.query.lex import MAX_DEPTH
-from tracker.query.parser import MAX_CHARS, MAX_TERMS
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import CLINICAL  # noqa: E402
+
+from tracker import search  # noqa: E402
+from tracker.errors import QueryError  # noqa: E402
+from tracker.index import Index  # noqa: E402
+from tracker.lexicon.drugs import BRANDS, GENERICS  # noqa: E402
+from tracker.query.lex import MAX_DEPTH  # noqa: E402
+from tracker.query.parser import MAX_CHARS, MAX_TERMS  # noqa: E402
 
 _COMMON = ["patients", "disease", "crohn", "treatment", "study", "response", "therapy", "clinical",
            "remission", "outcomes", "infliximab", "adalimumab", "pregnancy", "fistula", "surgery"]
@@ -56,15 +60,21 @@ def cases() -> dict[str, str]:
     nested = "natalizumab"
     for i in range(MAX_DEPTH):
         nested = f"({_COMMON[i % len(_COMMON)]} OR {nested})"
+    # the corpus's most frequent words, each once: no repeat to share work between
+    frequent = list(dict.fromkeys(w for w in CLINICAL if "-" not in w))
     return {
         "OR of every drug name (PubMed style)": _fit(names * 3, " OR "),
+        "OR of distinct frequent words": _fit(frequent, " OR "),
+        "AND of distinct frequent words": _fit(frequent, " "),
+        "OR of distinct frequent word pairs": _fit([f'"{a} {b}"' for a, b in zip(frequent, frequent[1:])], " OR "),
+        "OR of distinct prefixes": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent + names)), " OR "),
         "AND of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " "),
         "OR of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " OR "),
         "OR of prefixes": _fit([w[:3] + "*" for w in names], " OR "),
         "OR of drug classes": _fit(["anti-tnf", "jak", "s1p", "anti-integrin", "anti-il-23"] * 200, " OR "),
         "OR of common phrases": _fit(['"crohn\'s disease"', '"clinical remission"', '"loss of response"'] * 400,
                                      " OR "),
-        "NOT of common words": "crohn " + _fit(["NOT " + rng.choice(_COMMON) for _ in range(1000)], " "),
+        "NOT of common words": _fit(["crohn"] + ["NOT " + rng.choice(_COMMON) for _ in range(1000)], " "),
         f"{MAX_DEPTH} nested OR groups": nested,
         "ranges and fields": _fit([f"(year:{y}..{y + 3} drug:infliximab cases:>=3)" for y in range(1990, 2026)]
                                   * 20, " OR "),

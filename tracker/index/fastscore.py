@@ -4,12 +4,14 @@ prefixes, And/Or/Not and numeric ranges."""
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25FScorer, Weighting, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from tracker.index import whoosh_adapter
@@ -102,6 +104,9 @@ class Evaluator:
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
         self._expanded: dict[tuple, list[bytes]] = {}              # (reader, field, prefix) -> terms
+        self._infos: dict[tuple, object] = {}                      # (reader, field, term) -> TermInfo or None
+        self._idfs: dict[tuple[str, bytes], float] = {}
+        self._scorers: dict[str, object] = {}                      # field -> a whoosh scorer (B, K1, avgfl)
         self._norms: dict[tuple, np.ndarray] = {}                  # BM25F length part per doc, by field
         self._runs: dict[Query, Matches] = {}                      # repeated node -> its matches
         self._uses: Counter[Query] = Counter()                     # repeated node -> evaluations still due
@@ -224,7 +229,8 @@ class Evaluator:
         """(local ids, weights, values or None) of one term in one segment,
         deleted documents removed; not remembered (tracker check reads every list)."""
         field = self.schema[fieldname]
-        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format)
+        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format,
+                                        self._infos.get((id(reader), fieldname, btext)))
         raw = raw_blocks(m, values)
         if raw is not None:
             ids, weights, vals = raw
@@ -254,7 +260,7 @@ class Evaluator:
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if (fieldname, btext) in reader:
+            if self._info(reader, fieldname, btext) is not None:
                 if keep and not reader.has_deletions() and reader.segment() is not None:
                     ids = self._arrays.get((self._seg_key(reader), fieldname, "ids " + btext.hex()),
                                            functools.partial(self._ids, reader, fieldname, btext))
@@ -266,12 +272,41 @@ class Evaluator:
     def _ids(self, reader, fieldname: str, btext: bytes) -> np.ndarray:
         return self._read(reader, fieldname, btext)[0]
 
+    def _info(self, reader, fieldname: str, btext: bytes):
+        """One segment's TermInfo of a term (None: not there), looked up once
+        per search: the membership test, the document frequency and the
+        posting list all come from it (each lookup walks the on-disk table)."""
+        key = (id(reader), fieldname, btext)
+        if key not in self._infos:
+            try:
+                self._infos[key] = reader.term_info(fieldname, btext)
+            except TermNotFound:
+                self._infos[key] = None
+        return self._infos[key]
+
+    def _idf(self, fieldname: str, btext: bytes) -> float:
+        """whoosh's idf over the whole index (Weighting.idf), from the
+        segments' TermInfos: log(docs / (doc frequency + 1)) + 1."""
+        if type(self.weighting).idf is not Weighting.idf:
+            raise Unsupported
+        idf = self._idfs.get((fieldname, btext))
+        if idf is None:
+            df = 0
+            for sub, _ in self.segs:
+                info = self._info(sub.reader(), fieldname, btext)
+                df += info.doc_frequency() if info is not None else 0
+            idf = self._idfs[(fieldname, btext)] = math.log(self.size / (df + 1)) + 1
+        return idf
+
     def _scored(self, sub, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, BM25F scores, values or None) of one term in one segment."""
         ids, weights, vals = self._read(reader, fieldname, btext, values)
-        scorer = self.weighting.scorer(sub, fieldname, btext)
+        scorer = self._scorers.get(fieldname)
+        if scorer is None:
+            scorer = self._scorers[fieldname] = self.weighting.scorer(sub, fieldname, btext)
         if type(scorer) is BM25FScorer:
             B, K1 = scorer.B, scorer.K1
+            idf = self._idf(fieldname, btext)
             lengths = self._lengths(reader, fieldname)
             if len(ids) * 8 > len(lengths):     # a common word: its length part per doc is shared
                 key = (id(reader), fieldname, scorer.avgfl, B, K1)
@@ -281,7 +316,7 @@ class Evaluator:
                 denom = weights + norm[ids]
             else:
                 denom = weights + K1 * ((1 - B) + B * lengths[ids] / scorer.avgfl)
-            scores = scorer.idf * ((weights * (K1 + 1)) / denom)
+            scores = idf * ((weights * (K1 + 1)) / denom)
             return ids, scores, vals
         if type(scorer) is WeightScorer:
             return ids, weights, vals
@@ -300,7 +335,7 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if (q.field, btext) not in reader:
+            if self._info(reader, q.field, btext) is None:
                 continue
             ids, scores, _ = self._scored(sub, reader, q.field, btext)
             out_ids.append(ids + offset)
@@ -317,7 +352,12 @@ class Evaluator:
         key = (id(reader), fieldname, text)
         words = self._expanded.get(key)
         if words is None:
-            words = self._expanded[key] = [w for w in reader.expand_prefix(fieldname, text) if w]
+            words = self._expanded[key] = []
+            # one scan of the term table yields each term's info too
+            for w, info in reader.iter_prefix(fieldname, text):
+                if w:
+                    words.append(w)
+                    self._infos[(id(reader), fieldname, w)] = info
         return words
 
     def expansions(self, fieldname: str, text: str) -> list[bytes]:
@@ -375,7 +415,7 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if any((q.field, w) not in reader for w in words):
+            if any(self._info(reader, q.field, w) is None for w in words):
                 continue
             parts = [self._scored(sub, reader, q.field, w, values=True) for w in words]
             for w, p in zip(words, parts):

@@ -119,10 +119,14 @@ class LeafMatcher(W3LeafMatcher):
 
 # ---------------------------------------------------------------- reading for numpy
 
-def term_matcher(reader, fieldname: str, btext: bytes, format_):
+def term_matcher(reader, fieldname: str, btext: bytes, format_, info=None):
     """The raw matcher of one term in one segment: deleted documents
-    included (the caller drops them), no scorer."""
-    return reader._terms.matcher(fieldname, btext, format_, scorer=None)
+    included (the caller drops them), no scorer. info: the term's TermInfo
+    if already read (reader.term_info / iter_prefix), saving a lookup."""
+    if info is None:
+        return reader._terms.matcher(fieldname, btext, format_, scorer=None)
+    terms = reader._terms
+    return terms._codec.postings_reader(terms._postfile, info, format_, term=(fieldname, btext), scorer=None)
 
 
 def posting_list_bytes(m, values: bool) -> bytes | None:
