@@ -8,6 +8,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -16,7 +17,7 @@ from whoosh.util.numeric import byte_to_length
 
 from tracker.index import whoosh_adapter
 from tracker.index.formats import ArrayPositions
-from tracker.index.postings import Values, chain, positions, raw_blocks, raw_column
+from tracker.index.postings import Values, chain, parse_blocks, positions, raw_blocks, raw_column
 from tracker.index.schema import MISSING_NUMBER
 from tracker.index.whoosh_query import to_whoosh
 from tracker.query.nodes import And, Not, Or, Phrase, Prefix, Query, Range, Term
@@ -104,9 +105,9 @@ class Evaluator:
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
         self._expanded: dict[tuple, list[bytes]] = {}              # (reader, field, prefix) -> terms
-        self._infos: dict[tuple, object] = {}                      # (reader, field, term) -> TermInfo or None
+        self._infos: dict[tuple, Any] = {}                         # (reader, field, term) -> TermInfo or None
         self._idfs: dict[tuple[str, bytes], float] = {}
-        self._scorers: dict[str, object] = {}                      # field -> a whoosh scorer (B, K1, avgfl)
+        self._scorers: dict[str, Any] = {}                         # field -> a whoosh scorer (B, K1, avgfl)
         self._norms: dict[tuple, np.ndarray] = {}                  # BM25F length part per doc, by field
         self._runs: dict[Query, Matches] = {}                      # repeated node -> its matches
         self._uses: Counter[Query] = Counter()                     # repeated node -> evaluations still due
@@ -229,9 +230,15 @@ class Evaluator:
         """(local ids, weights, values or None) of one term in one segment,
         deleted documents removed; not remembered (tracker check reads every list)."""
         field = self.schema[fieldname]
-        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format,
-                                        self._infos.get((id(reader), fieldname, btext)))
-        raw = raw_blocks(m, values)
+        info = self._infos.get((id(reader), fieldname, btext))
+        raw = None
+        if info is not None:
+            data = whoosh_adapter.posting_list_bytes_at(reader, info, field.format, values)
+            raw = parse_blocks(data, values) if data is not None else None
+        m: Any = None
+        if raw is None:
+            m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format, info)
+            raw = raw_blocks(m, values)
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API

@@ -43,8 +43,11 @@ def raw_blocks(m, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values 
     codec) is a decompress and an unpickle.
     """
     raw = whoosh_adapter.posting_list_bytes(m, values)
-    if raw is None:
-        return None
+    return None if raw is None else parse_blocks(raw, values)
+
+
+def parse_blocks(raw: bytes, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values | None] | None:
+    """raw_blocks() of a posting list's bytes (after its header tag)."""
     buf = io.BytesIO(raw)
     view = buf.getbuffer()
     ids, weights, lengths, payloads = [], [], [], []

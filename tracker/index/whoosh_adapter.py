@@ -139,6 +139,17 @@ def posting_list_bytes(m, values: bool) -> bytes | None:
     return m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset)
 
 
+def posting_list_bytes_at(reader, info, format_, values: bool) -> bytes | None:
+    """posting_list_bytes() straight from a term's TermInfo, without opening a
+    matcher (which reads the first block's header only to be thrown away)."""
+    if info.is_inlined() or (values and format_.fixed_value_size() is not None):
+        return None
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length   # whoosh stores a 1-tuple
+    raw = reader._terms._postfile.get(offset, length)
+    return raw[4:] if raw[:4] == WHOOSH3_HEADER_MAGIC else None
+
+
 def length_column(reader, fieldname: str):
     """The column of one field's per-document length bytes in one segment,
     or None if no document has the field."""
