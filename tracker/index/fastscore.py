@@ -178,7 +178,21 @@ class Evaluator:
         neg = [sub.item for sub in items if isinstance(sub, Not)]
         if not pos or any(not isinstance(sub, _SUMMED) for sub in pos):
             raise Unsupported
-        parts = sorted((self._eval(sub) for sub in pos), key=lambda p: len(p[0]))
+        parts = []
+        common: np.ndarray | None = None     # docs every item so far matches
+        for sub in pos:
+            part = self._eval(sub)
+            parts.append(part)
+            if common is None:
+                common = np.zeros(self.size, dtype=bool)
+                common[part[0]] = True
+            else:
+                held = np.zeros(self.size, dtype=bool)
+                held[part[0]] = True
+                common &= held
+            if not common.any():    # no doc can match: the other items need not be read
+                return self.empty()
+        parts.sort(key=lambda p: len(p[0]))
         ids, scores = parts[0]
         for other_ids, other_scores in parts[1:]:
             if not len(ids):
