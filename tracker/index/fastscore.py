@@ -305,6 +305,18 @@ class Evaluator:
                 self._infos[key] = None
         return self._infos[key]
 
+    def existing(self, fieldname: str, text) -> bytes | None:
+        """A term's bytes if some segment holds it (as `(field, bytes) in reader`),
+        from the infos this search has read."""
+        if fieldname not in self.schema:
+            return None
+        try:
+            btext = self.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+        return btext if any(self._info(sub.reader(), fieldname, btext) is not None for sub, _ in self.segs) \
+            else None
+
     def _idf(self, fieldname: str, btext: bytes) -> float:
         """whoosh's idf over the whole index (Weighting.idf), from the
         segments' TermInfos: log(docs / (doc frequency + 1)) + 1."""

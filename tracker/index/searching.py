@@ -117,6 +117,12 @@ def _query_terms(s, query: wq.Query, ev: Evaluator) -> list[tuple[str, bytes]]:
             for sub in q.subqueries:
                 walk(sub)
             return
+        if type(q) in (wq.Term, wq.Phrase):     # as existing_terms, from the infos the evaluator read
+            for fieldname, text in q.terms(phrases=True):
+                btext = ev.existing(fieldname, text)
+                if btext is not None:
+                    out.append((fieldname, btext))
+            return
         if type(q) is wq.Prefix:    # the evaluator has looked these up already
             out.extend((q.fieldname, w) for w in ev.expansions(q.fieldname, q.text))
             return
