@@ -101,7 +101,8 @@ class Evaluator:
         self.weighting = s.weighting
         self.segs = s.subsearchers or [(s, 0)]
         self.schema = s.schema
-        self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
+        # term -> {segment offset: global doc ids}, for highlights; joined only when asked
+        self._posted_ids: dict[tuple[str, bytes], dict[int, np.ndarray]] = {}
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
         self._expanded: dict[tuple, list[bytes]] = {}              # (reader, field, prefix) -> terms
@@ -373,11 +374,10 @@ class Evaluator:
             ids, scores, _ = self._scored(sub, reader, q.field, btext)
             out_ids.append(ids + offset)
             out_scores.append(scores * q.boost if q.boost != 1.0 else scores)
+            self._posted(q.field, btext, out_ids[-1], offset)
         if not out_ids:
             return self.empty()
-        ids = np.concatenate(out_ids)
-        self.postings[(q.field, btext)] = ids
-        return ids, np.concatenate(out_scores)
+        return np.concatenate(out_ids), np.concatenate(out_scores)
 
     def expand(self, reader, fieldname: str, text: str) -> list[bytes]:
         """The terms of one segment's field starting with `text`, looked up once
@@ -419,7 +419,7 @@ class Evaluator:
             if not parts:
                 continue
             for w, p in zip(words, parts):
-                self._posted(q.field, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset, offset)
             ids = np.concatenate([p[0] for p in parts])
             scores = np.concatenate([p[1] for p in parts])
             if len(parts) > 1:
@@ -458,7 +458,7 @@ class Evaluator:
                 continue
             parts = [self._scored(sub, reader, q.field, w, values=True) for w in words]
             for w, p in zip(words, parts):
-                self._posted(q.field, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset, offset)
             ids = parts[0][0]
             for other in parts[1:]:
                 ids = np.intersect1d(ids, other[0], assume_unique=True)
@@ -475,10 +475,18 @@ class Evaluator:
             return self.empty()
         return np.concatenate(out_ids), np.concatenate(out_scores)
 
-    def _posted(self, fieldname: str, btext: bytes, ids: np.ndarray) -> None:
-        """Remember which docs hold a term (highlighting asks again for the shown hits)."""
-        known = self.postings.get((fieldname, btext))
-        self.postings[(fieldname, btext)] = ids if known is None else np.union1d(known, ids)
+    def _posted(self, fieldname: str, btext: bytes, ids: np.ndarray, offset: int) -> None:
+        """Remember which docs of one segment hold a term (highlighting asks
+        again for the shown hits); a term read again in the same segment holds
+        the same docs, so nothing is merged."""
+        self._posted_ids.setdefault((fieldname, btext), {})[offset] = ids
+
+    def posted(self, term: tuple[str, bytes]) -> np.ndarray | None:
+        """Sorted global doc ids of a term this search has read, or None."""
+        parts = self._posted_ids.get(term)
+        if parts is None:
+            return None
+        return np.concatenate([parts[o] for o in sorted(parts)])
 
     # -------------------------------------------------------------- numeric columns
 

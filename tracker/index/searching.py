@@ -72,9 +72,9 @@ def top(s, query: wq.Query, ev: Evaluator, ids: np.ndarray, scores: np.ndarray, 
         docterms: dict[int, list] = {d: [] for _, d in top_n}
         termdocs: dict[tuple, set] = {}
         for term in _query_terms(s, query, ev):
-            posted = ev.postings.get(term)
+            posted = ev.posted(term)
             if posted is None:
-                posted = ev.postings[term] = ev.term_ids(*term)
+                posted = ev.term_ids(*term)
             # posted is sorted: a binary search per shown doc, not a pass over every posting
             at = np.minimum(np.searchsorted(posted, docs), max(len(posted) - 1, 0))
             hit = docs[posted[at] == docs].tolist() if len(posted) else []
