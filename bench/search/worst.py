@@ -71,6 +71,8 @@ def cases() -> dict[str, str]:
         "AND of distinct frequent words": _fit(frequent, " "),
         "OR of distinct frequent word pairs": _fit([f'"{a} {b}"' for a, b in zip(frequent, frequent[1:])], " OR "),
         "OR of distinct prefixes": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent + names)), " OR "),
+        "OR of distinct prefixes, then words": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent))[:MAX_PREFIXES]
+                                                    + frequent[::-1], " OR "),
         "AND of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " "),
         "OR of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " OR "),
         "OR of prefixes": _fit([w[:3] + "*" for w in names], " OR "),
