@@ -72,6 +72,18 @@ def test_phrase_words_are_highlighted_in_sorted_results(index):
     assert "[[therapeutic]] [[drug]] [[monitoring]]" in hit.highlights["title"]
 
 
+def test_repeated_prefixes_and_phrases_are_highlighted(index):
+    """Each distinct part of a pasted OR list is looked up once for highlights;
+    every expansion of a prefix is still marked, whichever repeat found it."""
+    hits = search.run(index, " OR ".join(['"mucosal healing"', "monitor*", "natali*", "monitor*"] * 5),
+                      limit=None).result.hits
+    marked = {h.record["pmid"]: " ".join(h.highlights.values()) for h in hits}
+    assert sorted(marked) == ["3", "5", "6", "7"]
+    assert "[[Natalizumab]]" in marked["7"] and "[[natalizumab]]" in marked["7"]
+    assert "[[monitoring]]" in marked["5"] and "[[Monitoring]]" in marked["6"]
+    assert "[[Mucosal]] [[healing]]" in marked["3"]
+
+
 def _many_segments(path):
     """900 records in two segments, every ninth one updated (deleted + re-added);
     some without a year or a case count."""

@@ -287,3 +287,24 @@ def test_vectorised_evaluation_matches_whoosh_scores(tmp_path):
                 got = dict(zip(ids.tolist(), scores.tolist()))
                 assert set(got) == set(expected), text
                 assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text
+
+
+def test_wide_queries_with_repeated_parts_score_as_whoosh(tmp_path):
+    """A pasted OR list names the same words, phrases and brands again and
+    again (the evaluator computes a repeated part once); every repeat must
+    still count in the sums, as whoosh scores it."""
+    with Index.open(tmp_path, create=True) as ix:
+        ix.upsert(CORPUS)
+        queries = [" OR ".join(["crohn", "infliximab", '"crohn\'s disease"', "remicade", "anti-tnf"] * 6),
+                   " OR ".join(["(crohn NOT pml)", "natalizumab", "(crohn NOT pml)", "tysabri"] * 6),
+                   "natalizumab natalizumab pml NOT review NOT review crohn",
+                   "(pml OR crohn) (pml OR crohn) (jak OR (pml OR crohn))",
+                   "pregnancy tofacitinib crohn natalizumab crohn"]     # no doc: the AND stops early
+        with ix.searcher() as s:
+            for text in queries:
+                node = compile_query(text, ix.analyser).query
+                ids, scores = Evaluator(s).run(node)
+                expected = {d: sc for sc, d in s.search(to_whoosh(node), limit=None).top_n}
+                got = dict(zip(ids.tolist(), scores.tolist()))
+                assert set(got) == set(expected) and (got or "tofacitinib" in text), text
+                assert all(abs(got[d] - expected[d]) < 1e-9 for d in got), text

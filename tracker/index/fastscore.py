@@ -4,16 +4,20 @@ prefixes, And/Or/Not and numeric ranges."""
 from __future__ import annotations
 
 import functools
+import math
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
-from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25FScorer, Weighting, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from tracker.index import whoosh_adapter
 from tracker.index.formats import ArrayPositions
-from tracker.index.postings import Values, chain, positions, raw_blocks, raw_column
+from tracker.index.postings import Values, chain, parse_blocks, positions, raw_blocks, raw_column
 from tracker.index.schema import MISSING_NUMBER
 from tracker.index.whoosh_query import to_whoosh
 from tracker.query.nodes import And, Not, Or, Phrase, Prefix, Query, Range, Term
@@ -37,6 +41,18 @@ Matches = tuple[np.ndarray, np.ndarray]     # (global doc ids, sorted and unique
 _LENGTHS = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
 # what an And may hold and still be summed here; whoosh scores the rest
 _SUMMED = (Term, Or, And, Range, Prefix, Phrase)
+
+
+def _subtrees(q: Query) -> Iterator[Query]:
+    """Every node of the tree, each occurrence once (iterative: trees nest deep)."""
+    todo = [q]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (And, Or)):
+            todo.extend(node.items)
+        elif isinstance(node, Not):
+            todo.append(node.item)
 
 
 class Unsupported(Exception):
@@ -85,15 +101,48 @@ class Evaluator:
         self.weighting = s.weighting
         self.segs = s.subsearchers or [(s, 0)]
         self.schema = s.schema
-        self.postings: dict[tuple[str, bytes], np.ndarray] = {}   # term -> global doc ids (for highlights)
+        # term -> {segment offset: global doc ids}, for highlights; joined only when asked
+        self._posted_ids: dict[tuple[str, bytes], dict[int, np.ndarray]] = {}
         self.size = s.reader().doc_count_all()                     # doc numbers run 0 .. size-1
         self._reads: dict[tuple, tuple] = {}                       # (reader, field, term, values) -> postings
+        self._expanded: dict[tuple, list[bytes]] = {}              # (reader, field, prefix) -> terms
+        self._infos: dict[tuple, Any] = {}                         # (reader, field, term) -> TermInfo or None
+        self._idfs: dict[tuple[str, bytes], float] = {}
+        self._scorers: dict[str, Any] = {}                         # field -> a whoosh scorer (B, K1, avgfl)
+        self._norms: dict[tuple, np.ndarray] = {}                  # BM25F length part per doc, by field
+        self._runs: dict[Query, Matches] = {}                      # repeated node -> its matches
+        self._uses: Counter[Query] = Counter()                     # repeated node -> evaluations still due
         self._arrays = arrays if arrays is not None else SegmentArrays()
         self._arrays.keep_only({seg.segment_id() for sub, _ in self.segs
                                if (seg := sub.reader().segment()) is not None})
 
     def run(self, q: Query) -> Matches:
-        """(ids, scores) of every match over the whole index."""
+        """(ids, scores) of every match over the whole index.
+
+        A subtree that occurs several times (a word pasted twice, a drug and
+        its brand expanding alike) is evaluated once and kept only until its
+        last use, so memory stays as without sharing; arrays are never
+        changed in place."""
+        counts = Counter(_subtrees(q))
+        self._uses = Counter({node: n for node, n in counts.items() if n > 1})
+        self._runs = {}
+        try:
+            return self._eval(q)
+        finally:
+            self._uses, self._runs = Counter(), {}
+
+    def _eval(self, q: Query) -> Matches:
+        if q not in self._uses:
+            return self._dispatch(q)
+        known = self._runs.get(q)
+        if known is None:
+            known = self._runs[q] = self._dispatch(q)
+        self._uses[q] -= 1
+        if not self._uses[q]:
+            del self._uses[q], self._runs[q]
+        return known
+
+    def _dispatch(self, q: Query) -> Matches:
         match q:
             case Term():
                 return self.term(q)
@@ -102,7 +151,7 @@ class Evaluator:
             case Phrase():
                 return self.phrase(q)
             case And(items) | Or(items) if len(items) <= 1:
-                return self.run(items[0]) if items else self.empty()
+                return self._eval(items[0]) if items else self.empty()
             case Or(items):
                 return self.union(items)
             case And(items):
@@ -116,7 +165,7 @@ class Evaluator:
 
     def union(self, items: tuple[Query, ...]) -> Matches:
         """Every doc any item matches, scored as the sum of their scores."""
-        parts = [self.run(sub) for sub in items]
+        parts = [self._eval(sub) for sub in items]
         ids = np.concatenate([p[0] for p in parts])
         scores = np.concatenate([p[1] for p in parts])
         # dense over doc numbers: O(docs + postings), no sort
@@ -130,7 +179,21 @@ class Evaluator:
         neg = [sub.item for sub in items if isinstance(sub, Not)]
         if not pos or any(not isinstance(sub, _SUMMED) for sub in pos):
             raise Unsupported
-        parts = sorted((self.run(sub) for sub in pos), key=lambda p: len(p[0]))
+        parts = []
+        common: np.ndarray | None = None     # docs every item so far matches
+        for sub in pos:
+            part = self._eval(sub)
+            parts.append(part)
+            if common is None:
+                common = np.zeros(self.size, dtype=bool)
+                common[part[0]] = True
+            else:
+                held = np.zeros(self.size, dtype=bool)
+                held[part[0]] = True
+                common &= held
+            if not common.any():    # no doc can match: the other items need not be read
+                return self.empty()
+        parts.sort(key=lambda p: len(p[0]))
         ids, scores = parts[0]
         for other_ids, other_scores in parts[1:]:
             if not len(ids):
@@ -145,7 +208,7 @@ class Evaluator:
             if not len(ids):
                 break
             gone = np.zeros(self.size, dtype=bool)
-            gone[self.run(n)[0]] = True
+            gone[self._eval(n)[0]] = True
             keep = ~gone[ids]
             ids, scores = ids[keep], scores[keep] + 1.0
         return ids, scores
@@ -182,8 +245,15 @@ class Evaluator:
         """(local ids, weights, values or None) of one term in one segment,
         deleted documents removed; not remembered (tracker check reads every list)."""
         field = self.schema[fieldname]
-        m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format)
-        raw = raw_blocks(m, values)
+        info = self._infos.get((id(reader), fieldname, btext))
+        raw = None
+        if info is not None:
+            data = whoosh_adapter.posting_list_bytes_at(reader, info, field.format, values)
+            raw = parse_blocks(data, values) if data is not None else None
+        m: Any = None
+        if raw is None:
+            m = whoosh_adapter.term_matcher(reader, fieldname, btext, field.format, info)
+            raw = raw_blocks(m, values)
         if raw is not None:
             ids, weights, vals = raw
         else:   # any other matcher, through the public API
@@ -212,7 +282,7 @@ class Evaluator:
         out = []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if (fieldname, btext) in reader:
+            if self._info(reader, fieldname, btext) is not None:
                 if keep and not reader.has_deletions() and reader.segment() is not None:
                     ids = self._arrays.get((self._seg_key(reader), fieldname, "ids " + btext.hex()),
                                            functools.partial(self._ids, reader, fieldname, btext))
@@ -224,14 +294,63 @@ class Evaluator:
     def _ids(self, reader, fieldname: str, btext: bytes) -> np.ndarray:
         return self._read(reader, fieldname, btext)[0]
 
+    def _info(self, reader, fieldname: str, btext: bytes):
+        """One segment's TermInfo of a term (None: not there), looked up once
+        per search: the membership test, the document frequency and the
+        posting list all come from it (each lookup walks the on-disk table)."""
+        key = (id(reader), fieldname, btext)
+        if key not in self._infos:
+            try:
+                self._infos[key] = reader.term_info(fieldname, btext)
+            except TermNotFound:
+                self._infos[key] = None
+        return self._infos[key]
+
+    def existing(self, fieldname: str, text) -> bytes | None:
+        """A term's bytes if some segment holds it (as `(field, bytes) in reader`),
+        from the infos this search has read."""
+        if fieldname not in self.schema:
+            return None
+        try:
+            btext = self.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+        return btext if any(self._info(sub.reader(), fieldname, btext) is not None for sub, _ in self.segs) \
+            else None
+
+    def _idf(self, fieldname: str, btext: bytes) -> float:
+        """whoosh's idf over the whole index (Weighting.idf), from the
+        segments' TermInfos: log(docs / (doc frequency + 1)) + 1."""
+        if type(self.weighting).idf is not Weighting.idf:
+            raise Unsupported
+        idf = self._idfs.get((fieldname, btext))
+        if idf is None:
+            df = 0
+            for sub, _ in self.segs:
+                info = self._info(sub.reader(), fieldname, btext)
+                df += info.doc_frequency() if info is not None else 0
+            idf = self._idfs[(fieldname, btext)] = math.log(self.size / (df + 1)) + 1
+        return idf
+
     def _scored(self, sub, reader, fieldname: str, btext: bytes, values: bool = False):
         """(local ids, BM25F scores, values or None) of one term in one segment."""
         ids, weights, vals = self._read(reader, fieldname, btext, values)
-        scorer = self.weighting.scorer(sub, fieldname, btext)
+        scorer = self._scorers.get(fieldname)
+        if scorer is None:
+            scorer = self._scorers[fieldname] = self.weighting.scorer(sub, fieldname, btext)
         if type(scorer) is BM25FScorer:
-            fl = self._lengths(reader, fieldname)[ids]
             B, K1 = scorer.B, scorer.K1
-            scores = scorer.idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / scorer.avgfl)))
+            idf = self._idf(fieldname, btext)
+            lengths = self._lengths(reader, fieldname)
+            if len(ids) * 8 > len(lengths):     # a common word: its length part per doc is shared
+                key = (id(reader), fieldname, scorer.avgfl, B, K1)
+                norm = self._norms.get(key)
+                if norm is None:
+                    norm = self._norms[key] = K1 * ((1 - B) + B * lengths / scorer.avgfl)
+                denom = weights + norm[ids]
+            else:
+                denom = weights + K1 * ((1 - B) + B * lengths[ids] / scorer.avgfl)
+            scores = idf * ((weights * (K1 + 1)) / denom)
             return ids, scores, vals
         if type(scorer) is WeightScorer:
             return ids, weights, vals
@@ -250,16 +369,36 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if (q.field, btext) not in reader:
+            if self._info(reader, q.field, btext) is None:
                 continue
             ids, scores, _ = self._scored(sub, reader, q.field, btext)
             out_ids.append(ids + offset)
             out_scores.append(scores * q.boost if q.boost != 1.0 else scores)
+            self._posted(q.field, btext, out_ids[-1], offset)
         if not out_ids:
             return self.empty()
-        ids = np.concatenate(out_ids)
-        self.postings[(q.field, btext)] = ids
-        return ids, np.concatenate(out_scores)
+        return np.concatenate(out_ids), np.concatenate(out_scores)
+
+    def expand(self, reader, fieldname: str, text: str) -> list[bytes]:
+        """The terms of one segment's field starting with `text`, looked up once
+        per search (a lookup walks the on-disk term table, ~1 ms)."""
+        key = (id(reader), fieldname, text)
+        words = self._expanded.get(key)
+        if words is None:
+            words = self._expanded[key] = []
+            # one scan of the term table yields each term's info too
+            for w, info in reader.iter_prefix(fieldname, text):
+                if w:
+                    words.append(w)
+                    self._infos[(id(reader), fieldname, w)] = info
+        return words
+
+    def expansions(self, fieldname: str, text: str) -> list[bytes]:
+        """expand() over every segment, each term once, in order."""
+        if fieldname not in self.schema:
+            return []
+        words = (w for sub, _ in self.segs for w in self.expand(sub.reader(), fieldname, text))
+        return sorted(set(words))
 
     def prefix(self, q: Prefix) -> Matches:
         """Every term starting with the prefix, scored as whoosh's Prefix matcher
@@ -275,17 +414,23 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            words = [w for w in reader.expand_prefix(q.field, q.text) if w]
+            words = self.expand(reader, q.field, q.text)
             parts = [self._scored(sub, reader, q.field, w) for w in words]
             if not parts:
                 continue
             for w, p in zip(words, parts):
-                self._posted(q.field, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset, offset)
             ids = np.concatenate([p[0] for p in parts])
             scores = np.concatenate([p[1] for p in parts])
             if len(parts) > 1:
-                ids, inv = np.unique(ids, return_inverse=True)
-                scores = np.bincount(inv, weights=scores, minlength=len(ids)) * q.boost
+                n = reader.doc_count_all()
+                if len(ids) * 8 > n:    # many postings: dense sums over the segment beat a sort
+                    present = np.flatnonzero(np.bincount(ids, minlength=n))
+                    scores = np.bincount(ids, weights=scores, minlength=n)[present] * q.boost
+                    ids = present
+                else:
+                    ids, inv = np.unique(ids, return_inverse=True)
+                    scores = np.bincount(inv, weights=scores, minlength=len(ids)) * q.boost
             out_ids.append(ids + offset)
             out_scores.append(scores)
         if not out_ids:
@@ -309,11 +454,11 @@ class Evaluator:
         out_ids, out_scores = [], []
         for sub, offset in self.segs:
             reader = sub.reader()
-            if any((q.field, w) not in reader for w in words):
+            if any(self._info(reader, q.field, w) is None for w in words):
                 continue
             parts = [self._scored(sub, reader, q.field, w, values=True) for w in words]
             for w, p in zip(words, parts):
-                self._posted(q.field, w, p[0] + offset)
+                self._posted(q.field, w, p[0] + offset, offset)
             ids = parts[0][0]
             for other in parts[1:]:
                 ids = np.intersect1d(ids, other[0], assume_unique=True)
@@ -330,10 +475,18 @@ class Evaluator:
             return self.empty()
         return np.concatenate(out_ids), np.concatenate(out_scores)
 
-    def _posted(self, fieldname: str, btext: bytes, ids: np.ndarray) -> None:
-        """Remember which docs hold a term (highlighting asks again for the shown hits)."""
-        known = self.postings.get((fieldname, btext))
-        self.postings[(fieldname, btext)] = ids if known is None else np.union1d(known, ids)
+    def _posted(self, fieldname: str, btext: bytes, ids: np.ndarray, offset: int) -> None:
+        """Remember which docs of one segment hold a term (highlighting asks
+        again for the shown hits); a term read again in the same segment holds
+        the same docs, so nothing is merged."""
+        self._posted_ids.setdefault((fieldname, btext), {})[offset] = ids
+
+    def posted(self, term: tuple[str, bytes]) -> np.ndarray | None:
+        """Sorted global doc ids of a term this search has read, or None."""
+        parts = self._posted_ids.get(term)
+        if parts is None:
+            return None
+        return np.concatenate([parts[o] for o in sorted(parts)])
 
     # -------------------------------------------------------------- numeric columns
 

@@ -43,8 +43,11 @@ def raw_blocks(m, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values 
     codec) is a decompress and an unpickle.
     """
     raw = whoosh_adapter.posting_list_bytes(m, values)
-    if raw is None:
-        return None
+    return None if raw is None else parse_blocks(raw, values)
+
+
+def parse_blocks(raw: bytes, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values | None] | None:
+    """raw_blocks() of a posting list's bytes (after its header tag)."""
     buf = io.BytesIO(raw)
     view = buf.getbuffer()
     ids, weights, lengths, payloads = [], [], [], []
@@ -111,16 +114,33 @@ def chain(positions: list[tuple[np.ndarray, np.ndarray]], slop: int) -> np.ndarr
     1..slop positions, for every k."""
     stride = max((int(pos.max()) for _, pos in positions if len(pos)), default=0) + slop + 2
     owner, pos = positions[0]
-    ends = np.unique(owner * stride + pos)
+    ends = _sorted_unique(owner * stride + pos)
     for owner, pos in positions[1:]:
-        keys = owner * stride + pos
+        keys = _sorted_unique(owner * stride + pos)
         ok = np.zeros(len(keys), dtype=bool)
         for gap in range(1, slop + 1):
-            ok |= np.isin(keys - gap, ends)
-        ends = np.unique(keys[ok])
+            ok |= _within(keys - gap, ends)
+        ends = keys[ok]
         if not len(ends):
             break
-    return np.unique(ends // stride)
+    docs = ends // stride
+    return docs[np.r_[True, docs[1:] != docs[:-1]]] if len(docs) else docs
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """keys sorted and without repeats; positions come that way already
+    (rows ascending, each posting's positions ascending), so usually no sort."""
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):
+        return keys
+    return np.unique(keys)
+
+
+def _within(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """np.isin(keys, sorted_set) by binary search in the sorted set."""
+    if not len(sorted_set):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, keys), len(sorted_set) - 1)
+    return sorted_set[at] == keys
 
 
 def raw_column(col, n: int) -> np.ndarray:

@@ -71,11 +71,13 @@ def top(s, query: wq.Query, ev: Evaluator, ids: np.ndarray, scores: np.ndarray, 
         docs = np.array([d for _, d in top_n], dtype=np.int64)
         docterms: dict[int, list] = {d: [] for _, d in top_n}
         termdocs: dict[tuple, set] = {}
-        for term in _query_terms(s, query):
-            posted = ev.postings.get(term)
+        for term in _query_terms(s, query, ev):
+            posted = ev.posted(term)
             if posted is None:
-                posted = ev.postings[term] = ev.term_ids(*term)
-            hit = docs[np.isin(docs, posted)].tolist()
+                posted = ev.term_ids(*term)
+            # posted is sorted: a binary search per shown doc, not a pass over every posting
+            at = np.minimum(np.searchsorted(posted, docs), max(len(posted) - 1, 0))
+            hit = docs[posted[at] == docs].tolist() if len(posted) else []
             if hit:
                 termdocs[term] = set(hit)
                 for d in hit:
@@ -95,11 +97,18 @@ def sort_order(ev: Evaluator, ids: np.ndarray, scores: np.ndarray, sort: str) ->
     return np.lexsort((ids, -scores, values))
 
 
-def _query_terms(s, query: wq.Query) -> list[tuple[str, bytes]]:
+def _query_terms(s, query: wq.Query, ev: Evaluator) -> list[tuple[str, bytes]]:
     """(field, term bytes) of every positive leaf: words of phrases, expansions of prefixes."""
     out: list[tuple[str, bytes]] = []
+    seen: set = set()    # a pasted list repeats its words: each part looked up once
 
     def walk(q):
+        try:
+            if q in seen:
+                return
+            seen.add(q)
+        except TypeError:   # unhashable: just walk it again
+            pass
         if isinstance(q, wq.Not):
             return
         if isinstance(q, wq.NumericRange):
@@ -107,6 +116,15 @@ def _query_terms(s, query: wq.Query) -> list[tuple[str, bytes]]:
         if isinstance(q, (wq.And, wq.Or)):
             for sub in q.subqueries:
                 walk(sub)
+            return
+        if type(q) in (wq.Term, wq.Phrase):     # as existing_terms, from the infos the evaluator read
+            for fieldname, text in q.terms(phrases=True):
+                btext = ev.existing(fieldname, text)
+                if btext is not None:
+                    out.append((fieldname, btext))
+            return
+        if type(q) is wq.Prefix:    # the evaluator has looked these up already
+            out.extend((q.fieldname, w) for w in ev.expansions(q.fieldname, q.text))
             return
         try:
             out.extend(q.existing_terms(s.reader(), phrases=True, expand=True))

@@ -119,10 +119,14 @@ class LeafMatcher(W3LeafMatcher):
 
 # ---------------------------------------------------------------- reading for numpy
 
-def term_matcher(reader, fieldname: str, btext: bytes, format_):
+def term_matcher(reader, fieldname: str, btext: bytes, format_, info=None):
     """The raw matcher of one term in one segment: deleted documents
-    included (the caller drops them), no scorer."""
-    return reader._terms.matcher(fieldname, btext, format_, scorer=None)
+    included (the caller drops them), no scorer. info: the term's TermInfo
+    if already read (reader.term_info / iter_prefix), saving a lookup."""
+    if info is None:
+        return reader._terms.matcher(fieldname, btext, format_, scorer=None)
+    terms = reader._terms
+    return terms._codec.postings_reader(terms._postfile, info, format_, term=(fieldname, btext), scorer=None)
 
 
 def posting_list_bytes(m, values: bool) -> bytes | None:
@@ -133,6 +137,17 @@ def posting_list_bytes(m, values: bool) -> bytes | None:
         return None
     length = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh stores a 1-tuple
     return m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset)
+
+
+def posting_list_bytes_at(reader, info, format_, values: bool) -> bytes | None:
+    """posting_list_bytes() straight from a term's TermInfo, without opening a
+    matcher (which reads the first block's header only to be thrown away)."""
+    if info.is_inlined() or (values and format_.fixed_value_size() is not None):
+        return None
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length   # whoosh stores a 1-tuple
+    raw = reader._terms._postfile.get(offset, length)
+    return raw[4:] if raw[:4] == WHOOSH3_HEADER_MAGIC else None
 
 
 def length_column(reader, fieldname: str):

@@ -35,11 +35,15 @@ from tracker.query.nodes import And, Every, Not, Or, Query
 from tracker.query.terms import Analyser, Terms
 
 # Bounds on one query: a PubMed-style strategy (an OR list of the drugs of
-# interest and their brands, a few conditions) stays inside both; past them
+# interest and their brands, a few conditions) stays inside them; past them
 # a query is a paste gone wrong. Its work grows with its terms, each read
-# over five fields: bench/search/worst.py measures the slowest at the bound.
+# over five fields, and a prefix reads every word it expands to: at 100
+# terms of frequent words, phrase words or 100 prefixes a 100k library took
+# 1.3-2.0 s (bench/search/worst.py, bench/README.md), so the bounds are set
+# where the slowest shape stays under a second.
 MAX_CHARS = 10_000
-MAX_TERMS = 100
+MAX_TERMS = 50          # each word of a phrase counts
+MAX_PREFIXES = 25
 
 
 @dataclass
@@ -56,10 +60,15 @@ class _Parser:
 
     def __init__(self, text: str, analyser: Analyser):
         self.toks = lex(text)
-        terms = sum(t.kind in ("word", "phrase") for t in self.toks)
+        terms = sum(1 if t.kind == "word" else max(1, len(t.text.split()))
+                    for t in self.toks if t.kind in ("word", "phrase"))
         if terms > MAX_TERMS:
             raise QueryError(f"the query has {terms} terms; tracker takes at most {MAX_TERMS} in one search "
                              f"(split it into several).")
+        prefixes = sum(t.kind == "word" and t.text.endswith("*") for t in self.toks)
+        if prefixes > MAX_PREFIXES:
+            raise QueryError(f"the query has {prefixes} prefixes (word*); tracker takes at most {MAX_PREFIXES} "
+                             f"in one search (split it into several).")
         self.i = 0
         self.terms = Terms(analyser)
 
