@@ -89,12 +89,15 @@ def test_limits_of_one_query(analyser):
     assert error(analyser, "pml OR " * 50 + "pml") == ("the query has 51 terms; tracker takes at most 50 "
                                                        "in one search (split it into several).")
     compile_query("pml OR " * 49 + "pml", analyser)      # 50 terms: a long OR list still runs
-    # each word of a phrase is a term; prefixes have their own bound
+    # each word of a phrase is a term; a prefix counts as two
     assert error(analyser, "\"loss of response\" OR " * 17).startswith("the query has 51 terms;")
     compile_query(" OR ".join(['"loss of response"'] * 16 + ["pml", "crohn"]), analyser)
-    assert error(analyser, " OR ".join(["natali*"] * 26)) == (
-        "the query has 26 prefixes (word*); tracker takes at most 25 in one search (split it into several).")
-    compile_query(" OR ".join(["natali*"] * 25 + ["pml"] * 25), analyser)
+    assert error(analyser, " OR ".join(["natali*"] * 26)) == ("the query has 52 terms (a prefix word* counts "
+                                                            "as two); tracker takes at most 50 in one search "
+                                                            "(split it into several).")
+    compile_query(" OR ".join(["natali*"] * 25), analyser)
+    assert error(analyser, " OR ".join(["natali*"] * 20 + ["pml"] * 11)).startswith("the query has 51 terms (")
+    compile_query(" OR ".join(["natali*"] * 20 + ["pml"] * 10), analyser)
     nested = "(" * 32 + "natalizumab" + ")" * 32
     assert compile_query(nested, analyser).shown == "natalizumab OR drug:natalizumab"
     assert error(analyser, "(" + nested + ")") == ("parentheses nest more than 32 deep at position 33; "

@@ -46,8 +46,8 @@ def _fit(words: list[str], joiner: str) -> str:
     terms = 0
     prefixes = 0
     for w in words:
-        n = len(w.split()) - w.count("NOT")    # "certolizumab pegol" is two terms
         p = w.endswith("*")
+        n = 2 if p else len(w.split()) - w.count("NOT")    # "certolizumab pegol" is two terms, a prefix two
         if terms + n > MAX_TERMS or size + len(w) + len(joiner) > MAX_CHARS or prefixes + p > MAX_PREFIXES:
             break
         out.append(w)
@@ -71,7 +71,7 @@ def cases() -> dict[str, str]:
         "AND of distinct frequent words": _fit(frequent, " "),
         "OR of distinct frequent word pairs": _fit([f'"{a} {b}"' for a, b in zip(frequent, frequent[1:])], " OR "),
         "OR of distinct prefixes": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent + names)), " OR "),
-        "OR of distinct prefixes, then words": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent))[:MAX_PREFIXES]
+        "OR of distinct prefixes, then words": _fit(list(dict.fromkeys(w[:3] + "*" for w in frequent))[:MAX_PREFIXES // 2]
                                                     + frequent[::-1], " OR "),
         "AND of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " "),
         "OR of common words": _fit([rng.choice(_COMMON) for _ in range(2000)], " OR "),
