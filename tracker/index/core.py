@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -70,33 +71,31 @@ def _guarded(method):
     IndexFailure line, not a traceback (disk errors stay OSErrors for the
     caller; -v still shows the traceback)."""
     writing = method.__name__ in ("upsert", "catch_up")
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def stream(self, *args, **kwargs):
-            try:
-                yield from method(self, *args, **kwargs)
-            except FileNotFoundError as exc:
-                raise _damaged(self.directory, exc, writing) from exc
-            except (TrackerError, OSError):
-                raise
-            except RecursionError:
-                raise _too_deep() from None
-            except Exception as exc:
-                raise _damaged(self.directory, exc, writing) from exc
-        return stream
 
-    @functools.wraps(method)
-    def call(self, *args, **kwargs):
+    @contextlib.contextmanager
+    def translated(directory: Path) -> Iterator[None]:
         try:
-            return method(self, *args, **kwargs)
+            yield
         except FileNotFoundError as exc:    # a segment file the table of contents names is gone
-            raise _damaged(self.directory, exc, writing) from exc
+            raise _damaged(directory, exc, writing) from exc
         except (TrackerError, OSError):
             raise
         except RecursionError:
             raise _too_deep() from None
         except Exception as exc:
-            raise _damaged(self.directory, exc, writing) from exc
+            raise _damaged(directory, exc, writing) from exc
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def stream(self, *args, **kwargs):
+            with translated(self.directory):
+                yield from method(self, *args, **kwargs)
+        return stream
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with translated(self.directory):
+            return method(self, *args, **kwargs)
     return call
 
 
