@@ -23,6 +23,7 @@ import yaml
 from tracker import __version__, sources, yamlload
 from tracker.alerts import validate as alert_blocks
 from tracker.errors import ConfigError
+from tracker.errors import shown as _shown
 from tracker.settings import Config, FeedConfig, Filters
 
 __all__ = ["Config", "FeedConfig", "Filters", "check_index_dir", "find_config", "load", "parse", "require_feeds"]
@@ -440,12 +441,6 @@ def _control_character(value: Any, trail: str = "") -> str | None:
             if inner:
                 return inner
     return None
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    """A value quoted back in an error: one short line."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _expand_env(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from tracker.errors import QueryError
+from tracker.errors import QueryError, shown
 from tracker.settings import AlertConfig, SmtpConfig
 
 ALERT_KEYS = ("name", "query", "to", "format")
@@ -53,14 +53,14 @@ def query_problem(text: str) -> str | None:
     try:
         compile_query(text, _Words())
     except QueryError as exc:
-        return str(exc)
+        return shown(exc, 300)     # the sentence may quote a long query word
     return None
 
 
 def _default_sender(v: Checker, where: str, key: str, value: Any) -> str | None:
     text = v.string(where, key, value)
     if text is not None and not _EMAIL.match(text):
-        v.err(where, f"key '{key}' must be an e-mail address, not '{text}'.")
+        v.err(where, f"key '{key}' must be an e-mail address, not '{shown(text)}'.")
         return None
     return text
 
@@ -91,7 +91,7 @@ def _alert(v: Checker, i: int, raw: Any, seen: set[str]) -> AlertConfig | None:
         name = None
     else:
         name = str(name).strip()
-        where = f"alert '{name}': "
+        where = f"alert '{shown(name)}': "
         if not _NAME.match(name):
             v.err(where, "key 'name' may hold only letters, digits, '-', '_' and '.'.")
         if name in seen:
@@ -99,7 +99,7 @@ def _alert(v: Checker, i: int, raw: Any, seen: set[str]) -> AlertConfig | None:
         seen.add(name)
     for key in raw:
         if key not in ALERT_KEYS:
-            v.err(where, f"unknown key '{key}' (an alert takes {', '.join(ALERT_KEYS)}).")
+            v.err(where, f"unknown key '{shown(key)}' (an alert takes {', '.join(ALERT_KEYS)}).")
     query = raw.get("query")
     if query in (None, ""):
         v.err(where, "missing key 'query' (a search, e.g. 'natalizumab AND condition:pml').")
@@ -113,7 +113,7 @@ def _alert(v: Checker, i: int, raw: Any, seen: set[str]) -> AlertConfig | None:
     to = _addresses(v, where, raw.get("to"))
     fmt = raw.get("format")
     if fmt is not None and fmt not in FORMATS:
-        v.err(where, f"key 'format' must be markdown or html, not '{fmt}'.")
+        v.err(where, f"key 'format' must be markdown or html, not '{shown(fmt)}'.")
         fmt = None
     if name is None or query is None or to is None:
         return None
@@ -129,7 +129,7 @@ def _addresses(v: Checker, where: str, raw: Any) -> tuple[str, ...] | None:
         return None
     bad = [a for a in items if not _EMAIL.match(a.strip())]
     if bad:
-        v.err(where, f"key 'to' holds something that is not an e-mail address: '{bad[0]}'.")
+        v.err(where, f"key 'to' holds something that is not an e-mail address: '{shown(bad[0])}'.")
         return None
     return tuple(a.strip() for a in items)
 
@@ -145,7 +145,7 @@ def smtp(v: Checker, raw: Any, unexpanded: Any) -> SmtpConfig | None:
         return None
     for key in raw:
         if key not in SMTP_KEYS:
-            v.err(where, f"unknown key '{key}' (smtp takes {', '.join(SMTP_KEYS)}).")
+            v.err(where, f"unknown key '{shown(key)}' (smtp takes {', '.join(SMTP_KEYS)}).")
     ok = True
     host = v.string(where, "host", raw.get("host")) if "host" in raw else None
     if host is None:
