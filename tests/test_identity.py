@@ -150,7 +150,7 @@ def _batches(todo: list[dict], cuts: list[int]) -> list[list[Article]]:
     return [[art(**kw) for kw in todo[a:b]] for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items())
 def test_generated_batches_never_merge_two_dois_nor_lose_one(case):
     todo, cuts = case
