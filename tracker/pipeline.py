@@ -26,6 +26,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from tracker import extract, sources
+from tracker.enrichpool import EnrichPool, OrderedEnricher
 from tracker.errors import ConfigError, IndexFailure, LockedError, TrackerError
 from tracker.fetch.http import Fetcher
 from tracker.fetch.stats import FeedStats
@@ -179,6 +180,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
         report.rebuilt = index.rebuilt
         state = State(directory / STATE_FILE)
         fetcher = Fetcher(config.user_agent, validators=state.validators, **(fetcher_options or {}))
+        pool = EnrichPool(extract.enrich)
         try:
             for feed in selected:
                 stats = FeedStats()
@@ -189,7 +191,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 source = sources.get(feed.kind)()
                 ctx = FetchContext.for_source(source, config, feed, fetcher, state.feed(feed.name), stats,
                                               full=full, progress=progress)
-                runner = _FeedRun(ctx, index, state, extract.enrich)
+                runner = _FeedRun(ctx, index, state, extract.enrich, pool)
                 try:
                     runner.run(source)
                 except IndexFailure:
@@ -206,6 +208,7 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
                 if on_feed_done:
                     on_feed_done(result)
         finally:
+            pool.close()
             fetcher.close()
             state.close()
             report.records = index.store.count()
@@ -226,47 +229,63 @@ def _select(config: Config, names: list[str] | None) -> list[FeedConfig]:
 
 
 class _FeedRun:
-    def __init__(self, ctx: FetchContext, index, state, enrich):
+    def __init__(self, ctx: FetchContext, index, state, enrich, pool: EnrichPool | None = None):
         self.ctx = ctx
         self.index = index
         self.state = state
         self.enrich = enrich
+        self.pool = pool
         self.batch: list[tuple[Article, str, str]] = []
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
 
     def run(self, source) -> None:
         ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
-        for art in source.items(ctx):
-            stats.inc("fetched")
-            if ctx.progress and stats["fetched"] % 50 == 0:
-                ctx.progress(f"{name}: {stats['fetched']} fetched")
-            key = art.id
-            if key is None:
-                ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
-                continue
-            art.feeds = [name]
-            digest = content_hash(art, ctx.feed)
-            if not ctx.full:
-                seen = self.state.item_hash(name, key)
-                if seen is not None and seen[0] == digest:
-                    stats.inc("unchanged" if seen[1] else "filtered")
+        enricher = OrderedEnricher(self.pool, self.enrich)
+        try:
+            for art in source.items(ctx):
+                stats.inc("fetched")
+                if ctx.progress and stats["fetched"] % 50 == 0:
+                    ctx.progress(f"{name}: {stats['fetched']} fetched")
+                key = art.id
+                if key is None:
+                    ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
                     continue
-            try:
-                self.enrich(art)
-            except Exception as exc:  # extraction bugs cost one item, not the feed
-                log.debug("extraction failed for %s", key, exc_info=True)
-                ctx.item_error(f"{key}: extraction failed ({type(exc).__name__}: {exc}).")
-            if not relevant(art, ctx.feed.filters):
-                stats.inc("filtered")
-                self.state.stage_item(name, key, digest, "")
-                continue
-            self.batch.append((art, key, digest))
-            self.batch_bytes += sum(len(t) for t in (art.title, art.abstract, art.body) if t)
-            if (len(self.batch) >= BATCH_SIZE or self.batch_bytes >= BATCH_BYTES
-                    or time.monotonic() - self.batch_started >= BATCH_SECONDS):
-                self.flush()
+                art.feeds = [name]
+                digest = content_hash(art, ctx.feed)
+                if not ctx.full:
+                    seen = self.state.item_hash(name, key)
+                    if seen is not None and seen[0] == digest:
+                        stats.inc("unchanged" if seen[1] else "filtered")
+                        continue
+                for done in enricher.put(art, (key, digest)):
+                    self._accept(*done)
+        except IndexFailure:
+            raise
+        except Exception:
+            # the source failed mid-feed: what was fetched is kept, then the feed fails
+            for done in enricher.drain():
+                self._accept(*done)
+            raise
+        for done in enricher.drain():
+            self._accept(*done)
         self.flush()
+
+    def _accept(self, art: Article, tag: tuple[str, str], error: str | None) -> None:
+        ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
+        key, digest = tag
+        if error is not None:  # extraction bugs cost one item, not the feed
+            log.debug("extraction failed for %s: %s", key, error)
+            ctx.item_error(f"{key}: extraction failed ({error}).")
+        if not relevant(art, ctx.feed.filters):
+            stats.inc("filtered")
+            self.state.stage_item(name, key, digest, "")
+            return
+        self.batch.append((art, key, digest))
+        self.batch_bytes += sum(len(t) for t in (art.title, art.abstract, art.body) if t)
+        if (len(self.batch) >= BATCH_SIZE or self.batch_bytes >= BATCH_BYTES
+                or time.monotonic() - self.batch_started >= BATCH_SECONDS):
+            self.flush()
 
     def flush(self) -> None:
         """The record store first, then the index, then the state that describes them."""
