@@ -1,0 +1,224 @@
+"""Extraction in a worker process beside the crawl (tracker.enrichpool)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tracker import enrichpool
+from tracker.enrichpool import EnrichPool, OrderedEnricher
+from tracker.errors import TrackerError
+from tracker.extract import enrich
+from tracker.extract.evaluate import load_items
+from tracker.fetch.stats import FeedStats
+from tracker.models import Article
+from tracker.pipeline import _FeedRun
+from tracker.settings import Filters
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+MAIN = os.getpid()
+DRUGS = ["adalimumab", "infliximab"]
+
+
+def art(i: int) -> Article:
+    return Article(title=f"Infliximab in Crohn's disease #{i}", doi=f"10.5555/t.{i}",
+                   abstract=f"We report a cohort of {20 + i} patients with Crohn's disease treated with "
+                            f"adalimumab.")
+
+
+def tag_worker(a: Article) -> None:
+    a.keywords = a.keywords + [f"pid{os.getpid()}"]
+    enrich(a)
+
+
+def raise_on_7(a: Article) -> None:
+    a.keywords = ["touched"]
+    if a.doi and a.doi.endswith(".7"):
+        raise ValueError("bad item 7")
+    enrich(a)
+
+
+def die_in_worker(a: Article) -> None:
+    if os.getpid() != MAIN and a.doi and a.doi.endswith(".40"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    enrich(a)
+
+
+def run(enricher: OrderedEnricher, n: int) -> list:
+    out = []
+    for i in range(n):
+        out.extend(enricher.put(art(i), i))
+    out.extend(enricher.drain())
+    return out
+
+
+@pytest.fixture
+def pool(request):
+    p = EnrichPool(request.param, workers=1)
+    yield p
+    p.close()
+
+
+@pytest.mark.parametrize("pool", [tag_worker], indirect=True)
+def test_order_is_kept_and_the_work_runs_in_the_worker(pool):
+    out = run(OrderedEnricher(pool, pool.enrich), 200)
+    assert [tag for _, tag, _ in out] == list(range(200))
+    assert all(err is None for _, _, err in out)
+    assert pool.started and not pool.broken
+    pids = {a.keywords[-1] for a, _, _ in out}
+    assert f"pid{MAIN}" not in pids                      # every chunk, the last partial one too
+    assert all(a.drugs == DRUGS for a, _, _ in out)   # the extracted fields came back
+
+
+@pytest.mark.parametrize("pool", [tag_worker], indirect=True)
+def test_a_few_items_never_start_the_pool(pool):
+    out = run(OrderedEnricher(pool, pool.enrich), enrichpool.CHUNK - 1)
+    assert len(out) == enrichpool.CHUNK - 1 and not pool.started
+    assert {a.keywords[-1] for a, _, _ in out} == {f"pid{MAIN}"}
+
+
+@pytest.mark.parametrize("pool", [raise_on_7], indirect=True)
+def test_a_raising_extraction_costs_one_item_with_its_error(pool):
+    out = run(OrderedEnricher(pool, pool.enrich), 100)
+    errors = {tag: err for _, tag, err in out if err is not None}
+    assert errors == {7: "ValueError: bad item 7"}
+    assert [a.keywords for a, _, _ in out] == [["touched"]] * 100   # partial changes kept, as inline
+    assert sum(a.drugs == DRUGS for a, _, _ in out) == 99
+    assert not pool.broken
+
+
+@pytest.mark.parametrize("pool", [die_in_worker], indirect=True)
+def test_a_killed_worker_falls_back_inline_and_loses_nothing(pool, caplog):
+    caplog.set_level(logging.WARNING, "tracker.crawl")
+    out = run(OrderedEnricher(pool, pool.enrich), 300)
+    assert [tag for _, tag, _ in out] == list(range(300))
+    assert all(err is None and a.drugs == DRUGS for a, _, err in out)
+    assert pool.broken
+    assert len([r for r in caplog.records if "extraction worker failed" in r.message]) == 1
+    more = run(OrderedEnricher(pool, pool.enrich), 100)     # the rest of the run: inline
+    assert len(more) == 100
+
+
+def test_results_equal_inline_extraction_on_the_labelled_set():
+    items = [d["input"] for _, d in load_items(Path(__file__).parent / "extraction" / "items")
+             if "html" not in d["input"]][:120]
+    assert len(items) >= 60
+    inline = [enrich(Article.from_dict(d)) for d in items]
+    pool = EnrichPool(enrich, workers=1)
+    try:
+        enricher = OrderedEnricher(pool, enrich)
+        out = []
+        for i, d in enumerate(items):
+            out.extend(enricher.put(Article.from_dict(d), i))
+        out.extend(enricher.drain())
+        assert pool.started
+    finally:
+        pool.close()
+    assert [(a.to_dict(), a.provenance) for a, _, _ in out] == [(a.to_dict(), a.provenance) for a in inline]
+
+
+class FakeStore:
+    def __init__(self):
+        self.records: list[Article] = []
+
+    def upsert(self, articles):
+        self.records.extend(articles)
+        return SimpleNamespace(outcome={i: "new" for i in range(len(articles))})
+
+
+class FakeState:
+    def __init__(self):
+        self.staged: list[str] = []
+
+    def item_hash(self, feed, key):
+        return None
+
+    def stage_item(self, feed, key, digest, record_id):
+        self.staged.append(key)
+
+    def commit(self):
+        pass
+
+    def rollback(self):
+        pass
+
+
+class FailingSource:
+    def __init__(self, n: int):
+        self.n = n
+
+    def items(self, ctx):
+        for i in range(self.n):
+            yield art(i)
+        raise TrackerError("feed: the server closed the connection mid-feed.")
+
+
+def test_a_source_failing_mid_feed_keeps_the_items_in_flight():
+    stats = FeedStats()
+    ctx = SimpleNamespace(stats=stats, full=False, progress=None, item_error=stats.error,
+                          feed=SimpleNamespace(name="feed", filters=Filters(include_any=("crohn",))))
+    store = FakeStore()
+    index = SimpleNamespace(store=store, catch_up=lambda: None, directory=Path("."))
+    state = FakeState()
+    pool = EnrichPool(enrich, workers=1)
+    runner = _FeedRun(ctx, index, state, enrich, pool)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(TrackerError):
+            runner.run(FailingSource(150))
+        assert pool.started
+        runner.flush()                     # what crawl() does with a failed feed
+    finally:
+        pool.close()
+    assert [a.doi for a in store.records] == [f"10.5555/t.{i}" for i in range(150)]
+    assert all(a.drugs == DRUGS for a in store.records)
+    assert (stats["fetched"], stats["new"]) == (150, 150)
+
+
+CHILD = textwrap.dedent("""
+    import multiprocessing, sys, time
+    from tracker.enrichpool import EnrichPool
+    from tracker.extract import enrich
+    from tracker.models import Article
+    pool = EnrichPool(enrich, workers=1)
+    pool.submit([Article(title="x")]).result()
+    print(multiprocessing.active_children()[0].pid, flush=True)
+    time.sleep(60)
+""")
+
+
+def alive(pid: int) -> bool:
+    try:   # a dead worker nobody has reaped yet is a zombie ("Z")
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_die_with_a_killed_crawl():
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        os.kill(worker, 0)                      # alive beside its parent
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and alive(worker):
+            time.sleep(0.05)
+        if alive(worker):
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived the killed crawl")
+    finally:
+        proc.kill()
+        proc.wait(10)
