@@ -96,7 +96,7 @@ def _die_with_parent(parent: int) -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:   # PR_SET_PDEATHSIG
             if os.getppid() != parent:   # the parent died before prctl took effect
-                os._exit(1)
+                os.kill(os.getpid(), signal.SIGKILL)
             return
     except (OSError, AttributeError):
         pass
@@ -104,7 +104,7 @@ def _die_with_parent(parent: int) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
-        os._exit(1)
+        os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, daemon=True).start()
 
