@@ -222,3 +222,20 @@ def test_workers_die_with_a_killed_crawl():
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_chunk_that_cannot_be_pickled_is_extracted_inline():
+    pool = EnrichPool(enrich, workers=1)
+    try:
+        enricher = OrderedEnricher(pool, enrich)
+        items = [art(i) for i in range(3 * enrichpool.CHUNK)]
+        items[40].provenance = {"odd": lambda: None}   # type: ignore[dict-item]
+        out = []
+        for i, a in enumerate(items):
+            out.extend(enricher.put(a, i))
+        out.extend(enricher.drain())
+        assert not pool.broken                         # one chunk, not the pool
+    finally:
+        pool.close()
+    assert [tag for _, tag, _ in out] == list(range(3 * enrichpool.CHUNK))
+    assert all(a.drugs == DRUGS for a, _, _ in out)

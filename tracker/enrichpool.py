@@ -189,6 +189,8 @@ class OrderedEnricher:
             except BrokenProcessPool as exc:   # a worker died: the originals are still here
                 assert self.pool is not None
                 self.pool.fail(exc)
+            except Exception:   # this chunk could not travel (pickling): extract it here
+                log.debug("a chunk failed in the worker; extracting it inline", exc_info=True)
         if results is None:
             results = [({}, _inline(self.enrich, art)) for art, _ in chunk]
         else:
