@@ -1,7 +1,9 @@
 """Crawl orchestration: feeds -> sources -> extract -> filter -> store + index.
 
 Per feed, items are streamed from the source, skipped when their content
-hash is unchanged, enriched, filtered and upserted in batches. Each batch
+hash is unchanged, enriched (in a worker process beside the crawl once a
+feed has a chunk of items pending: tracker.enrichpool; results in order),
+filtered and upserted in batches. Each batch
 is three commits, in this order: the record store (the source of truth),
 the index (which replays every store change it has not seen), then the
 crawl state (item hashes, cursors, validators) describing the batch. A
