@@ -41,13 +41,14 @@ from tracker.textutil import fold
 
 log = logging.getLogger("tracker.crawl")
 
-# A batch is committed when any bound is reached. Each Whoosh commit merges
-# segments, so few large commits index fastest (20k items: 205/s with 2,000
-# per batch, 281/s with 5,000); the byte and time bounds cap memory for big
-# page bodies and what a killed crawl has to repeat.
-BATCH_SIZE = 5000
-BATCH_BYTES = 64_000_000
-BATCH_SECONDS = 120.0
+# A batch is committed when its size or its age reaches a bound, not after a
+# fixed count: each commit costs a segment (and, now and then, a merge), so
+# a fast crawl commits large batches, while the time bound caps what a killed
+# crawl repeats and the size bound (text plus a per-record allowance) caps
+# the memory a batch and its index segment take.
+BATCH_BYTES = 32_000_000
+BATCH_SECONDS = 60.0
+RECORD_BYTES = 1_000      # identifiers, authors, extracted fields and object overhead of one record
 LOCK_FILE = "crawl.lock"
 LOCK_INFO = "crawl.lock.json"
 
@@ -284,9 +285,8 @@ class _FeedRun:
             self.state.stage_item(name, key, digest, "")
             return
         self.batch.append((art, key, digest))
-        self.batch_bytes += sum(len(t) for t in (art.title, art.abstract, art.body) if t)
-        if (len(self.batch) >= BATCH_SIZE or self.batch_bytes >= BATCH_BYTES
-                or time.monotonic() - self.batch_started >= BATCH_SECONDS):
+        self.batch_bytes += RECORD_BYTES + sum(len(t) for t in (art.title, art.abstract, art.body) if t)
+        if self.batch_bytes >= BATCH_BYTES or time.monotonic() - self.batch_started >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:

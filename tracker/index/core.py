@@ -17,6 +17,7 @@ from tracker.dates import normal_dates
 from tracker.errors import IndexFailure, OutdatedIndex, QueryError, TrackerError
 from tracker.index.fastscore import Evaluator, SegmentArrays
 from tracker.index.formats import Codec
+from tracker.index.merging import tiered
 from tracker.index.results import Hit, Rebuilt, SearchResult
 from tracker.index.schema import (
     BM25_B,
@@ -231,7 +232,7 @@ class Index:
                 else:
                     writer.update_document(**doc)
                 n += 1
-            writer.commit()
+            writer.commit(mergetype=tiered)
         except BaseException:
             writer.cancel()
             raise
