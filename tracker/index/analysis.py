@@ -171,9 +171,9 @@ def _positional(findall, word, numbered: bool) -> Analyse:
         for pos, term in enumerate(map(lookup, findall(text))):
             if term is None and not numbered:
                 continue
-            positions = get(term)  # type: ignore[arg-type]
+            positions = get(term)
             if positions is None:
-                out[term] = [pos]  # type: ignore[index]
+                out[term] = [pos]
             else:
                 positions.append(pos)
         return out
