@@ -52,6 +52,7 @@ _PIECES = [
 ]
 _TEXTS = st.one_of(
     st.text(),
+    st.text(alphabet="aZ09_*. .-,;'\n\t\x00\x1f\x7f", max_size=40),  # ASCII: tokenized without the regex
     st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=30).map(" ".join),
     st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=30).map("".join),
 )
@@ -78,6 +79,8 @@ _TEXTS = st.one_of(
 @example(text="ab abc abcd abcde")                 # around each chain's minsize
 @example(text="ǅ Ⅻ \u212a \u212b ΣΑΣ Σίσυφος")     # case mappings beyond ASCII
 @example(text="inflam* a*b ** *")
+@example(text=".a. a..b a...b .. . a.b.c. 1.5. .5 5.")   # a dot joins two word characters only
+@example(text="x\x1c\x1dy\x0b\x0cz\x85w")                 # separators str.split() knows too
 @example(text="running runs ran studies caused caresses ponies")
 def test_equal_to_whoosh_for_any_text(text):
     for name in CHAINS:

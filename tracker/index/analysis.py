@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
+from operator import is_not
 from typing import Any
 
 from whoosh.analysis import (
@@ -29,6 +31,7 @@ from whoosh.analysis import (
 from whoosh.analysis.tokenizers import default_pattern
 
 Analyse = Callable[[str], dict[str, list[int]]]
+_not_none = partial(is_not, None)
 
 # Distinct words remembered per chain: a 100k-record crawl meets ~10^5-10^6
 # distinct words, and the dict is emptied when full so memory stays flat.
@@ -100,17 +103,35 @@ def compile_chain(analyzer) -> Analyse | None:
             return None
     word = _word_function(before, stop, after)
     if stop is None or not stop.renumber:
-        return _positional(findall, word, numbered=stop is None)
+        return _positional(findall, word)
     return _renumbered(findall, word)
 
 
 def _token_finder(expression: re.Pattern[str]) -> Callable[[str], list[str]]:
     if expression.pattern == default_pattern.pattern:
-        return re.compile(_DEFAULT_NONCAPTURING, expression.flags).findall
+        findall = re.compile(_DEFAULT_NONCAPTURING, expression.flags).findall
+        return lambda text: _ascii_tokens(text) if text.isascii() else findall(text)
     if expression.groups == 0:
         return expression.findall
     finditer = expression.finditer
     return lambda text: [m.group(0) for m in finditer(text)]
+
+
+# ASCII bytes that can be part of a default-pattern token; the rest separate
+_TOKEN_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_*.")
+_SEPARATE = bytes(c if c in _TOKEN_BYTES else 32 for c in range(256))
+
+
+def _ascii_tokens(text: str) -> list[str]:
+    """The default pattern's matches in an ASCII text (where \\w is
+    [A-Za-z0-9_]), by byte translation and split, ~3x faster than the regex:
+    a dot stays only between two word characters."""
+    cut = text.encode("ascii").translate(_SEPARATE).decode("ascii")
+    if "." in cut:
+        # one pass leaves no two dots side by side, then a dot next to a
+        # space is no part of a token
+        cut = f" {cut} ".replace("..", "  ").replace(" .", "  ").replace(". ", "  ")
+    return cut.split()
 
 
 def _translator(charmap) -> Callable[[str], str]:
@@ -160,22 +181,17 @@ class _Words(dict):
         return term
 
 
-def _positional(findall, word, numbered: bool) -> Analyse:
+def _positional(findall, word) -> Analyse:
     """No renumbering: a term's position is its token's number in the text
     (with a non-renumbering StopFilter, stopped tokens leave gaps)."""
     lookup = _Words(word).__getitem__
 
     def analyse(text: str) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        get = out.get
+        add = out.setdefault
         for pos, term in enumerate(map(lookup, findall(text))):
-            if term is None and not numbered:
-                continue
-            positions = get(term)
-            if positions is None:
-                out[term] = [pos]
-            else:
-                positions.append(pos)
+            if term is not None:
+                add(term, []).append(pos)
         return out
     return analyse
 
@@ -188,22 +204,14 @@ def _renumbered(findall, word) -> Analyse:
     def analyse(text: str) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         terms = list(map(lookup, findall(text)))
-        if not terms:
-            return out
         first = 0
-        if terms[0] is None:
-            while first < len(terms) and terms[first] is None:
-                first += 1
-        get = out.get
-        pos = first
-        for term in terms[first:]:
-            if term is None:
-                continue
-            positions = get(term)
-            if positions is None:
-                out[term] = [pos]
-            else:
-                positions.append(pos)
-            pos += 1
+        for term in terms:
+            if term is not None:
+                break
+            first += 1
+        kept = filter(_not_none, terms)
+        add = out.setdefault
+        for pos, term in enumerate(kept, first):
+            add(term, []).append(pos)
         return out
     return analyse
