@@ -33,9 +33,10 @@ from whoosh.analysis.tokenizers import default_pattern
 Analyse = Callable[[str], dict[str, list[int]]]
 _not_none = partial(is_not, None)
 
-# Distinct words remembered per chain: a 100k-record crawl meets ~10^5-10^6
-# distinct words, and the dict is emptied when full so memory stays flat.
-CACHE_SIZE = 200_000
+# Distinct words remembered per chain (~150 bytes each, so ~15 MB): a large
+# crawl meets more, and the dict is emptied when full so memory stays flat;
+# the frequent words are back after a few documents.
+CACHE_SIZE = 100_000
 
 # Whoosh's default token pattern without its capturing group, so that
 # findall returns whole matches. Same language, same leftmost-greedy matches:
