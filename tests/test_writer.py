@@ -10,7 +10,7 @@ from whoosh.writing import SegmentWriter
 
 from tracker.index import Index
 from tracker.index.formats import Codec
-from tracker.index.schema import build_schema, document
+from tracker.index.schema import FieldAnalyser, build_schema, document
 from tracker.index.whoosh_adapter import term_matcher
 from tracker.index.writer import BulkWriter
 from tracker.models import Article
@@ -32,7 +32,7 @@ def article(rng: random.Random, i: int) -> Article:
         conditions=rng.sample(["fistula", "stricture"], rng.randint(0, 2)),
         year=rng.choice([None, 1999, 2024, -5, 2 ** 31 + 3]), case_count=rng.choice([None, 0, 12, 340]),
         study_type=rng.choice([None, "rct", "cohort"]), preprint=i % 7 == 0,
-        nct_ids=["NCT0%07d" % i] if i % 9 == 0 else [], phase=rng.choice([None, "2/3", "1"]))
+        nct_ids=[f"NCT0{i:07d}"] if i % 9 == 0 else [], phase=rng.choice([None, "2/3", "1"]))
 
 
 def run(tmp_path, name, writer_class, limitmb=128):
@@ -113,11 +113,13 @@ def test_a_crawled_index_searches_alike(tmp_path, monkeypatch):
     queries = ["crohn", "fistula OR healing", '"loss response"', "title:infliximab", "menetrier",
                "drug:vedolizumab", "year:2024", "naïve AND NOT crohn"]
 
+    analyser = FieldAnalyser(build_schema())
+
     def results(path):
         with Index.open(path, create=True) as index:
             for batch in batches:
                 index.upsert(batch)          # overlapping batches: updates as well as adds
-            found = [[(h.record["id"], h.score) for h in index.search(q.parse(text), limit=None).hits]
+            found = [[(h.record["id"], h.score) for h in index.search(q.parse(text, analyser), limit=None).hits]
                      for text in queries]
             return found, snapshot(index._ix)
 
