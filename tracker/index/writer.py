@@ -26,6 +26,7 @@ that module's TESTED_WHOOSH names.
 from __future__ import annotations
 
 from array import array
+from struct import Struct
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Frequency, Positions
@@ -34,11 +35,13 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from tracker.index.analysis import fast_analysers
+from tracker.index.formats import ArrayPositions
 
 # what the pool's estimate and ours count per held posting and per term
 _POSTING_BYTES = 24
 _TERM_BYTES = 400
 # field length byte -> length, as whoosh's per-document reader decodes it
+_PACKERS: dict[int, Struct] = {}
 _LENGTHS = [byte_to_length(b) if b else 0 for b in range(256)]
 
 
@@ -226,11 +229,22 @@ class BulkWriter(SegmentWriter):
 def _encoder(fmt):
     """positions -> the posting value the field's format writes, or None
     where the format is not one this writer builds values for."""
+    if type(fmt) is ArrayPositions:
+        return _array_positions
     if isinstance(fmt, Positions):
         return fmt.encode
     if type(fmt) is Frequency:
         return lambda positions: pack_uint(len(positions))
     return None
+
+
+def _array_positions(positions: list[int]) -> bytes:
+    """ArrayPositions.encode(): the count, then each position, big-endian uint32s, in one pack."""
+    n = len(positions)
+    packer = _PACKERS.get(n)
+    if packer is None:
+        packer = _PACKERS[n] = Struct(f">{n + 1}I")
+    return packer.pack(n, *positions)
 
 
 def _plain(schema, fields) -> bool:
