@@ -28,14 +28,18 @@ from __future__ import annotations
 from array import array
 from struct import Struct
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Frequency, Positions
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from tracker.index import whoosh_adapter
 from tracker.index.analysis import fast_analysers
 from tracker.index.formats import ArrayPositions
+from tracker.index.postings import parse_blocks
 
 # what the pool's estimate and ours count per held posting and per term
 _POSTING_BYTES = 24
@@ -154,11 +158,71 @@ class BulkWriter(SegmentWriter):
     def add_postings_to_pool(self, reader, startdoc, docmap):
         if not self._bulk:
             return super().add_postings_to_pool(reader, startdoc, docmap)
+        if not isinstance(reader, SegmentReader):
+            self._add_postings(reader.iter_postings(), startdoc, docmap)
+        else:
+            renumber = None
+            if docmap is not None:      # deleted documents map to -1
+                renumber = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+                renumber[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
+            for fieldname in sorted(reader.indexed_field_names()):
+                if fieldname in self.schema:
+                    self._add_field_lists(reader, fieldname, startdoc, docmap, renumber)
+        if self._held > self._limit:
+            self._to_pool()
+
+    def _add_field_lists(self, reader, fieldname: str, startdoc: int, docmap, renumber) -> None:
+        """A merged segment's posting lists of one field, each read whole
+        (tracker.index.postings), deleted documents dropped, renumbered."""
+        fmt = self.schema[fieldname].format
+        fixed = fmt.fixed_value_size()
+        values = fixed != 0
+        table = self._terms.setdefault(fieldname, {})
+        held = 0
+        for btext, info in reader.iter_field(fieldname, b""):
+            raw = None if fixed not in (0, None) else whoosh_adapter.posting_list_bytes_at(reader, info, fmt, values)
+            parsed = None if raw is None else parse_blocks(raw, values)
+            if parsed is None:      # inlined, fixed-size values or byte ids: posting by posting
+                self._add_postings(_postings(reader, fieldname, btext), startdoc, docmap)
+                continue
+            ids, weights, vals = parsed
+            if renumber is None:
+                keep = None
+                new = ids + startdoc
+            else:
+                new = renumber[ids]
+                keep = new >= 0
+                new = new[keep]
+                weights = weights[keep]
+            if not len(new):
+                continue
+            postings = table.get(btext)
+            if postings is None:
+                postings = table[btext] = _Postings()
+                held += _TERM_BYTES
+            postings.ids.frombytes(new.astype(np.uint32).tobytes())
+            postings.weights.frombytes(weights.astype(np.float64).tobytes())
+            if vals is None:
+                postings.sizes.frombytes(bytes(4 * len(new)))
+            elif keep is None:
+                postings.sizes.frombytes(vals.lengths.astype(np.uint32).tobytes())
+                postings.values += vals.payload
+            else:
+                lengths, starts = vals.lengths[keep], vals.starts[keep]
+                postings.sizes.frombytes(lengths.astype(np.uint32).tobytes())
+                payload = vals.payload
+                for start, length in zip(starts.tolist(), lengths.tolist()):
+                    postings.values += payload[start:start + length]
+            held += _POSTING_BYTES * len(new) + (len(vals.payload) if vals is not None else 0)
+        self._held += held
+
+    def _add_postings(self, items, startdoc, docmap) -> None:
+        """(fieldname, btext, docnum, weight, value) postings, one by one."""
         schema = self.schema
         table: dict[bytes, _Postings] = {}
         lastfield = None
         held = 0
-        for fieldname, btext, docnum, weight, vbytes in reader.iter_postings():
+        for fieldname, btext, docnum, weight, vbytes in items:
             if fieldname not in schema:
                 continue
             if fieldname != lastfield:
@@ -175,8 +239,6 @@ class BulkWriter(SegmentWriter):
             postings.values += vbytes
             held += _POSTING_BYTES + len(vbytes)
         self._held += held
-        if self._held > self._limit:
-            self._to_pool()
 
     def _to_pool(self):
         """Past the limit: every held posting to whoosh's pool, which spills to disk."""
@@ -224,6 +286,14 @@ class BulkWriter(SegmentWriter):
     def _close_segment(self):
         self._terms = {}
         super()._close_segment()
+
+
+def _postings(reader, fieldname: str, btext: bytes):
+    """A term's live postings through whoosh's matcher, as reader.iter_postings() gives them."""
+    m = reader.postings(fieldname, btext)
+    while m.is_active():
+        yield fieldname, btext, m.id(), m.weight(), m.value()
+        m.next()
 
 
 def _encoder(fmt):
