@@ -45,6 +45,7 @@ from tracker.index.postings import parse_blocks
 _POSTING_BYTES = 24
 _TERM_BYTES = 400
 # field length byte -> length, as whoosh's per-document reader decodes it
+_CACHED = 2048
 _PACKERS: dict[int, Struct] = {}
 _LENGTHS = [byte_to_length(b) if b else 0 for b in range(256)]
 
@@ -72,11 +73,17 @@ class BulkWriter(SegmentWriter):
         self._terms: dict[str, dict[bytes, _Postings]] = {}
         self._analysers = {name: fn for name, fn in fast_analysers(self.schema).items()
                            if _encoder(self.schema[name].format) is not None}
+        # field.index() results of fields whose values repeat (years, types); a
+        # field is dropped from it once it holds _CACHED different values
+        self._indexed: dict[str, dict[tuple, tuple]] = {
+            name: {} for name in self.schema.names() if name not in self._analysers}
+        self._special = {name for name in self.schema.names()
+                         if self.schema[name].vector or self.schema[name].separate_spelling()}
 
     # adding ------------------------------------------------------------
     def add_document(self, **fields):
         schema = self.schema
-        if not self._bulk or not _plain(schema, fields):
+        if not self._bulk or not self._plain(fields):
             if self._bulk:
                 self._to_pool()
             return super().add_document(**fields)
@@ -98,7 +105,7 @@ class BulkWriter(SegmentWriter):
                     if analyse is not None and isinstance(value, str):
                         length = self._add_analysed(fieldname, field, analyse(value), docnum)
                     else:
-                        length = self._add_items(fieldname, field, field.index(value), docnum)
+                        length = self._add_items(fieldname, field, self._index(fieldname, field, value), docnum)
                 perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
                 column = field.column_type
                 if column:
@@ -111,6 +118,27 @@ class BulkWriter(SegmentWriter):
         self.docnum += 1
         if self._held > self._limit:
             self._to_pool()
+
+    def _plain(self, fields) -> bool:
+        """Whether a document is one this writer adds itself: no boosts or custom
+        stored values (underscored keys), no lists, no term vectors or separate spelling."""
+        if self._special and not self._special.isdisjoint(fields):
+            return False
+        return not any(name[:1] == "_" or isinstance(value, (list, tuple)) for name, value in fields.items())
+
+    def _index(self, fieldname, field, value):
+        """field.index(value), from the cache where the field's values repeat."""
+        cache = self._indexed.get(fieldname)
+        if cache is None:
+            return field.index(value)
+        key = (type(value), value)
+        items = cache.get(key)
+        if items is None:
+            if len(cache) >= _CACHED:
+                del self._indexed[fieldname]
+                return field.index(value)
+            items = cache[key] = tuple(field.index(value))
+        return items
 
     def _add_analysed(self, fieldname, field, terms: dict[str, list[int]], docnum: int) -> int:
         fmt = field.format
@@ -315,18 +343,6 @@ def _array_positions(positions: list[int]) -> bytes:
     if packer is None:
         packer = _PACKERS[n] = Struct(f">{n + 1}I")
     return packer.pack(n, *positions)
-
-
-def _plain(schema, fields) -> bool:
-    """Whether a document is one this writer adds itself: no boosts or custom
-    stored values (underscored keys), no lists, no term vectors or separate spelling."""
-    for name, value in fields.items():
-        if name.startswith("_") or isinstance(value, (list, tuple)):
-            return False
-        field = schema[name] if name in schema else None
-        if field is not None and (field.vector or field.separate_spelling()):
-            return False
-    return True
 
 
 def _field_lengths(pdr, fieldname: str) -> list[int] | None:
