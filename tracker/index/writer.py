@@ -269,10 +269,12 @@ class BulkWriter(SegmentWriter):
         self._held += held
 
     def _to_pool(self):
-        """Past the limit: every held posting to whoosh's pool, which spills to disk."""
+        """Past the limit: every held posting to whoosh's pool, which spills to
+        disk; each term's arrays are freed as its postings go."""
         add = self.pool.add
         for fieldname, table in self._terms.items():
-            for btext, postings in table.items():
+            while table:
+                btext, postings = table.popitem()
                 start = 0
                 for docnum, weight, size in zip(postings.ids, postings.weights, postings.sizes):
                     add((fieldname, btext, docnum, weight, bytes(postings.values[start:start + size])))
