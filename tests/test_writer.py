@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
@@ -52,7 +53,7 @@ def run(tmp_path, name, writer_class, limitmb=128):
 
     for step, (count, commit) in enumerate([(120, {}), (40, {}), (30, {}), (60, {"merge": False}),
                                              (20, {}), (25, {"optimize": True})]):
-        w = writer_class(ix, codec=Codec(), limitmb=limitmb)
+        w = writer_class(ix, codec=Codec(), limitmb=limitmb, compound=False)
         for doc in docs(count):
             if doc["row"] % 11 == 3 and step:
                 w.update_document(**{**doc, "id": f"pmid:{1000 + doc['row'] // 2}"})   # replaces an older one
@@ -65,13 +66,18 @@ def run(tmp_path, name, writer_class, limitmb=128):
 
 
 def snapshot(ix) -> dict:
-    """Everything a reader sees of each segment, deleted documents' postings included."""
+    """Everything a reader sees of each segment, deleted documents' postings
+    included, and the bytes of its files (when not joined in a compound file)."""
     out = {}
     schema = ix.schema
     with ix.reader() as multi:
         out["counts"] = (multi.doc_count_all(), multi.doc_count())
         for k, (reader, offset) in enumerate(multi.leaf_readers()):
+            segment_id = reader.segment().segment_id()
             seg: dict = {"offset": offset, "docs": reader.doc_count_all(),
+                         "files": {path.name.replace(segment_id, "S"): path.read_bytes()    # byte for byte
+                                   for path in Path(ix.storage.folder).glob(f"*{segment_id}*")
+                                   if path.suffix != ".seg"},     # a compound file names its segment
                          "live": list(reader.all_doc_ids()), "stored": list(reader.iter_docs())}
             for field in schema.names():
                 seg[field, "lengths"] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
