@@ -7,6 +7,11 @@ the small segments each time). Each run is its own process, so its peak RSS
 is its own; the median of the repeats is reported.
 
     python bench/ingest/writer.py [--repeats 3] 10000 [40000 ...]
+    python bench/ingest/writer.py --batch-mb 64
+
+--batch-mb: one commit of documents with bodies (ten abstracts each) up to
+that much text, the largest batch a crawl hands the writer, through
+BulkWriter alone: its peak RSS, beside the process's RSS before writing.
 """
 
 from __future__ import annotations
@@ -75,8 +80,40 @@ def one(kind: str, n: int, commits: int) -> dict:
             "text_mb": text_mb}
 
 
+def batch(mb: int) -> dict:
+    """One BulkWriter commit of documents streamed up to `mb` MB of text."""
+    from whoosh import index as wix
+
+    from tracker.index.formats import Codec
+    from tracker.index.schema import build_schema
+    from tracker.index.writer import BulkWriter
+
+    proto = documents(200)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory(prefix="tracker-writer-") as tmp:
+        ix = wix.create_in(tmp, build_schema(), indexname="records")
+        t0 = time.perf_counter()
+        w = BulkWriter(ix, codec=Codec())
+        text = n = 0
+        while text < mb * 2 ** 20:
+            doc = dict(proto[n % len(proto)], id=f"doc{n}", row=n, doi=f"10.1/{n}", pmid=str(n))
+            doc["body"] = " ".join(proto[(n + k) % len(proto)]["abstract"] for k in range(10))
+            text += len(doc["title"]) + len(doc["abstract"]) + len(doc["body"])
+            w.add_document(**doc)
+            n += 1
+        held_to_the_end = w._bulk    # False: it passed its limit and went on through whoosh's pool
+        w.commit()
+        seconds = time.perf_counter() - t0
+    return {"docs": n, "text_mb": round(text / 2 ** 20, 1), "seconds": round(seconds, 1),
+            "rss_before_mb": round(before), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "bulk_to_the_end": held_to_the_end}
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args and args[0] == "--batch-mb":
+        print(json.dumps(batch(int(args[1]))))
+        return
     if args and args[0] == "--one":
         print(json.dumps(one(args[1], int(args[2]), int(args[3]))))
         return
