@@ -353,8 +353,15 @@ def _field_lengths(pdr, fieldname: str) -> list[int] | None:
     column = pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if column is None:
         return None
+    n = pdr.doc_count_all()
+    stored = whoosh_adapter.numeric_column(column, n)      # the length bytes in one read
+    if stored is None or stored[1] != ">B":
+        raw = bytes(column[d] for d in range(n))
+    else:
+        data, _, count, default = stored
+        raw = data + bytes([default]) * (n - count)
     table = _LENGTHS
-    return [table[b] for b in bytes(column[d] for d in range(pdr.doc_count_all()))]
+    return [table[b] for b in raw]
 
 
 def _add_run(pw, postings: _Postings, lengths: list[int] | None) -> None:
