@@ -71,8 +71,10 @@ class BulkWriter(SegmentWriter):
         self._held = 0
         self._bulk = True
         self._terms: dict[str, dict[bytes, _Postings]] = {}
+        encoders = {name: _encoder(self.schema[name].format) for name in self.schema.names()}
         self._analysers = {name: fn for name, fn in fast_analysers(self.schema).items()
-                           if _encoder(self.schema[name].format) is not None}
+                           if encoders.get(name) is not None}
+        self._encoders = {name: encoders[name] for name in self._analysers}
         # field.index() results of fields whose values repeat (years, types); a
         # field is dropped from it once it holds _CACHED different values
         self._indexed: dict[str, dict[tuple, tuple]] = {
@@ -142,17 +144,19 @@ class BulkWriter(SegmentWriter):
 
     def _add_analysed(self, fieldname, field, terms: dict[str, list[int]], docnum: int) -> int:
         fmt = field.format
-        encode = _encoder(fmt)
+        encode = self._encoders[fieldname]
         boost = fmt.field_boost
         table = self._terms.setdefault(fieldname, {})
+        get = table.get
         length = 0
-        held = 0
+        size = 0
+        new = 0
         for text, positions in terms.items():
             btext = text.encode("utf-8")
-            postings = table.get(btext)
+            postings = get(btext)
             if postings is None:
                 postings = table[btext] = _Postings()
-                held += _TERM_BYTES
+                new += 1
             freq = len(positions)
             vbytes = encode(positions)
             postings.ids.append(docnum)
@@ -160,8 +164,8 @@ class BulkWriter(SegmentWriter):
             postings.sizes.append(len(vbytes))
             postings.values += vbytes
             length += freq
-            held += _POSTING_BYTES + len(vbytes)
-        self._held += held
+            size += len(vbytes)
+        self._held += _TERM_BYTES * new + _POSTING_BYTES * len(terms) + size
         return length if field.scorable else 0
 
     def _add_items(self, fieldname, field, items, docnum: int) -> int:
