@@ -100,9 +100,14 @@ def snapshot(ix) -> dict:
     return out
 
 
-@pytest.mark.parametrize("limitmb", [128, 1])    # 1: past the limit, the rest goes whoosh's way
-def test_writes_what_whoosh_writes(tmp_path, limitmb):
-    theirs = run(tmp_path, "whoosh", SegmentWriter)
+@pytest.fixture(scope="module")
+def whoosh_wrote(tmp_path_factory):
+    return run(tmp_path_factory.mktemp("writer"), "whoosh", SegmentWriter)
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.3])  # 0.3: past the limit while adding and while merging
+def test_writes_what_whoosh_writes(tmp_path, whoosh_wrote, limitmb):
+    theirs = whoosh_wrote
     ours = run(tmp_path, "bulk", BulkWriter, limitmb)
     for commit, (mine, expected) in enumerate(zip(ours, theirs)):
         assert mine.keys() == expected.keys(), commit
