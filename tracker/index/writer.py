@@ -13,10 +13,13 @@ reader for each posting's field length. This writer:
   field lengths looked up in one table per field.
 
 The bytes written are whoosh's (tests/test_writer.py compares both writers'
-indexes through the reader API). Past `limitmb` of held postings it hands
-them to whoosh's own pool, which spills sorted runs to disk, and goes on the
-way whoosh does for the rest of the batch. Merged segments (add_reader) are
-read posting by posting, as whoosh does, into the same arrays.
+segment files byte for byte, and through the reader API). Past `limitmb` of
+held postings (estimated) it hands them to whoosh's own pool, which spills
+sorted runs to disk, and goes on the way whoosh does for the rest of the
+writer's life. Merged segments (add_reader) are read a posting list at a
+time (tracker.index.postings.parse_blocks) into the same arrays; lists with
+fixed-size values (Frequency: the spell and scorable keyword fields) are read
+posting by posting, as whoosh reads them all.
 
 This module reads Whoosh's writer internals (the pool, the field and postings
 writers' block buffers), like tracker.index.whoosh_adapter, for the releases
@@ -65,7 +68,7 @@ class _Postings:
 class BulkWriter(SegmentWriter):
     """whoosh's SegmentWriter, holding postings per term in arrays (see the module)."""
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs):
+    def __init__(self, ix, limitmb: float = 128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._limit = limitmb * 1024 * 1024
         self._held = 0
