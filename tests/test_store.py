@@ -219,3 +219,13 @@ def test_problems_name_records_and_keys_that_disagree(tmp_path):
         _, problems = st.problems()
     assert problems == [f"{tmp_path / STORE_FILE}: 2 stored records do not match their id or identity keys.",
                         f"{tmp_path / STORE_FILE}: 1 identity keys point at records that are not stored."]
+
+
+def test_a_new_store_appears_whole_and_a_creation_cut_short_leaves_nothing_in_the_way(tmp_path):
+    # what a crawl killed while creating its store left: a half-made file beside the name
+    (tmp_path / (STORE_FILE + ".new")).write_bytes(b"not a database")
+    with Store.open(tmp_path, create=True) as store:
+        assert store.count() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STORE_FILE]
+    with Store.open(tmp_path) as reader:      # a reader sees an empty library, not a damaged file
+        assert reader.count() == 0 and reader.last_seq() == 0

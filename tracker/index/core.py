@@ -45,6 +45,7 @@ from tracker.index.searching import (
 )
 from tracker.index.storage import has_toc, open_storage, prepare
 from tracker.index.whoosh_query import since_filter, to_whoosh
+from tracker.index.writer import BulkWriter
 from tracker.models import Article
 from tracker.query.nodes import Query
 from tracker.store import STORE_FILE, Store, UpsertResult
@@ -187,8 +188,9 @@ class Index:
         return self._ix.doc_count()
 
     def writer(self, **options):
-        """A Whoosh writer that writes tracker's postings codec (segments record it)."""
-        return self._ix.writer(codec=Codec(), **options)
+        """A Whoosh writer that writes tracker's postings codec (segments record it),
+        building posting lists in bulk (tracker.index.writer)."""
+        return BulkWriter(self._ix, codec=Codec(), **options)
 
     # writing -----------------------------------------------------------
     def upsert(self, articles: list[Article]) -> UpsertResult:

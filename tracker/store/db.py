@@ -135,6 +135,10 @@ class Store:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise IndexFailure(f"{directory}: cannot create the index ({exc.strerror}).") from None
+            if not path.exists():
+                # made whole beside its name and renamed: a crawl killed in its first
+                # instant leaves no store, never a file without tables
+                cls.build(directory, [])
         return cls._at(path, create)
 
     @classmethod
