@@ -19,6 +19,11 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 # Letters that only one of the languages uses.
 _MARKS = {"pt": re.compile(r"[ãõç]|ção|ões"), "es": re.compile(r"[ñ¿¡]|ción"), "de": re.compile(r"[äöüß]")}
+# word -> the languages whose list holds it: one lookup a word instead of six
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _w in _words:
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+")
 _SAMPLE = 3000
 _MIN_HITS = 3
@@ -33,10 +38,10 @@ def guess_language(text: str | None) -> str | None:
     if len(words) < 4:
         return None
     scores = {lang: 0.0 for lang in STOPWORDS}
+    langs_of = _LANGS_OF.get
     for w in words:
-        for lang, stop in STOPWORDS.items():
-            if w in stop:
-                scores[lang] += 1
+        for lang in langs_of(w, ()):
+            scores[lang] += 1
     for lang, mark in _MARKS.items():
         scores[lang] += 0.5 * len(mark.findall(sample))
     best = max(scores, key=lambda lang: scores[lang])
