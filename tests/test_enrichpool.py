@@ -139,6 +139,7 @@ class FakeStore:
 class FakeState:
     def __init__(self):
         self.staged: list[str] = []
+        self.commits: list[bool] = []
 
     def item_hash(self, feed, key):
         return None
@@ -146,8 +147,8 @@ class FakeState:
     def stage_item(self, feed, key, digest, record_id):
         self.staged.append(key)
 
-    def commit(self):
-        pass
+    def commit(self, items_only=False):
+        self.commits.append(items_only)
 
     def rollback(self):
         pass
@@ -261,3 +262,47 @@ def test_ready_hands_back_only_finished_chunks_in_order_without_waiting(pool):
     assert [tag for _, tag, _ in first] == list(range(enrichpool.CHUNK))
     rest = list(enricher.drain())
     assert [tag for _, tag, _ in rest] == list(range(enrichpool.CHUNK, n))
+
+
+def test_while_items_are_in_flight_a_flush_keeps_cursors_and_validators_staged(monkeypatch):
+    """The source stages its cursor when it has yielded its items; a commit of the
+    crawl state then, with items still in the worker, must not take the cursor
+    along: killed before they are stored, the next run would start past them."""
+    from tracker import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 1)      # every accepted item closes a batch
+    stats = FeedStats()
+    ctx = SimpleNamespace(stats=stats, full=False, progress=None, item_error=stats.error,
+                          feed=SimpleNamespace(name="feed", filters=Filters()))
+    store = FakeStore()
+    state = FakeState()
+    pool = EnrichPool(enrich, workers=1)
+    runner = _FeedRun(ctx, SimpleNamespace(store=store, catch_up=lambda: None, directory=Path(".")),
+                      state, enrich, pool)  # type: ignore[arg-type]
+    try:
+        runner.run(SimpleNamespace(items=lambda ctx: (art(i) for i in range(3 * enrichpool.CHUNK))))
+    finally:
+        pool.close()
+    assert len(store.records) == 3 * enrichpool.CHUNK
+    assert state.commits[-1] is False                 # the last commit takes everything staged
+    assert True in state.commits                      # earlier ones only the stored items' hashes
+
+
+def test_a_state_commit_of_items_only_leaves_the_rest_staged(tmp_path):
+    from tracker.state import State
+
+    state = State(tmp_path / "state.sqlite")
+    state.stage_cursor("feed", "since", "2026-12-01")
+    state.validators.stage("https://example.org/feed.xml", '"e1"', None)
+    state.stage_item("feed", "doi:10.1/x", "h1", "doi:10.1/x")
+    state.commit(items_only=True)
+    fresh = State(tmp_path / "state.sqlite")
+    assert fresh.item_hash("feed", "doi:10.1/x") == ("h1", "doi:10.1/x")
+    assert fresh.get_cursor("feed", "since") is None
+    assert fresh.validators.get("https://example.org/feed.xml") == (None, None)
+    state.commit()
+    fresh = State(tmp_path / "state.sqlite")
+    assert fresh.get_cursor("feed", "since") == "2026-12-01"
+    assert fresh.validators.get("https://example.org/feed.xml") == ('"e1"', None)
+    state.close()
+    fresh.close()

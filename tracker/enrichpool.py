@@ -158,6 +158,12 @@ class OrderedEnricher:
         self.enrich = enrich
         self.pending: list[tuple[Article, Any]] = []
         self.inflight: deque[tuple[list[tuple[Article, Any]], Future | None]] = deque()
+        self._handing = False
+
+    @property
+    def busy(self) -> bool:
+        """Items put and not yet handed back."""
+        return bool(self.pending or self.inflight or self._handing)
 
     def put(self, article: Article, tag: Any) -> Iterator[Done]:
         """Queue one item; yields the items whose extraction is done, oldest first."""
@@ -203,5 +209,7 @@ class OrderedEnricher:
         else:
             for (art, _), (changed, _err) in zip(chunk, results, strict=True):
                 _apply(art, changed)
+        self._handing = True        # the rest of this chunk is not with the caller yet
         for (art, tag), (_changed, error) in zip(chunk, results, strict=True):
             yield art, tag, error
+        self._handing = False

@@ -241,10 +241,11 @@ class _FeedRun:
         self.batch: list[tuple[Article, str, str]] = []
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
+        self.enricher = OrderedEnricher(pool, enrich)
 
     def run(self, source) -> None:
         ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
-        enricher = OrderedEnricher(self.pool, self.enrich)
+        enricher = self.enricher
         try:
             for art in source.items(ctx):
                 stats.inc("fetched")
@@ -315,7 +316,9 @@ class _FeedRun:
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
         try:
-            self.state.commit()
+            # the source staged its cursor and validators when it yielded items that
+            # may still be in the extraction worker: those wait for a flush with none
+            self.state.commit(items_only=self.enricher.busy)
         except sqlite3.Error as exc:
             raise IndexFailure(f"{self.state.path}: cannot save the crawl state ({exc}); the records are "
                                f"saved and the next crawl repeats this batch.") from None

@@ -142,7 +142,18 @@ class State:
         self.db.execute("DELETE FROM items WHERE feed=?", (feed,))
         self.db.execute("DELETE FROM pages WHERE feed=?", (feed,))
 
-    def commit(self) -> None:
+    def commit(self, items_only: bool = False) -> None:
+        """Everything staged; with items_only, only the item hashes: cursors,
+        validators and pages stay staged while items fetched before them are
+        still being extracted (not stored yet), so a kill cannot leave a cursor
+        or a 304 past an item the store never got."""
+        if items_only:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO items VALUES (?,?,?,?)",
+                    [(f, k, h, r) for (f, k), (h, r) in self._items.items()])
+            self._items.clear()
+            return
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO cursors VALUES (?,?,?)",
