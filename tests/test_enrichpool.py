@@ -242,28 +242,6 @@ def test_a_chunk_that_cannot_be_pickled_is_extracted_inline():
     assert all(a.drugs == DRUGS for a, _, _ in out)
 
 
-def slow_after_first_chunk(a: Article) -> None:
-    if a.doi and int(a.doi.rsplit(".", 1)[1]) >= enrichpool.CHUNK:
-        time.sleep(0.05)
-    enrich(a)
-
-
-@pytest.mark.parametrize("pool", [slow_after_first_chunk], indirect=True)
-def test_ready_hands_back_only_finished_chunks_in_order_without_waiting(pool):
-    enricher = OrderedEnricher(pool, pool.enrich)
-    n = 3 * enrichpool.CHUNK
-    for i in range(n):
-        assert list(enricher.put(art(i), i)) == []      # the window is far from full
-    deadline = time.monotonic() + 30
-    while not (enricher.inflight and enricher.inflight[0][1].done()) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    first = list(enricher.ready())
-    assert enricher.inflight and not enricher.inflight[0][1].done()   # the slow chunk (~1.6 s) was not waited for
-    assert [tag for _, tag, _ in first] == list(range(enrichpool.CHUNK))
-    rest = list(enricher.drain())
-    assert [tag for _, tag, _ in rest] == list(range(enrichpool.CHUNK, n))
-
-
 def test_while_items_are_in_flight_a_flush_keeps_cursors_and_validators_staged(monkeypatch):
     """The source stages its cursor when it has yielded its items; a commit of the
     crawl state then, with items still in the worker, must not take the cursor

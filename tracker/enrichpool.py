@@ -173,11 +173,6 @@ class OrderedEnricher:
             while len(self.inflight) > IN_FLIGHT:
                 yield from self._receive()
 
-    def ready(self) -> Iterator[Done]:
-        """The items whose extraction is already done, oldest first, without waiting."""
-        while self.inflight and (self.inflight[0][1] is None or self.inflight[0][1].done()):
-            yield from self._receive()
-
     def drain(self) -> Iterator[Done]:
         """Everything queued, enriched, in order."""
         if self.pending:

@@ -271,11 +271,6 @@ class _FeedRun:
             for done in enricher.drain():
                 self._accept(*done)
             raise
-        # what is extracted already is committed while the worker finishes the rest
-        for done in enricher.ready():
-            self._accept(*done)
-        if self.batch and enricher.inflight:
-            self.flush()
         for done in enricher.drain():
             self._accept(*done)
         self.flush()
