@@ -167,9 +167,9 @@ elif point == "mark":
 else:
     commit = state.State.commit
 
-    def patched(self):
+    def patched(self, *args, **kwargs):
         passage()
-        return commit(self)
+        return commit(self, *args, **kwargs)
 
     state.State.commit = patched
 sys.argv[0] = "tracker"
