@@ -236,8 +236,6 @@ class _FeedRun:
         self.ctx = ctx
         self.index = index
         self.state = state
-        self.enrich = enrich
-        self.pool = pool
         self.batch: list[tuple[Article, str, str]] = []
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
