@@ -133,8 +133,11 @@ def test_sigkill_at_many_points_then_rerun_equals_clean_crawl(tmp_path, server, 
 KILLER = """
 import os, signal, sys
 import tracker.index.core as core
+import tracker.pipeline as pipeline
 import tracker.state as state
 from tracker.cli import main
+
+pipeline.BATCH_BYTES = 60_000   # batches of ~50 items: several commits in a run of 750
 
 point, nth = os.environ["KILL_AT"].split(":")
 passages = [0]
@@ -184,7 +187,7 @@ def test_a_kill_between_the_commits_is_repaired_by_the_next_run(tmp_path, server
 
     cfg = write_config(tmp_path, server.url)
     args = ["--config", str(cfg), "crawl", "--quiet"]
-    for nth in (1, 2):      # killed after the first feed's batch, then after the next run's first
+    for nth in (1, 2):      # killed at the first passage, then at the next run's second
         proc = subprocess.run([sys.executable, "-c", KILLER, *args], env=dict(env, KILL_AT=f"{point}:{nth}"),
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == -signal.SIGKILL, proc.stderr

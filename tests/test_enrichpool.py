@@ -22,7 +22,7 @@ from tracker.extract import enrich
 from tracker.extract.evaluate import load_items
 from tracker.fetch.stats import FeedStats
 from tracker.models import Article
-from tracker.pipeline import _FeedRun
+from tracker.pipeline import FeedResult, _Run
 from tracker.settings import Filters
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
@@ -136,24 +136,6 @@ class FakeStore:
         return SimpleNamespace(outcome={i: "new" for i in range(len(articles))})
 
 
-class FakeState:
-    def __init__(self):
-        self.staged: list[str] = []
-        self.commits: list[bool] = []
-
-    def item_hash(self, feed, key):
-        return None
-
-    def stage_item(self, feed, key, digest, record_id):
-        self.staged.append(key)
-
-    def commit(self, items_only=False):
-        self.commits.append(items_only)
-
-    def rollback(self):
-        pass
-
-
 class FailingSource:
     def __init__(self, n: int):
         self.n = n
@@ -164,25 +146,34 @@ class FailingSource:
         raise TrackerError("feed: the server closed the connection mid-feed.")
 
 
-def test_a_source_failing_mid_feed_keeps_the_items_in_flight():
+def feed_ctx(name: str, stats: FeedStats, filters: Filters | None = None) -> SimpleNamespace:
+    return SimpleNamespace(stats=stats, full=False, progress=None, item_error=stats.error,
+                           feed=SimpleNamespace(name=name, filters=filters or Filters()))
+
+
+def test_a_source_failing_mid_feed_keeps_the_items_in_flight(tmp_path):
+    from tracker.state import State
+
     stats = FeedStats()
-    ctx = SimpleNamespace(stats=stats, full=False, progress=None, item_error=stats.error,
-                          feed=SimpleNamespace(name="feed", filters=Filters(include_any=("crohn",))))
     store = FakeStore()
     index = SimpleNamespace(store=store, catch_up=lambda: None, directory=Path("."))
-    state = FakeState()
+    reported: list[FeedResult] = []
     pool = EnrichPool(enrich, workers=1)
-    runner = _FeedRun(ctx, index, state, enrich, pool)  # type: ignore[arg-type]
+    state = State(tmp_path / "state.sqlite")
+    run = _Run(index, state, OrderedEnricher(pool, enrich), reported.append)
     try:
-        with pytest.raises(TrackerError):
-            runner.run(FailingSource(150))
+        run.feed(FailingSource(150), feed_ctx("feed", stats, Filters(include_any=("crohn",))),  # type: ignore[arg-type]
+                 FeedResult("feed", "rss", stats))
         assert pool.started
-        runner.flush()                     # what crawl() does with a failed feed
+        assert stats.feed_error == "feed: the server closed the connection mid-feed."
+        run.finish()
     finally:
         pool.close()
+        state.close()
     assert [a.doi for a in store.records] == [f"10.5555/t.{i}" for i in range(150)]
     assert all(a.drugs == DRUGS for a in store.records)
     assert (stats["fetched"], stats["new"]) == (150, 150)
+    assert [r.name for r in reported] == ["feed"]
 
 
 CHILD = textwrap.dedent("""
@@ -242,45 +233,91 @@ def test_a_chunk_that_cannot_be_pickled_is_extracted_inline():
     assert all(a.drugs == DRUGS for a, _, _ in out)
 
 
-def test_while_items_are_in_flight_a_flush_keeps_cursors_and_validators_staged(monkeypatch):
-    """The source stages its cursor when it has yielded its items; a commit of the
-    crawl state then, with items still in the worker, must not take the cursor
-    along: killed before they are stored, the next run would start past them."""
+class CursorSource:
+    """n items, then the cursor a source stages when it has yielded them all."""
+
+    def __init__(self, name: str, n: int):
+        self.name, self.n = name, n
+
+    def items(self, ctx):
+        for i in range(self.n):
+            yield Article(title=f"Crohn's disease, {self.name} #{i}", doi=f"10.5555/{self.name}.{i}",
+                          abstract="Adalimumab in 30 patients.")
+        ctx.state.stage("until", f"{self.name}-done")
+
+
+def test_a_feeds_cursor_is_committed_only_with_its_last_item_stored(tmp_path, monkeypatch):
+    """Feeds overlap: feed b is read while a's items are still in the worker, and
+    commits for stored items go on meanwhile. A commit must not take a's cursor
+    before every item of a is stored: killed then, the next run would start past
+    them. Each commit is checked against what the store holds at that moment."""
     from tracker import pipeline
+    from tracker.state import State
 
     monkeypatch.setattr(pipeline, "BATCH_BYTES", 1)      # every accepted item closes a batch
-    stats = FeedStats()
-    ctx = SimpleNamespace(stats=stats, full=False, progress=None, item_error=stats.error,
-                          feed=SimpleNamespace(name="feed", filters=Filters()))
     store = FakeStore()
-    state = FakeState()
+    seen: list[tuple[dict, set]] = []
+
+    class Watched(State):
+        def commit(self, done=None):
+            super().commit(done)
+            rows = self.db.execute("SELECT feed, value FROM cursors").fetchall()
+            seen.append(({f: v for f, v in rows}, {a.doi for a in store.records}))
+
+    state = Watched(tmp_path / "state.sqlite")
+    reported: list[tuple[str, int]] = []
     pool = EnrichPool(enrich, workers=1)
-    runner = _FeedRun(ctx, SimpleNamespace(store=store, catch_up=lambda: None, directory=Path(".")),
-                      state, enrich, pool)  # type: ignore[arg-type]
+    run = _Run(SimpleNamespace(store=store, catch_up=lambda: None, directory=Path(".")), state,
+               OrderedEnricher(pool, enrich), lambda r: reported.append((r.name, len(store.records))))
+    n = 3 * enrichpool.CHUNK
     try:
-        runner.run(SimpleNamespace(items=lambda ctx: (art(i) for i in range(3 * enrichpool.CHUNK))))
+        for name in ("a", "b"):
+            stats = FeedStats()
+            ctx = feed_ctx(name, stats)
+            ctx.state = state.feed(name)
+            run.feed(CursorSource(name, n), ctx, FeedResult(name, "rss", stats))  # type: ignore[arg-type]
+        assert pool.started and len(store.records) < 2 * n   # b was read with items still in flight
+        run.finish()
     finally:
         pool.close()
-    assert len(store.records) == 3 * enrichpool.CHUNK
-    assert state.commits[-1] is False                 # the last commit takes everything staged
-    assert True in state.commits                      # earlier ones only the stored items' hashes
+        state.close()
+    assert len(store.records) == 2 * n
+    for cursors, stored in seen:
+        for name in cursors:
+            assert {f"10.5555/{name}.{i}" for i in range(n)} <= stored, f"{name}'s cursor before its items"
+    assert seen[-1][0] == {"a": '"a-done"', "b": '"b-done"'}
+    assert any(cursors == {"a": '"a-done"'} for cursors, _ in seen)   # a's, before b's items were all in
+    assert reported == [("a", n), ("b", 2 * n)]     # each feed reported once its items are stored
 
 
-def test_a_state_commit_of_items_only_leaves_the_rest_staged(tmp_path):
+def test_sealed_state_waits_for_its_mark_and_reads_see_it(tmp_path):
     from tracker.state import State
 
     state = State(tmp_path / "state.sqlite")
-    state.stage_cursor("feed", "since", "2026-12-01")
-    state.validators.stage("https://example.org/feed.xml", '"e1"', None)
-    state.stage_item("feed", "doi:10.1/x", "h1", "doi:10.1/x")
-    state.commit(items_only=True)
-    fresh = State(tmp_path / "state.sqlite")
-    assert fresh.item_hash("feed", "doi:10.1/x") == ("h1", "doi:10.1/x")
-    assert fresh.get_cursor("feed", "since") is None
-    assert fresh.validators.get("https://example.org/feed.xml") == (None, None)
+    url = "https://example.org/feed.xml"
+    state.stage_cursor("a", "since", "2026-12-01")
+    state.validators.stage(url, '"e1"', None)
+    state.seal(5)                                   # feed a handed on items 1..5
+    state.stage_cursor("b", "since", "2026-12-02")  # feed b, still being read
+    state.stage_item("a", "doi:10.1/x", "h1", "doi:10.1/x")
+    assert state.get_cursor("a", "since") == "2026-12-01"     # staged values are read back
+    assert state.validators.get(url) == ('"e1"', None)
+
+    def committed() -> tuple:
+        fresh = State(tmp_path / "state.sqlite")
+        try:
+            return (fresh.get_cursor("a", "since"), fresh.get_cursor("b", "since"),
+                    fresh.validators.get(url), fresh.item_hash("a", "doi:10.1/x"))
+        finally:
+            fresh.close()
+
+    state.commit(4)                                  # item 5 not stored yet
+    assert committed() == (None, None, (None, None), ("h1", "doi:10.1/x"))
+    state.commit(5)
+    assert committed() == ("2026-12-01", None, ('"e1"', None), ("h1", "doi:10.1/x"))
+    state.validators.stage(url, '"e2"', None)
+    state.seal(9)
+    state.validators.forget(url)                     # sealed or not, a forgotten URL is fetched in full
     state.commit()
-    fresh = State(tmp_path / "state.sqlite")
-    assert fresh.get_cursor("feed", "since") == "2026-12-01"
-    assert fresh.validators.get("https://example.org/feed.xml") == ('"e1"', None)
+    assert committed() == ("2026-12-01", "2026-12-02", (None, None), ("h1", "doi:10.1/x"))
     state.close()
-    fresh.close()

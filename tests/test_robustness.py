@@ -88,7 +88,8 @@ def test_full_disk_during_index_commit(home, monkeypatch):
     after = stored_ids(home)
     assert set(before) < set(after) and len(after) == len(before) + 2
     assert search_ids(home, "feed:gut") == []           # the index lags the store...
-    assert run(home, "crawl").exit_code == 0
+    res = run(home, "crawl")
+    assert res.exit_code == 0, res.output
     assert search_ids(home, "feed:gut") == sorted(set(after) - set(before))    # ...until the next crawl
     assert stored_ids(home) == after
     assert run(home, "check").exit_code == 0

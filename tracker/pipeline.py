@@ -1,16 +1,18 @@
 """Crawl orchestration: feeds -> sources -> extract -> filter -> store + index.
 
-Per feed, items are streamed from the source, skipped when their content
-hash is unchanged, enriched (in a worker process beside the crawl once a
-feed has a chunk of items pending: tracker.enrichpool; results in order),
-filtered and upserted in batches. Each batch
+Items are streamed from each feed's source, skipped when their content hash
+is unchanged, enriched (in a worker process beside the crawl: tracker.
+enrichpool; results in order), filtered and upserted in batches. Feeds
+overlap: the next feed is fetched while the last one's items are still
+being extracted, so a batch may hold items of several feeds. Each batch
 is three commits, in this order: the record store (the source of truth),
 the index (which replays every store change it has not seen), then the
-crawl state (item hashes, cursors, validators) describing the batch. A
-crawl killed between the first two leaves the index behind the store,
-and the next crawl (or check, or reindex) replays what it missed before
-anything else; killed before the third, it repeats at most one batch, and
-the store's merge makes the repeat change nothing.
+crawl state (item hashes; and the cursors, validators and pages of the
+feeds whose items are all stored by then). A crawl killed between the
+first two leaves the index behind the store, and the next crawl (or
+check, or reindex) replays what it missed before anything else; killed
+before the third, it repeats at most one batch, and the store's merge
+makes the repeat change nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,12 +172,21 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
           fetcher_options: dict | None = None) -> CrawlReport:
     """Crawl the selected feeds into the index; one feed's failure never stops the others.
 
+    Feeds overlap: the next feed is fetched while the last one's items are
+    still being extracted; a feed is reported (on_feed_done) once its items
+    are stored, in the order of the feeds.
     fetcher_options go to tracker.fetch.http.Fetcher (tests pass a recording sleep).
     """
     directory = Path(index_dir or config.index_dir)
     selected = _select(config, feeds)
     report = CrawlReport(started=utcnow())
     t0 = time.monotonic()
+
+    def finished(result: FeedResult) -> None:
+        report.feeds.append(result)
+        if on_feed_done:
+            on_feed_done(result)
+
     with CrawlLock(directory):
         # a new tracker version or a damaged index: the nightly crawl rebuilds the
         # index from the record store itself (beside the old one, swapped in when
@@ -185,31 +197,16 @@ def crawl(config: Config, *, index_dir: Path | None = None, feeds: list[str] | N
         fetcher = Fetcher(config.user_agent, validators=state.validators, **(fetcher_options or {}))
         pool = EnrichPool(extract.enrich)
         try:
+            run = _Run(index, state, OrderedEnricher(pool, extract.enrich), finished)
             for feed in selected:
-                stats = FeedStats()
-                result = FeedResult(feed.name, feed.kind, stats)
-                t_feed = time.monotonic()
+                result = FeedResult(feed.name, feed.kind, FeedStats())
                 if full:
                     state.reset_feed(feed.name)
                 source = sources.get(feed.kind)()
-                ctx = FetchContext.for_source(source, config, feed, fetcher, state.feed(feed.name), stats,
-                                              full=full, progress=progress)
-                runner = _FeedRun(ctx, index, state, extract.enrich, pool)
-                try:
-                    runner.run(source)
-                except IndexFailure:
-                    raise  # the index or state cannot be written: no feed can go on
-                except TrackerError as exc:
-                    stats.fail(str(exc))
-                    runner.flush()
-                except Exception as exc:  # a bug in one source must not sink the others
-                    log.debug("feed %s crashed", feed.name, exc_info=True)
-                    stats.fail(f"{feed.name}: unexpected {type(exc).__name__}: {exc}")
-                    runner.flush()
-                result.seconds = time.monotonic() - t_feed
-                report.feeds.append(result)
-                if on_feed_done:
-                    on_feed_done(result)
+                ctx = FetchContext.for_source(source, config, feed, fetcher, state.feed(feed.name),
+                                              result.stats, full=full, progress=progress)
+                run.feed(source, ctx, result)
+            run.finish()
         finally:
             pool.close()
             fetcher.close()
@@ -231,69 +228,109 @@ def _select(config: Config, names: list[str] | None) -> list[FeedConfig]:
     return [known[n] for n in names]
 
 
-class _FeedRun:
-    def __init__(self, ctx: FetchContext, index, state, enrich, pool: EnrichPool | None = None):
-        self.ctx = ctx
+@dataclass
+class _Feed:
+    """A feed of this run whose items are not all stored yet."""
+
+    ctx: FetchContext
+    result: FeedResult
+    started: float
+    mark: int | None = None   # items the run had handed on when this feed's source ended
+
+
+class _Run:
+    """The crawl's items, across feeds, through extraction into batches.
+
+    A feed's source is read to its end while earlier feeds' items are still
+    with the extraction worker; a batch holds items of several feeds. Each
+    batch is committed store, index, then state; the state of a feed (its
+    cursors, validators, pages) is committed with the batch that stores its
+    last item (State.seal), and the feed is reported then.
+    """
+
+    def __init__(self, index, state: State, enricher: OrderedEnricher,
+                 finished: Callable[[FeedResult], None]):
         self.index = index
         self.state = state
-        self.batch: list[tuple[Article, str, str]] = []
+        self.enricher = enricher
+        self.finished = finished
+        self.batch: list[tuple[Article, _Feed, str, str]] = []
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
-        self.enricher = OrderedEnricher(pool, enrich)
+        self.handed = 0        # items handed on to extraction
+        self.accepted = 0      # of those, back and judged (batched or filtered)
+        self.open: deque[_Feed] = deque()
 
-    def run(self, source) -> None:
-        ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
-        enricher = self.enricher
+    def feed(self, source, ctx: FetchContext, result: FeedResult) -> None:
+        """Read one feed's source to its end; its items go on through extraction."""
+        feed = _Feed(ctx, result, time.monotonic())
+        self.open.append(feed)
+        stats = ctx.stats
         try:
-            for art in source.items(ctx):
-                stats.inc("fetched")
-                if ctx.progress and stats["fetched"] % 50 == 0:
-                    ctx.progress(f"{name}: {stats['fetched']} fetched")
-                key = art.id
-                if key is None:
-                    ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
-                    continue
-                art.feeds = [name]
-                digest = content_hash(art, ctx.feed)
-                if not ctx.full:
-                    seen = self.state.item_hash(name, key)
-                    if seen is not None and seen[0] == digest:
-                        stats.inc("unchanged" if seen[1] else "filtered")
-                        continue
-                for done in enricher.put(art, (key, digest)):
-                    self._accept(*done)
+            self._read(source, feed)
         except IndexFailure:
-            raise
-        except Exception:
-            # the source failed mid-feed: what was fetched is kept, then the feed fails
-            for done in enricher.drain():
+            raise  # the index or state cannot be written: no feed can go on
+        except TrackerError as exc:   # what was fetched before the failure is kept
+            stats.fail(str(exc))
+        except Exception as exc:  # a bug in one source must not sink the others
+            log.debug("feed %s crashed", ctx.feed.name, exc_info=True)
+            stats.fail(f"{ctx.feed.name}: unexpected {type(exc).__name__}: {exc}")
+        feed.mark = self.handed
+        self.state.seal(self.handed)
+        if not self.enricher.busy:   # nothing of it in flight: settle it now
+            self.flush()
+
+    def _read(self, source, feed: _Feed) -> None:
+        ctx = feed.ctx
+        stats, name = ctx.stats, ctx.feed.name
+        for art in source.items(ctx):
+            stats.inc("fetched")
+            if ctx.progress and stats["fetched"] % 50 == 0:
+                ctx.progress(f"{name}: {stats['fetched']} fetched")
+            key = art.id
+            if key is None:
+                ctx.item_error(f"{name}: an item without DOI, PMID or URL was skipped.")
+                continue
+            art.feeds = [name]
+            digest = content_hash(art, ctx.feed)
+            if not ctx.full:
+                seen = self.state.item_hash(name, key)
+                if seen is not None and seen[0] == digest:
+                    stats.inc("unchanged" if seen[1] else "filtered")
+                    continue
+            self.handed += 1
+            for done in self.enricher.put(art, (feed, key, digest)):
                 self._accept(*done)
-            raise
-        for done in enricher.drain():
+
+    def finish(self) -> None:
+        """Every item in flight stored, every feed settled."""
+        if self.batch:   # this commit overlaps the worker's last chunks
+            self.flush()
+        for done in self.enricher.drain():
             self._accept(*done)
         self.flush()
 
-    def _accept(self, art: Article, tag: tuple[str, str], error: str | None) -> None:
-        ctx, stats, name = self.ctx, self.ctx.stats, self.ctx.feed.name
-        key, digest = tag
+    def _accept(self, art: Article, tag: tuple[_Feed, str, str], error: str | None) -> None:
+        feed, key, digest = tag
+        ctx = feed.ctx
+        self.accepted += 1
         if error is not None:  # extraction bugs cost one item, not the feed
             log.debug("extraction failed for %s: %s", key, error)
             ctx.item_error(f"{key}: extraction failed ({error}).")
         if not relevant(art, ctx.feed.filters):
-            stats.inc("filtered")
-            self.state.stage_item(name, key, digest, "")
+            ctx.stats.inc("filtered")
+            self.state.stage_item(ctx.feed.name, key, digest, "")
             return
-        self.batch.append((art, key, digest))
+        self.batch.append((art, feed, key, digest))
         self.batch_bytes += RECORD_BYTES + sum(len(t) for t in (art.title, art.abstract, art.body) if t)
         if self.batch_bytes >= BATCH_BYTES or time.monotonic() - self.batch_started >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
         """The record store first, then the index, then the state that describes them."""
-        stats = self.ctx.stats
         if self.batch:
             try:
-                result = self.index.store.upsert([a for a, _, _ in self.batch])
+                result = self.index.store.upsert([a for a, _, _, _ in self.batch])
                 self.index.catch_up()
             except OSError as exc:   # Whoosh writing; the store's own failures are IndexFailures
                 self.batch = []
@@ -302,16 +339,21 @@ class _FeedRun:
                     f"{self.index.directory}: cannot write the index ({exc.strerror or exc}); the records of "
                     f"this batch are saved in the record store, and the next crawl (or 'tracker reindex') "
                     f"brings the index up to date.") from None
-            for pos, (art, key, digest) in enumerate(self.batch):
-                stats.inc(result.outcome.get(pos, "unchanged"))  # new, updated or unchanged
-                self.state.stage_item(self.ctx.feed.name, key, digest, art.id or key)
+            for pos, (art, feed, key, digest) in enumerate(self.batch):
+                feed.ctx.stats.inc(result.outcome.get(pos, "unchanged"))  # new, updated or unchanged
+                self.state.stage_item(feed.ctx.feed.name, key, digest, art.id or key)
             self.batch = []
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
+        # the items handed on and not back yet are in no batch: the state their
+        # feeds staged waits (State.seal) for the commit that stores them
+        done = self.accepted if self.enricher.busy else None
         try:
-            # the source staged its cursor and validators when it yielded items that
-            # may still be in the extraction worker: those wait for a flush with none
-            self.state.commit(items_only=self.enricher.busy)
+            self.state.commit(done)
         except sqlite3.Error as exc:
             raise IndexFailure(f"{self.state.path}: cannot save the crawl state ({exc}); the records are "
                                f"saved and the next crawl repeats this batch.") from None
+        while self.open and self.open[0].mark is not None and (done is None or self.open[0].mark <= done):
+            feed = self.open.popleft()
+            feed.result.seconds = time.monotonic() - feed.started
+            self.finished(feed.result)

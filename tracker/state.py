@@ -4,6 +4,13 @@ hashes, and the article pages each feed has fetched and stored.
 Writes are staged in memory and committed only by `commit()`, which the
 pipeline calls after the index commit the staged values describe. A crawl
 killed in between repeats at most its last batch.
+
+Feeds overlap: a feed's items may still be in extraction when the next
+feed is fetched. So at a feed's end its staged cursors, validators and
+pages are sealed with a mark (how many items the crawl had handed on by
+then), and a commit takes a sealed set only once every item up to its
+mark is stored: a kill cannot leave a cursor or a 304 past an item the
+store never got.
 """
 
 from __future__ import annotations
@@ -44,6 +51,17 @@ class Page:
     fetched_at: str
 
 
+@dataclass(eq=False)
+class _Sealed:
+    """What a finished feed staged, committed once the items before `mark` are stored."""
+
+    mark: int
+    cursors: dict[tuple[str, str], Any]
+    validators: dict[str, tuple[str | None, str | None]]
+    forget: set[str]
+    pages: dict[tuple[str, str], Page]
+
+
 @dataclass(frozen=True)
 class AlertCursor:
     """Where an alert's deliveries have reached (tracker.alerts.select).
@@ -75,6 +93,7 @@ class State:
         self._items: dict[tuple[str, str], tuple[str, str]] = {}
         self._forget: set[str] = set()
         self._pages: dict[tuple[str, str], Page] = {}
+        self._sealed: list[_Sealed] = []
         self.validators = Validators(self)
 
     def close(self) -> None:
@@ -85,8 +104,9 @@ class State:
 
     # cursors
     def get_cursor(self, feed: str, key: str, default: Any = None) -> Any:
-        if (feed, key) in self._cursors:
-            return self._cursors[(feed, key)]
+        for staged in self._staged("cursors"):
+            if (feed, key) in staged:
+                return staged[(feed, key)]
         row = self.db.execute("SELECT value FROM cursors WHERE feed=? AND key=?", (feed, key)).fetchone()
         return json.loads(row[0]) if row else default
 
@@ -109,9 +129,9 @@ class State:
 
     # article pages
     def page(self, feed: str, url: str) -> Page | None:
-        staged = self._pages.get((feed, url))
-        if staged:
-            return staged
+        for staged in self._staged("pages"):
+            if (feed, url) in staged:
+                return staged[(feed, url)]
         row = self.db.execute("SELECT mark, record_id, fetched_at FROM pages WHERE feed=? AND url=?",
                               (feed, url)).fetchone()
         return Page(*row) if row else None
@@ -142,40 +162,50 @@ class State:
         self.db.execute("DELETE FROM items WHERE feed=?", (feed,))
         self.db.execute("DELETE FROM pages WHERE feed=?", (feed,))
 
-    def commit(self, items_only: bool = False) -> None:
-        """Everything staged; with items_only, only the item hashes: cursors,
-        validators and pages stay staged while items fetched before them are
-        still being extracted (not stored yet), so a kill cannot leave a cursor
-        or a 304 past an item the store never got."""
-        if items_only:
-            with self.db:
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO items VALUES (?,?,?,?)",
-                    [(f, k, h, r) for (f, k), (h, r) in self._items.items()])
-            self._items.clear()
-            return
+    def _staged(self, kind: str) -> list[dict]:
+        """The staged dicts of one kind, newest first: reads see what is not committed yet."""
+        return [getattr(self, "_" + kind)] + [getattr(s, kind) for s in reversed(self._sealed)]
+
+    def seal(self, mark: int) -> None:
+        """A feed is done handing items on (`mark` items so far in the crawl): what it staged
+        waits for commit(done) with done >= mark. Item hashes are not sealed: they are staged
+        only for stored items."""
+        if self._cursors or self._validators or self._forget or self._pages:
+            self._sealed.append(_Sealed(mark, self._cursors, self._validators, self._forget, self._pages))
+            self._cursors, self._validators, self._forget, self._pages = {}, {}, set(), {}
+
+    def commit(self, done: int | None = None) -> None:
+        """The staged item hashes, and the sealed sets whose items are all stored: those
+        with a mark up to `done`. done=None: nothing is in flight, everything staged goes."""
+        # marks only grow: the sets ready are the oldest ones
+        ready = [s for s in self._sealed if done is None or s.mark <= done]
+        left = self._sealed[len(ready):]
+        if done is None:
+            ready.append(_Sealed(0, self._cursors, self._validators, self._forget, self._pages))
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO cursors VALUES (?,?,?)",
-                [(f, k, json.dumps(v)) for (f, k), v in self._cursors.items()])
-            self.db.executemany(
-                "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
-                [(u, e, m) for u, (e, m) in self._validators.items()])
-            self.db.executemany("DELETE FROM validators WHERE url=?", [(u,) for u in self._forget])
+            for sealed in ready:   # oldest first: a later value replaces an earlier one
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO cursors VALUES (?,?,?)",
+                    [(f, k, json.dumps(v)) for (f, k), v in sealed.cursors.items()])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+                    [(u, e, m) for u, (e, m) in sealed.validators.items()])
+                self.db.executemany("DELETE FROM validators WHERE url=?", [(u,) for u in sealed.forget])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
+                    [(f, u, p.mark, p.record_id, p.fetched_at) for (f, u), p in sealed.pages.items()])
             self.db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?,?,?,?)",
                 [(f, k, h, r) for (f, k), (h, r) in self._items.items()])
-            self.db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
-                [(f, u, p.mark, p.record_id, p.fetched_at) for (f, u), p in self._pages.items()])
-        self._clear_staged()
+        self._items.clear()
+        self._sealed = left
+        if done is None:
+            self._cursors, self._validators, self._forget, self._pages = {}, {}, set(), {}
 
     def _clear_staged(self) -> None:
-        self._cursors.clear()
-        self._validators.clear()
+        self._cursors, self._validators, self._forget, self._pages = {}, {}, set(), {}
         self._items.clear()
-        self._forget.clear()
-        self._pages.clear()
+        self._sealed.clear()
 
     def rollback(self) -> None:
         self.db.rollback()
@@ -189,8 +219,9 @@ class Validators:
         self.state = state
 
     def get(self, url: str) -> tuple[str | None, str | None]:
-        if url in self.state._validators:
-            return self.state._validators[url]
+        for staged in self.state._staged("validators"):
+            if url in staged:
+                return staged[url]
         row = self.state.db.execute(
             "SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
@@ -201,7 +232,8 @@ class Validators:
 
     def forget(self, url: str) -> None:
         """Fetch `url` in full next time (e.g. a listing whose articles failed)."""
-        self.state._validators.pop(url, None)
+        for staged in self.state._staged("validators"):
+            staged.pop(url, None)
         self.state._forget.add(url)
 
 
