@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import shutil
 import sqlite3
@@ -69,9 +70,20 @@ def search_ids(home: Path, query: str) -> list[str]:
     return sorted(json.loads(line)["id"] for line in res.stdout.splitlines())
 
 
-def test_full_disk_during_index_commit(home, monkeypatch):
+@pytest.fixture
+def no_gc():
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_full_disk_during_index_commit(home, monkeypatch, no_gc):
     """The store commits first: a failed index commit keeps the batch in the
-    store, and the next crawl brings the index up to date."""
+    store, and the next crawl brings the index up to date. The failed writer
+    lets go of the index's write lock at once, not when it is collected: the
+    crawls run in one process here, with the collector held off."""
     assert run(home, "crawl", "--feed", "jcc").exit_code == 0
     before = stored_ids(home)
     from whoosh.filedb import structfile
@@ -393,3 +405,31 @@ def test_check_does_not_run_beside_a_crawl(home):
     with CrawlLock(home / "idx"):
         res = run(home, "check")
     assert res.exit_code == 75 and "another crawl is running" in res.stderr
+
+
+def test_a_writer_that_fails_to_commit_lets_go_of_the_lock(tmp_path, monkeypatch, no_gc):
+    """A disk that fills while a commit writes, and again while it is cancelled:
+    the index can be written again at once by the same process."""
+    from whoosh.filedb import structfile
+
+    from tracker.index.schema import document
+
+    with Index.open(tmp_path / "idx", create=True) as ix:
+        writer = ix.writer()
+        for i in range(50):
+            writer.add_document(**document(Article(title=f"Crohn's disease {i}", doi=f"10.5555/w.{i}")))
+
+        def no_space(self, *args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(structfile.StructFile, "write", no_space)
+        with pytest.raises(OSError):
+            try:
+                writer.commit()
+            except OSError:
+                writer.cancel()
+                raise
+        monkeypatch.undo()
+        again = ix.writer(timeout=0)
+        again.add_document(**document(Article(title="Crohn's disease", doi="10.5555/w.x")))
+        again.commit()

@@ -69,7 +69,15 @@ class BulkWriter(SegmentWriter):
     """whoosh's SegmentWriter, holding postings per term in arrays (see the module)."""
 
     def __init__(self, ix, limitmb: float = 128, **kwargs):
-        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.writelock = None
+        try:
+            super().__init__(ix, limitmb=limitmb, **kwargs)
+        except BaseException:
+            # the lock is taken before the segment's files are opened, which can fail
+            # (a full disk): it must go now, not when this half-made writer is collected
+            if self.writelock is not None and self.writelock.locked:
+                self.writelock.release()
+            raise
         self._limit = limitmb * 1024 * 1024
         self._held = 0
         self._bulk = True
@@ -323,6 +331,17 @@ class BulkWriter(SegmentWriter):
     def _close_segment(self):
         self._terms = {}
         super()._close_segment()
+
+    def cancel(self):
+        try:
+            super().cancel()
+        except BaseException:
+            # closing a segment that failed to write (a full disk) can fail again: the
+            # write lock must go all the same, not when the writer is collected
+            if self.writelock and not self.is_closed:
+                self.writelock.release()
+            self.is_closed = True
+            raise
 
 
 def _postings(reader, fieldname: str, btext: bytes):
