@@ -321,3 +321,32 @@ def test_sealed_state_waits_for_its_mark_and_reads_see_it(tmp_path):
     state.commit()
     assert committed() == ("2026-12-01", "2026-12-02", (None, None), ("h1", "doi:10.1/x"))
     state.close()
+
+
+def test_items_the_filters_turn_away_are_not_extracted(tmp_path):
+    from tracker.state import State
+
+    extracted: list[str] = []
+
+    def recording(a: Article) -> None:
+        extracted.append(a.doi or "")
+        enrich(a)
+
+    stats = FeedStats()
+    store = FakeStore()
+    state = State(tmp_path / "state.sqlite")
+    items = [art(i) for i in range(4)]
+    items[2].title, items[2].abstract = "Ulcerative colitis only", "A cohort of 40 patients."
+    run = _Run(SimpleNamespace(store=store, catch_up=lambda: None, directory=Path(".")), state,
+               OrderedEnricher(EnrichPool(recording, workers=0), recording), lambda r: None)
+    run.feed(SimpleNamespace(items=lambda ctx: iter(items)),
+             feed_ctx("feed", stats, Filters(include_any=("crohn",))),  # type: ignore[arg-type]
+             FeedResult("feed", "rss", stats))
+    run.finish()
+    state.close()
+    assert extracted == ["10.5555/t.0", "10.5555/t.1", "10.5555/t.3"]
+    assert (stats["new"], stats["filtered"]) == (3, 1)
+    fresh = State(tmp_path / "state.sqlite")
+    seen = fresh.item_hash("feed", items[2].id or "")
+    assert seen is not None and seen[1] == ""        # remembered as turned away: not fetched into extraction again
+    fresh.close()

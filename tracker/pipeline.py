@@ -1,8 +1,10 @@
-"""Crawl orchestration: feeds -> sources -> extract -> filter -> store + index.
+"""Crawl orchestration: feeds -> sources -> filter -> extract -> store + index.
 
 Items are streamed from each feed's source, skipped when their content hash
-is unchanged, enriched (in a worker process beside the crawl: tracker.
-enrichpool; results in order), filtered and upserted in batches. Feeds
+is unchanged, judged by the feed's filters (which read only the title,
+abstract and body, fields extraction leaves alone, so an item turned away
+is never extracted), enriched in a worker process beside the crawl
+(tracker.enrichpool; results in order) and upserted in batches. Feeds
 overlap: the next feed is fetched while the last one's items are still
 being extracted, so a batch may hold items of several feeds. Each batch
 is three commits, in this order: the record store (the source of truth),
@@ -258,7 +260,7 @@ class _Run:
         self.batch_bytes = 0
         self.batch_started = time.monotonic()
         self.handed = 0        # items handed on to extraction
-        self.accepted = 0      # of those, back and judged (batched or filtered)
+        self.accepted = 0      # of those, back and batched
         self.open: deque[_Feed] = deque()
 
     def feed(self, source, ctx: FetchContext, result: FeedResult) -> None:
@@ -298,6 +300,12 @@ class _Run:
                 if seen is not None and seen[0] == digest:
                     stats.inc("unchanged" if seen[1] else "filtered")
                     continue
+            # the filters read only what extraction leaves alone (title, abstract,
+            # body): an item they turn away is not extracted at all
+            if not relevant(art, ctx.feed.filters):
+                stats.inc("filtered")
+                self.state.stage_item(name, key, digest, "")
+                continue
             self.handed += 1
             for done in self.enricher.put(art, (feed, key, digest)):
                 self._accept(*done)
@@ -317,10 +325,6 @@ class _Run:
         if error is not None:  # extraction bugs cost one item, not the feed
             log.debug("extraction failed for %s: %s", key, error)
             ctx.item_error(f"{key}: extraction failed ({error}).")
-        if not relevant(art, ctx.feed.filters):
-            ctx.stats.inc("filtered")
-            self.state.stage_item(ctx.feed.name, key, digest, "")
-            return
         self.batch.append((art, feed, key, digest))
         self.batch_bytes += RECORD_BYTES + sum(len(t) for t in (art.title, art.abstract, art.body) if t)
         if self.batch_bytes >= BATCH_BYTES or time.monotonic() - self.batch_started >= BATCH_SECONDS:
