@@ -67,9 +67,10 @@ def tree_pss_kib(pid: int) -> int:
     return total
 
 
-def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict, int]:
-    """Wall seconds, peak RSS (KiB) of the crawl process, its JSON report, and
-    the peak summed PSS (KiB) of the crawl and its children, sampled every 0.1 s."""
+def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict, int, float]:
+    """Wall seconds, peak RSS (KiB) of the crawl process, its JSON report, the
+    peak summed PSS (KiB) of the crawl and its children, sampled every 0.1 s,
+    and the CPU seconds of the crawl and its extraction worker together."""
     cmd = [sys.executable, "-m", "tracker", "--config", str(config), "crawl", "--json", *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -91,7 +92,7 @@ def timed_crawl(config: Path, *extra: str) -> tuple[float, int, dict, int]:
     seconds = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crawl failed with exit code {proc.returncode}")
-    return seconds, usage.ru_maxrss, json.loads(out), peak[0]
+    return seconds, usage.ru_maxrss, json.loads(out), peak[0], usage.ru_utime + usage.ru_stime
 
 
 def bare_writer(index_dir: Path, target: Path) -> tuple[float, int]:
@@ -119,15 +120,16 @@ def bench(n: int) -> dict:
         home = Path(tmp)
         config = home / "feeds.yaml"
         config.write_text(srv.feeds_yaml(rate_limit=100000), encoding="utf-8")
-        first_s, first_rss, report, first_tree = timed_crawl(config)
+        first_s, first_rss, report, first_tree, first_cpu = timed_crawl(config)
         fetched = sum(f["fetched"] for f in report["feeds"])
         stored = report["records"]
         errors = sum(f["errors"] for f in report["feeds"])
-        again_s, _, again, _ = timed_crawl(config)
+        again_s, _, again, _, _ = timed_crawl(config)
         bare_s, bare_n = bare_writer(home / "index", home / "bare")
         return {
             "n": n, "fetched": fetched, "stored": stored, "errors": errors,
             "first_s": round(first_s, 1), "first_per_s": round(fetched / first_s, 1),
+            "first_cpu_s": round(first_cpu, 1),
             "first_peak_rss_mb": round(first_rss / 1024, 1),
             "first_peak_tree_pss_mb": round(first_tree / 1024, 1),
             "recrawl_s": round(again_s, 1), "recrawl_ratio": round(again_s / first_s, 3),
