@@ -40,6 +40,22 @@ CONDITION_PATTERNS: dict[str, list[str]] = {
         r"John Cunningham virus", r"\bJC viral", r"\bJCPyV\b",
     ],
 }
+# Words without which a condition's patterns cannot match (lower case for the case-insensitive
+# patterns, as written for the case-sensitive ones): most texts name one or two conditions, and a
+# regex that finds nothing scans the whole text, so a substring test first skips most searches.
+# Each pattern above holds one of its condition's words outside any optional part (a test checks).
+TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "crohns_disease": (("crohn", "regional", "granulomatous", "ileitis", "ileocolitis", "ileo-colitis"), ()),
+    "ulcerative_colitis": (("ulcerativ", "ulcerosa", "colite", "retocolite", "rectocolit"), ()),
+    "ibd": (("inflammatory bowel", "inflamatoria", "inflammatoire", "entzundliche",
+             "infiammatorie"), ("IBD", "EII", "DII", "MICI")),
+    "pouchitis": (("pouchit", "reservoritis", "reservoiritis", "bolsite", "reservorio"), ()),
+    "pml": (("leuko", "leuco", "leukenzephalopathie", "john cunningham", "virus jc"),
+            ("PML", "LEMP", "JC")),
+}
+# Characters a case-insensitive pattern matches to an ASCII letter that str.lower() does not
+# turn into one ("ı" is "i" to re.I): a text holding one skips the substring tests.
+_ODD_CASE = ("\u0131", "\u017f", "\u0130")
 # Abbreviations that must keep their case (an "ibd" in a URL or "pml" in a file name is noise).
 _CASE_SENSITIVE = re.compile(r"^\\b[A-Z]")
 # Crohn's disease abbreviated "CD" only where the text also spells it out (CD is also "cluster of differentiation").
@@ -58,6 +74,7 @@ def _compile() -> dict[str, tuple[re.Pattern | None, re.Pattern | None]]:
 
 
 _PATTERNS = _compile()
+_TRIGGERS = {cond: (TRIGGERS[cond], pats) for cond, pats in _PATTERNS.items()}
 
 
 def find_conditions(text: str | None) -> set[str]:
@@ -65,13 +82,17 @@ def find_conditions(text: str | None) -> set[str]:
     if not text:
         return set()
     folded = fold(text)
+    lowered = folded.lower()
+    every = not folded.isascii() and any(c in folded for c in _ODD_CASE)
     found = set()
-    for cond, (ci, cs) in _PATTERNS.items():
-        if (ci and ci.search(folded)) or (cs and cs.search(folded)):
+    for cond, ((words, cased), (ci, cs)) in _TRIGGERS.items():
+        if ci and (every or any(w in lowered for w in words)) and ci.search(folded):
+            found.add(cond)
+        elif cs and any(w in folded for w in cased) and cs.search(folded):
             found.add(cond)
     # "Crohn's disease (CD) and ulcerative colitis (UC)": the abbreviations alone count
     # only as both together, the usual IBD pairing.
-    if "crohns_disease" not in found and "ulcerative_colitis" not in found:
+    if "crohns_disease" not in found and "ulcerative_colitis" not in found and "CD" in folded and "UC" in folded:
         if _CD_ABBR.search(folded) and _UC_ABBR.search(folded):
             found.update({"crohns_disease", "ulcerative_colitis"})
     return found
