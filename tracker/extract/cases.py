@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tracker.extract.reading import Reading
+from tracker.extract.textutil import holds_any
 
 # --- vocabulary (patterns run on folded text) -----------------------------------------------------
 
@@ -207,6 +208,9 @@ _DIAGNOSED = re.compile(r"\b(?:diagnosed|new\s+cases|se\s+diagnostican|diagnosti
 _LAB = re.compile(r"\b(?:mice|murine|mouse|rats?|rodents?|zebrafish|ratones|camundongos|ratos|in\s+vitro|cell\s+lines?|"
                   r"organoids?|lineas\s+celulares|linhagens?\s+celulares|cultivos\s+(?:de\s+)?celul\w*|culturas?\s+(?:de\s+)?celul\w*)\b",
                   re.I)
+# Words one of which each pattern needs (lower case): a text without any skips its search.
+_LAB_WORDS = ("mice", "murine", "mouse", "rat", "rodent", "zebrafish", "camundongos", "vitro", "cell", "organoid",
+              "celul")
 _SAMPLES = re.compile(r"\b(?:samples?|specimens?|biops\w+|tissues?|sera|serum|plasma|stool|donors?|cells|muestras?|"
                       r"amostras?|tejidos?|tecidos?|donantes|doadores|celulas)\b", re.I)
 # "n = 40 ... n = 40" in a sentence that allocates: arm sizes, summed.
@@ -224,6 +228,7 @@ _PARTS = re.compile(r"\b(?P<n>\d+)\s+" + _MODS + NOUN + r"\s+" + _WITH + r"\s+[^
 _ARMS = re.compile(r"\b" + _ALLOCATED + r"\b[^.;]{0,60}?(?<![\d.,])(?P<n>\d+)\s+"
                    r"(?:" + _MODS + NOUN + r"\s+(?:" + _WITH + r"\s+[^,;.\d()]{0,50}?\s+)?)?" + _TO
                    + r"\b[^.;]{1,80}?\b(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?" + _TO + r"\b", re.I)
+_ARMS_WORDS = ("allocated", "assigned", "randomi", "asign", "aleatoriz", "distribuid", "alocad")
 # A total given only as groups: "the switch group included 204 patients, the control group 141".
 _GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
                      r"(?:included|comprised|consisted\s+of|had|incluy[oó]|"
@@ -231,6 +236,7 @@ _GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
                      r"\bwhereas\b|\by\b|\be\b)\s+(?:the\s+|el\s+|o\s+)?(?:[\w-]+\s+){0,2}?(?:group|arm|cohort|grupo|"
                      r"coorte|cohorte)\s+(?:(?:included|comprised|had|incluy[oó]|incluiu)\s+)?(?P<m>\d+)\s+"
                      r"(?:" + _MODS + NOUN + r")?", re.I)
+_GROUPS_WORDS = ("group", "arm", "cohort", "grupo", "coorte")
 _MAX_COUNT = 20_000_000   # national registers reach millions ("6.1 million children")
 _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 # A study states its size early (abstract, methods, first paragraphs of a news story);
@@ -318,12 +324,14 @@ def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
     return False
 
 
-def _sums(work: str) -> tuple[dict[int, int], list[Candidate]]:
+def _sums(work: str, lowered: str | None) -> tuple[dict[int, int], list[Candidate]]:
     """Totals given only as parts: position of each part -> the sum of its group, and one
     candidate per arms phrase ("allocated 88 to X and 90 to placebo" has no counted noun)."""
     at: dict[int, int] = {}
     arms: list[Candidate] = []
-    for pattern in (_PARTS, _ARMS, _GROUPS):
+    for pattern, words in ((_PARTS, None), (_ARMS, _ARMS_WORDS), (_GROUPS, _GROUPS_WORDS)):
+        if words and not holds_any(lowered, words):
+            continue
         for m in pattern.finditer(work):
             if _SUBGROUP_BEFORE.search(work, max(0, m.start("n") - 20), m.start("n")):
                 continue
@@ -359,15 +367,15 @@ def _candidates(reading: Reading, accept: Callable[[Candidate], bool] | None = N
     """Candidates, pattern by pattern from the highest score down. With `accept`, stop once no
     remaining pattern can outscore an accepted candidate (most pages state their total early in
     the list, so the many weak patterns are skipped)."""
-    work = reading.work
-    lab = bool(_LAB.search(work, 0, _LAB_CHARS))
+    work, lowered = reading.work, reading.lowered
+    lab = holds_any(lowered and lowered[:_LAB_CHARS], _LAB_WORDS) and bool(_LAB.search(work, 0, _LAB_CHARS))
 
     def keep(c: Candidate) -> bool:
         return not lab or (c.score >= 9 and not _SAMPLES.search(work, *reading.bounds(c.pos)))
 
     where = {"number": reading.runs(_DIGIT), "all": [(0, len(work))], "lead": [(0, min(len(work), _SINGLE_CASE_CHARS))]}
     where["count"] = reading.runs(_COUNTED) if where["number"] else []
-    sums, arms = _sums(work)
+    sums, arms = _sums(work, lowered)
     arms += _arm_totals(work, reading)
     arm_sentences = {reading.index(c.pos) for c in arms}
     found = [c for c in arms if keep(c)]

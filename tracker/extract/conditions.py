@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.extract.textutil import holds_any, lowered_for_tests
 from tracker.textutil import fold
 
 # condition -> case-insensitive patterns (English, Spanish, Portuguese, French, German, Italian).
@@ -53,9 +54,6 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pml": (("leuko", "leuco", "leukenzephalopathie", "john cunningham", "virus jc"),
             ("PML", "LEMP", "JC")),
 }
-# Characters a case-insensitive pattern matches to an ASCII letter that str.lower() does not
-# turn into one ("ı" is "i" to re.I): a text holding one skips the substring tests.
-_ODD_CASE = ("\u0131", "\u017f", "\u0130")
 # Abbreviations that must keep their case (an "ibd" in a URL or "pml" in a file name is noise).
 _CASE_SENSITIVE = re.compile(r"^\\b[A-Z]")
 # Crohn's disease abbreviated "CD" only where the text also spells it out (CD is also "cluster of differentiation").
@@ -82,11 +80,10 @@ def find_conditions(text: str | None) -> set[str]:
     if not text:
         return set()
     folded = fold(text)
-    lowered = folded.lower()
-    every = not folded.isascii() and any(c in folded for c in _ODD_CASE)
+    lowered = lowered_for_tests(folded)
     found = set()
     for cond, ((words, cased), (ci, cs)) in _TRIGGERS.items():
-        if ci and (every or any(w in lowered for w in words)) and ci.search(folded):
+        if ci and holds_any(lowered, words) and ci.search(folded):
             found.add(cond)
         elif cs and any(w in folded for w in cased) and cs.search(folded):
             found.add(cond)

@@ -89,8 +89,8 @@ def find_drugs(text: str | None) -> set[str]:
     if abbr is not None:
         for m in abbr.finditer(text):
             found.add(ABBREVIATIONS[m.group()])
-    for m in _WORD.finditer(text):
-        word = m.group().lower()
+    # each distinct word once: a page repeats its long words many times
+    for word in {w.lower() for w in _WORD.findall(text)}:
         # a listed name (its own key: letters only, lower case) was matched above
         if word[:4] in _FUZZY_INDEX and generic_of(word) is None:
             generic = _fuzzy(word)

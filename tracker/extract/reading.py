@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cached_property
 
-from tracker.extract.textutil import Sentences
+from tracker.extract.textutil import Sentences, lowered_for_tests
 from tracker.textutil import fold
 
 _NUMBER_LANGS = {"en": "en", "es": "es", "pt": "pt", "fr": "fr", "de": "de", "it": "it"}
@@ -60,6 +61,11 @@ class Reading:
             end += len(piece)
             self.ends.append(end)
         self.work = "".join(pieces)
+
+    @cached_property
+    def lowered(self) -> str | None:
+        """`work` lower-cased for the substring tests before patterns (textutil.holds_any)."""
+        return lowered_for_tests(self.work)
 
     def index(self, pos: int) -> int:
         return min(bisect_right(self.ends, pos), len(self.ends) - 1)
