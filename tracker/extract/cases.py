@@ -160,6 +160,25 @@ SINGLE_CASE: list[tuple[int, str]] = [
         r"informe\s+de\s+un\s+caso)\b"),
 ]
 
+# Words a pattern needs (lower case), as groups that each must have one word in the text: a pattern
+# that finds nothing reads its whole region, so a text without them skips it. Keyed by pattern.
+PATTERN_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    PATTERNS[9][1]: (("report", "describ", "present", "document", "discuss", "comunica", "relata", "descrev"),),
+    SINGLE_CASE[0][1]: (("report", "describe", "present", "discuss", "document"), ("case", "patient")),
+    SINGLE_CASE[1][1]: (("report", "describe", "present"), ("old",)),
+    SINGLE_CASE[2][1]: (("caso",),),
+    SINGLE_CASE[3][1]: (("case", "caso"),),
+    SINGLE_CASE[4][1]: (("first", "primer", "primeiro"), ("case", "caso")),
+    SINGLE_CASE[5][1]: (("described", "reported", "presented", "detailed", "documented"),),
+    SINGLE_CASE[6][1]: (("describ", "report", "present", "relat", "descrev"),),
+    SINGLE_CASE[7][1]: (("year", "yr"),),
+    SINGLE_CASE[8][1]: (("anos",),),
+    SINGLE_CASE[9][1]: (("sexo",),),
+    SINGLE_CASE[10][1]: (("decade", "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+                          "eighties", "who"),),
+    SINGLE_CASE[11][1]: (("report", "relato", "informe"), ("case", "caso")),
+}
+
 # --- context that makes a number something other than this study's count --------------------------
 _SUBGROUP_BEFORE = re.compile(r"(?:of\s+whom|of\s+which|of\s+these|of\s+them|among\s+them|among\s+whom|including|"
                               r"de\s+los\s+cuales|de\s+las\s+cuales|de\s+ellos|dos\s+quais|das\s+quais|destes|deles|"
@@ -255,9 +274,10 @@ _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 # Where each pattern can match: "count" = only sentences holding "<number> <counted noun>",
 # "number" = sentences holding a digit, "all" = anywhere, "lead" = the first _SINGLE_CASE_CHARS.
 _COMPILED = [(s, re.compile(p.replace(r"\b<N>", "<N>").replace("<N>", _NUM_GROUP), re.I | re.M),
-              "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all") for s, p in PATTERNS]
+              "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all", PATTERN_WORDS.get(p, ()))
+             for s, p in PATTERNS]
 _COUNTED = re.compile(_COUNTED_PHRASE.replace("<N>", _NUM_GROUP), re.I)
-_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead") for s, p in SINGLE_CASE]
+_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead", PATTERN_WORDS.get(p, ())) for s, p in SINGLE_CASE]
 # Every pattern, highest score first: the order _candidates reads them in.
 _ORDERED = sorted(_COMPILED + _COMPILED_SINGLE, key=lambda entry: -entry[0])
 _DIGIT = re.compile(r"\d")
@@ -380,9 +400,11 @@ def _candidates(reading: Reading, accept: Callable[[Candidate], bool] | None = N
     arm_sentences = {reading.index(c.pos) for c in arms}
     found = [c for c in arms if keep(c)]
     best = max((c.score for c in found if accept and accept(c)), default=0)
-    for score, pattern, needs in _ORDERED:
+    for score, pattern, needs, words in _ORDERED:
         if accept and score < best:
             break
+        if words and not all(holds_any(lowered, group) for group in words):
+            continue
         for m in (m for s0, s1 in where[needs] for m in pattern.finditer(work, s0, s1)):
             if needs == "lead":
                 c = _single(work, m, score, reading)
