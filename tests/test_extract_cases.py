@@ -251,7 +251,8 @@ def test_every_match_of_a_guarded_pattern_holds_its_words():
     texts += ["We report the case of a 34-year-old woman. In a man with fever who had colitis.",
               "Case report: a 5 year old boy. The first reported case. We describe here a patient.",
               "Presentamos el caso de una mujer de 45 años, paciente do sexo feminino.",
-              "Describieron una paciente. A woman in her fourth decade. We report a 40-year-old."]
+              "Describieron una paciente. A woman in her fourth decade. We report a 40-year-old.",
+              "In total, 40 patients. Pooled data from 300 patients. Two new case reports."]
     exercised = set()
     for text in texts:
         work = Reading(text, "en").work
@@ -260,4 +261,4 @@ def test_every_match_of_a_guarded_pattern_holds_its_words():
                 exercised.add(pattern)
                 held = m.group().lower()
                 assert all(any(w in held for w in group) for group in groups), (pattern, m.group())
-    assert len(exercised) >= len(PATTERN_WORDS) - 2
+    assert exercised == set(PATTERN_WORDS)

@@ -161,8 +161,39 @@ SINGLE_CASE: list[tuple[int, str]] = [
 ]
 
 # Words a pattern needs (lower case), as groups that each must have one word in the text: a pattern
-# that finds nothing reads its whole region, so a text without them skips it. Keyed by pattern.
+# that finds nothing reads its whole region, so a text without them skips it. Keyed by pattern
+# (tests/test_extract_cases.py checks every match on the tuning set holds its words).
+_STRONG_WORDS = ("enrol", "inclu", "random", "recruit", "analy", "aleatoriz", "reclut", "recrut", "analis", "analiz",
+                 "arrolad")   # _VERB_STRONG
+_MEDIUM_WORDS = ("identif", "evaluat", "assessed", "treated", "follow", "studied", "examined", "reviewed", "observed",
+                 "involved", "evaluad", "avaliad", "tratad", "seguid", "acompanhad", "estudad",
+                 "revisad")   # _VERB_MEDIUM
 PATTERN_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    PATTERNS[0][1]: (("total",),),
+    PATTERNS[1][1]: (("total",),),
+    PATTERNS[2][1]: (("studies", "trials", "articles", "estudios", "estudos"),),
+    PATTERNS[3][1]: (("pooled",),),
+    PATTERNS[4][1]: (_STRONG_WORDS,),
+    PATTERNS[5][1]: (("were", "fueron", "foram"), _STRONG_WORDS),
+    PATTERNS[6][1]: (("were", "fueron", "foram"), _STRONG_WORDS),
+    PATTERNS[7][1]: (_STRONG_WORDS,),
+    PATTERNS[8][1]: (("inclu", "analiz", "reclut", "aleatoriz", "estudi", "evalu", "avali", "random", "estudad",
+                      "analis", "recrut"),),
+    PATTERNS[10][1]: (("report", "relato", "presentacion", "apresentacao", "descripcion", "descricao", "proposito",
+                       "serie"), ("cases", "casos", "patients", "pacientes", "doentes")),
+    PATTERNS[11][1]: (("case",), ("report",)),
+    PATTERNS[13][1]: (("analizo", "incluyo", "evaluo", "estudio", "siguio", "recluto", "avaliou", "incluiu", "analisou",
+                       "acompanhou", "estudou", "recrutou"),),
+    PATTERNS[14][1]: (("involv", "enrolling", "including", "follow", "studying", "treat", "compris", "cover",
+                       "composed", "compuest", "compost", "constituid", "consist", "comprendio", "compreendeu",
+                       "abrangeu", "identif", "evaluat", "assessed", "studied", "examined", "reviewed", "observed",
+                       "evaluad", "avaliad", "tratad", "seguid", "acompanhad", "estudad", "revisad"),),
+    PATTERNS[15][1]: (("were", "was", "fueron", "foram"), _MEDIUM_WORDS),
+    PATTERNS[16][1]: (("respond", "replied", "took", "participa", "agreed", "completed", "contestaron", "aceptaron",
+                       "aceitaram"),),
+    PATTERNS[17][1]: (("respond", "contestaron", "participa"),),
+    PATTERNS[18][1]: (("patient", "case", "subject", "participant", "person"),),
+    PATTERNS[23][1]: (("both",),),
     PATTERNS[9][1]: (("report", "describ", "present", "document", "discuss", "comunica", "relata", "descrev"),),
     SINGLE_CASE[0][1]: (("report", "describe", "present", "discuss", "document"), ("case", "patient")),
     SINGLE_CASE[1][1]: (("report", "describe", "present"), ("old",)),
