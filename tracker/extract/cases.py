@@ -431,10 +431,19 @@ def _candidates(reading: Reading, accept: Callable[[Candidate], bool] | None = N
     arm_sentences = {reading.index(c.pos) for c in arms}
     found = [c for c in arms if keep(c)]
     best = max((c.score for c in found if accept and accept(c)), default=0)
+    held: dict[int, bool] = {}   # id of a word group -> whether the text holds one (groups are shared)
     for score, pattern, needs, words in _ORDERED:
         if accept and score < best:
             break
-        if words and not all(holds_any(lowered, group) for group in words):
+        skip = False
+        for group in words:
+            ok = held.get(id(group))
+            if ok is None:
+                ok = held[id(group)] = holds_any(lowered, group)
+            if not ok:
+                skip = True
+                break
+        if skip:
             continue
         for m in (m for s0, s1 in where[needs] for m in pattern.finditer(work, s0, s1)):
             if needs == "lead":
