@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tracker.extract.cases import case_count, find_case_count
+from tracker.extract.evaluate import load_items
 
 
 @pytest.mark.parametrize("text,lang,expected", [
@@ -234,3 +238,27 @@ def test_counts_in_real_phrasing(text, lang, expected):
 
 def test_a_rate_is_still_not_a_count():
     assert case_count("A incidência foi de 30 casos por 100 mil habitantes.", "pt") is None
+
+
+def test_every_match_of_a_guarded_pattern_holds_its_words():
+    # _candidates skips a pattern when the text lacks one of its word groups; that is only
+    # safe if every match holds them. Checked on the tuning set's texts and a few made here.
+    from tracker.extract.cases import PATTERN_WORDS
+    from tracker.extract.reading import Reading
+
+    texts = [" ".join(str(d["input"].get(k) or "") for k in ("title", "abstract", "body"))
+             for _, d in load_items(Path(__file__).parent / "extraction" / "items")]
+    texts += ["We report the case of a 34-year-old woman. In a man with fever who had colitis.",
+              "Case report: a 5 year old boy. The first reported case. We describe here a patient.",
+              "Presentamos el caso de una mujer de 45 años, paciente do sexo feminino.",
+              "Describieron una paciente. A woman in her fourth decade. We report a 40-year-old.",
+              "In total, 40 patients. Pooled data from 300 patients. Two new case reports."]
+    exercised = set()
+    for text in texts:
+        work = Reading(text, "en").work
+        for pattern, groups in PATTERN_WORDS.items():
+            for m in re.finditer(pattern.replace("<N>", r"(?P<n>\d+)"), work, re.I | re.M):
+                exercised.add(pattern)
+                held = m.group().lower()
+                assert all(any(w in held for w in group) for group in groups), (pattern, m.group())
+    assert exercised == set(PATTERN_WORDS)

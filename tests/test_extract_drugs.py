@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from tracker.extract.drugs import find_drugs
 from tracker.lexicon.drugs import BRANDS, CLASSES
 
@@ -71,3 +73,14 @@ def test_lookalikes_of_new_drugs_are_not_drugs():
 
 def test_text_with_a_longer_lower_case_still_matches():
     assert find_drugs("İzmir cohort on Humira and dimetilfumarato") == {"adalimumab", "dimethyl fumarate"}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("IFX and MTX", {"infliximab", "methotrexate"}),
+    ("(IFX)", {"infliximab"}),
+    ("xIFX, anti-IFX, /MTX, IFX/MTX, IFXs", set()),
+    ("AIFX IFX", {"infliximab"}),        # a match dropped after a letter does not hide the next
+    ("5-ASA and 6-MP", {"mesalamine", "mercaptopurine"}),
+])
+def test_abbreviations_stand_alone(text, expected):
+    assert find_drugs(text) == expected

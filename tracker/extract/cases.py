@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tracker.extract.reading import Reading
+from tracker.extract.textutil import holds_any
 
 # --- vocabulary (patterns run on folded text) -----------------------------------------------------
 
@@ -159,6 +160,56 @@ SINGLE_CASE: list[tuple[int, str]] = [
         r"informe\s+de\s+un\s+caso)\b"),
 ]
 
+# Words a pattern needs (lower case), as groups that each must have one word in the text: a pattern
+# that finds nothing reads its whole region, so a text without them skips it. Keyed by pattern
+# (tests/test_extract_cases.py checks every match on the tuning set holds its words).
+_STRONG_WORDS = ("enrol", "inclu", "random", "recruit", "analy", "aleatoriz", "reclut", "recrut", "analis", "analiz",
+                 "arrolad")   # _VERB_STRONG
+_MEDIUM_WORDS = ("identif", "evaluat", "assessed", "treated", "follow", "studied", "examined", "reviewed", "observed",
+                 "involved", "evaluad", "avaliad", "tratad", "seguid", "acompanhad", "estudad",
+                 "revisad")   # _VERB_MEDIUM
+PATTERN_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    PATTERNS[0][1]: (("total",),),
+    PATTERNS[1][1]: (("total",),),
+    PATTERNS[2][1]: (("studies", "trials", "articles", "estudios", "estudos"),),
+    PATTERNS[3][1]: (("pooled",),),
+    PATTERNS[4][1]: (_STRONG_WORDS,),
+    PATTERNS[5][1]: (("were", "fueron", "foram"), _STRONG_WORDS),
+    PATTERNS[6][1]: (("were", "fueron", "foram"), _STRONG_WORDS),
+    PATTERNS[7][1]: (_STRONG_WORDS,),
+    PATTERNS[8][1]: (("inclu", "analiz", "reclut", "aleatoriz", "estudi", "evalu", "avali", "random", "estudad",
+                      "analis", "recrut"),),
+    PATTERNS[10][1]: (("report", "relato", "presentacion", "apresentacao", "descripcion", "descricao", "proposito",
+                       "serie"), ("cases", "casos", "patients", "pacientes", "doentes")),
+    PATTERNS[11][1]: (("case",), ("report",)),
+    PATTERNS[13][1]: (("analizo", "incluyo", "evaluo", "estudio", "siguio", "recluto", "avaliou", "incluiu", "analisou",
+                       "acompanhou", "estudou", "recrutou"),),
+    PATTERNS[14][1]: (("involv", "enrolling", "including", "follow", "studying", "treat", "compris", "cover",
+                       "composed", "compuest", "compost", "constituid", "consist", "comprendio", "compreendeu",
+                       "abrangeu", "identif", "evaluat", "assessed", "studied", "examined", "reviewed", "observed",
+                       "evaluad", "avaliad", "tratad", "seguid", "acompanhad", "estudad", "revisad"),),
+    PATTERNS[15][1]: (("were", "was", "fueron", "foram"), _MEDIUM_WORDS),
+    PATTERNS[16][1]: (("respond", "replied", "took", "participa", "agreed", "completed", "contestaron", "aceptaron",
+                       "aceitaram"),),
+    PATTERNS[17][1]: (("respond", "contestaron", "participa"),),
+    PATTERNS[18][1]: (("patient", "case", "subject", "participant", "person"),),
+    PATTERNS[23][1]: (("both",),),
+    PATTERNS[9][1]: (("report", "describ", "present", "document", "discuss", "comunica", "relata", "descrev"),),
+    SINGLE_CASE[0][1]: (("report", "describe", "present", "discuss", "document"), ("case", "patient")),
+    SINGLE_CASE[1][1]: (("report", "describe", "present"), ("old",)),
+    SINGLE_CASE[2][1]: (("caso",),),
+    SINGLE_CASE[3][1]: (("case", "caso"),),
+    SINGLE_CASE[4][1]: (("first", "primer", "primeiro"), ("case", "caso")),
+    SINGLE_CASE[5][1]: (("described", "reported", "presented", "detailed", "documented"),),
+    SINGLE_CASE[6][1]: (("describ", "report", "present", "relat", "descrev"),),
+    SINGLE_CASE[7][1]: (("year", "yr"),),
+    SINGLE_CASE[8][1]: (("anos",),),
+    SINGLE_CASE[9][1]: (("sexo",),),
+    SINGLE_CASE[10][1]: (("decade", "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+                          "eighties", "who"),),
+    SINGLE_CASE[11][1]: (("report", "relato", "informe"), ("case", "caso")),
+}
+
 # --- context that makes a number something other than this study's count --------------------------
 _SUBGROUP_BEFORE = re.compile(r"(?:of\s+whom|of\s+which|of\s+these|of\s+them|among\s+them|among\s+whom|including|"
                               r"de\s+los\s+cuales|de\s+las\s+cuales|de\s+ellos|dos\s+quais|das\s+quais|destes|deles|"
@@ -207,6 +258,9 @@ _DIAGNOSED = re.compile(r"\b(?:diagnosed|new\s+cases|se\s+diagnostican|diagnosti
 _LAB = re.compile(r"\b(?:mice|murine|mouse|rats?|rodents?|zebrafish|ratones|camundongos|ratos|in\s+vitro|cell\s+lines?|"
                   r"organoids?|lineas\s+celulares|linhagens?\s+celulares|cultivos\s+(?:de\s+)?celul\w*|culturas?\s+(?:de\s+)?celul\w*)\b",
                   re.I)
+# Words one of which each pattern needs (lower case): a text without any skips its search.
+_LAB_WORDS = ("mice", "murine", "mouse", "rat", "rodent", "zebrafish", "camundongos", "vitro", "cell", "organoid",
+              "celul")
 _SAMPLES = re.compile(r"\b(?:samples?|specimens?|biops\w+|tissues?|sera|serum|plasma|stool|donors?|cells|muestras?|"
                       r"amostras?|tejidos?|tecidos?|donantes|doadores|celulas)\b", re.I)
 # "n = 40 ... n = 40" in a sentence that allocates: arm sizes, summed.
@@ -224,6 +278,7 @@ _PARTS = re.compile(r"\b(?P<n>\d+)\s+" + _MODS + NOUN + r"\s+" + _WITH + r"\s+[^
 _ARMS = re.compile(r"\b" + _ALLOCATED + r"\b[^.;]{0,60}?(?<![\d.,])(?P<n>\d+)\s+"
                    r"(?:" + _MODS + NOUN + r"\s+(?:" + _WITH + r"\s+[^,;.\d()]{0,50}?\s+)?)?" + _TO
                    + r"\b[^.;]{1,80}?\b(?:and|y|e)\s+(?P<m>\d+)\s+(?:" + NOUN + r"\s+)?" + _TO + r"\b", re.I)
+_ARMS_WORDS = ("allocated", "assigned", "randomi", "asign", "aleatoriz", "distribuid", "alocad")
 # A total given only as groups: "the switch group included 204 patients, the control group 141".
 _GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
                      r"(?:included|comprised|consisted\s+of|had|incluy[oó]|"
@@ -231,6 +286,7 @@ _GROUPS = re.compile(r"\b(?:group|arm|cohort|grupo|coorte|cohorte)\s+"
                      r"\bwhereas\b|\by\b|\be\b)\s+(?:the\s+|el\s+|o\s+)?(?:[\w-]+\s+){0,2}?(?:group|arm|cohort|grupo|"
                      r"coorte|cohorte)\s+(?:(?:included|comprised|had|incluy[oó]|incluiu)\s+)?(?P<m>\d+)\s+"
                      r"(?:" + _MODS + NOUN + r")?", re.I)
+_GROUPS_WORDS = ("group", "arm", "cohort", "grupo", "coorte")
 _MAX_COUNT = 20_000_000   # national registers reach millions ("6.1 million children")
 _LARGE_BARE = 100_000  # a bare "300,000 people" is a population, not a study
 # A study states its size early (abstract, methods, first paragraphs of a news story);
@@ -249,9 +305,10 @@ _COUNTED_PHRASE = "<N>\\s+" + _MODS + NOUN
 # Where each pattern can match: "count" = only sentences holding "<number> <counted noun>",
 # "number" = sentences holding a digit, "all" = anywhere, "lead" = the first _SINGLE_CASE_CHARS.
 _COMPILED = [(s, re.compile(p.replace(r"\b<N>", "<N>").replace("<N>", _NUM_GROUP), re.I | re.M),
-              "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all") for s, p in PATTERNS]
+              "count" if _COUNTED_PHRASE in p else "number" if "<N>" in p else "all", PATTERN_WORDS.get(p, ()))
+             for s, p in PATTERNS]
 _COUNTED = re.compile(_COUNTED_PHRASE.replace("<N>", _NUM_GROUP), re.I)
-_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead") for s, p in SINGLE_CASE]
+_COMPILED_SINGLE = [(s, re.compile(p, re.I | re.M), "lead", PATTERN_WORDS.get(p, ())) for s, p in SINGLE_CASE]
 # Every pattern, highest score first: the order _candidates reads them in.
 _ORDERED = sorted(_COMPILED + _COMPILED_SINGLE, key=lambda entry: -entry[0])
 _DIGIT = re.compile(r"\d")
@@ -318,12 +375,14 @@ def _excluded(work: str, m: re.Match, score: int, reading: Reading) -> bool:
     return False
 
 
-def _sums(work: str) -> tuple[dict[int, int], list[Candidate]]:
+def _sums(work: str, lowered: str | None) -> tuple[dict[int, int], list[Candidate]]:
     """Totals given only as parts: position of each part -> the sum of its group, and one
     candidate per arms phrase ("allocated 88 to X and 90 to placebo" has no counted noun)."""
     at: dict[int, int] = {}
     arms: list[Candidate] = []
-    for pattern in (_PARTS, _ARMS, _GROUPS):
+    for pattern, words in ((_PARTS, None), (_ARMS, _ARMS_WORDS), (_GROUPS, _GROUPS_WORDS)):
+        if words and not holds_any(lowered, words):
+            continue
         for m in pattern.finditer(work):
             if _SUBGROUP_BEFORE.search(work, max(0, m.start("n") - 20), m.start("n")):
                 continue
@@ -359,22 +418,33 @@ def _candidates(reading: Reading, accept: Callable[[Candidate], bool] | None = N
     """Candidates, pattern by pattern from the highest score down. With `accept`, stop once no
     remaining pattern can outscore an accepted candidate (most pages state their total early in
     the list, so the many weak patterns are skipped)."""
-    work = reading.work
-    lab = bool(_LAB.search(work, 0, _LAB_CHARS))
+    work, lowered = reading.work, reading.lowered
+    lab = holds_any(lowered and lowered[:_LAB_CHARS], _LAB_WORDS) and bool(_LAB.search(work, 0, _LAB_CHARS))
 
     def keep(c: Candidate) -> bool:
         return not lab or (c.score >= 9 and not _SAMPLES.search(work, *reading.bounds(c.pos)))
 
     where = {"number": reading.runs(_DIGIT), "all": [(0, len(work))], "lead": [(0, min(len(work), _SINGLE_CASE_CHARS))]}
     where["count"] = reading.runs(_COUNTED) if where["number"] else []
-    sums, arms = _sums(work)
+    sums, arms = _sums(work, lowered)
     arms += _arm_totals(work, reading)
     arm_sentences = {reading.index(c.pos) for c in arms}
     found = [c for c in arms if keep(c)]
     best = max((c.score for c in found if accept and accept(c)), default=0)
-    for score, pattern, needs in _ORDERED:
+    held: dict[int, bool] = {}   # id of a word group -> whether the text holds one (groups are shared)
+    for score, pattern, needs, words in _ORDERED:
         if accept and score < best:
             break
+        skip = False
+        for group in words:
+            ok = held.get(id(group))
+            if ok is None:
+                ok = held[id(group)] = holds_any(lowered, group)
+            if not ok:
+                skip = True
+                break
+        if skip:
+            continue
         for m in (m for s0, s1 in where[needs] for m in pattern.finditer(work, s0, s1)):
             if needs == "lead":
                 c = _single(work, m, score, reading)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.extract.textutil import holds_any, lowered_for_tests
 from tracker.textutil import fold
 
 # condition -> case-insensitive patterns (English, Spanish, Portuguese, French, German, Italian).
@@ -40,6 +41,19 @@ CONDITION_PATTERNS: dict[str, list[str]] = {
         r"John Cunningham virus", r"\bJC viral", r"\bJCPyV\b",
     ],
 }
+# Words without which a condition's patterns cannot match (lower case for the case-insensitive
+# patterns, as written for the case-sensitive ones): most texts name one or two conditions, and a
+# regex that finds nothing scans the whole text, so a substring test first skips most searches.
+# Each pattern above holds one of its condition's words outside any optional part (a test checks).
+TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "crohns_disease": (("crohn", "regional", "granulomatous", "ileitis", "ileocolitis", "ileo-colitis"), ()),
+    "ulcerative_colitis": (("ulcerativ", "ulcerosa", "colite", "retocolite", "rectocolit"), ()),
+    "ibd": (("inflammatory bowel", "inflamatoria", "inflammatoire", "entzundliche",
+             "infiammatorie"), ("IBD", "EII", "DII", "MICI")),
+    "pouchitis": (("pouchit", "reservoritis", "reservoiritis", "bolsite", "reservorio"), ()),
+    "pml": (("leuko", "leuco", "leukenzephalopathie", "john cunningham", "virus jc"),
+            ("PML", "LEMP", "JC")),
+}
 # Abbreviations that must keep their case (an "ibd" in a URL or "pml" in a file name is noise).
 _CASE_SENSITIVE = re.compile(r"^\\b[A-Z]")
 # Crohn's disease abbreviated "CD" only where the text also spells it out (CD is also "cluster of differentiation").
@@ -58,6 +72,7 @@ def _compile() -> dict[str, tuple[re.Pattern | None, re.Pattern | None]]:
 
 
 _PATTERNS = _compile()
+_TRIGGERS = {cond: (TRIGGERS[cond], pats) for cond, pats in _PATTERNS.items()}
 
 
 def find_conditions(text: str | None) -> set[str]:
@@ -65,13 +80,16 @@ def find_conditions(text: str | None) -> set[str]:
     if not text:
         return set()
     folded = fold(text)
+    lowered = lowered_for_tests(folded)
     found = set()
-    for cond, (ci, cs) in _PATTERNS.items():
-        if (ci and ci.search(folded)) or (cs and cs.search(folded)):
+    for cond, ((words, cased), (ci, cs)) in _TRIGGERS.items():
+        if ci and holds_any(lowered, words) and ci.search(folded):
+            found.add(cond)
+        elif cs and any(w in folded for w in cased) and cs.search(folded):
             found.add(cond)
     # "Crohn's disease (CD) and ulcerative colitis (UC)": the abbreviations alone count
     # only as both together, the usual IBD pairing.
-    if "crohns_disease" not in found and "ulcerative_colitis" not in found:
+    if "crohns_disease" not in found and "ulcerative_colitis" not in found and "CD" in folded and "UC" in folded:
         if _CD_ABBR.search(folded) and _UC_ABBR.search(folded):
             found.update({"crohns_disease", "ulcerative_colitis"})
     return found

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from tracker.extract.textutil import trie_pattern
@@ -35,9 +36,27 @@ def _patterns() -> tuple[re.Pattern, re.Pattern | None]:
                        + r"(?![\w])")
     abbr = None
     if ABBREVIATIONS:
-        abbr = re.compile(r"(?<![\w\-/])(?:" + "|".join(
+        # no lookbehind in front (find_drugs checks the character before): a pattern that opens on
+        # the abbreviations' first letters lets the engine skip to capitals and digits
+        abbr = re.compile(r"(?:" + "|".join(
             re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w\-/])")
     return names, abbr
+
+
+_ABBR_BEFORE = re.compile(r"[\w\-/]")   # an abbreviation is not part of a longer word or code
+
+
+def _abbreviations(abbr: re.Pattern, text: str) -> Iterator[str]:
+    """What finditer of `(?<![\\w\\-/])` + abbr would find: a match after such a character
+    is dropped and the search goes on from the next position, as the lookbehind would."""
+    pos = 0
+    while (m := abbr.search(text, pos)) is not None:
+        start = m.start()
+        if start and _ABBR_BEFORE.match(text, start - 1):
+            pos = start + 1
+            continue
+        yield m.group()
+        pos = m.end()
 
 
 # Fuzzy pass: long generics indexed by their first four letters.
@@ -87,10 +106,10 @@ def find_drugs(text: str | None) -> set[str]:
         if generic and not _NOT_DRUG_AFTER.match(text, m.end()):
             found.add(generic)
     if abbr is not None:
-        for m in abbr.finditer(text):
-            found.add(ABBREVIATIONS[m.group()])
-    for m in _WORD.finditer(text):
-        word = m.group().lower()
+        for name in _abbreviations(abbr, text):
+            found.add(ABBREVIATIONS[name])
+    # each distinct word once: a page repeats its long words many times
+    for word in {w.lower() for w in _WORD.findall(text)}:
         # a listed name (its own key: letters only, lower case) was matched above
         if word[:4] in _FUZZY_INDEX and generic_of(word) is None:
             generic = _fuzzy(word)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cached_property
 
-from tracker.extract.textutil import Sentences
+from tracker.extract.textutil import Sentences, lowered_for_tests
 from tracker.textutil import fold
 
 _NUMBER_LANGS = {"en": "en", "es": "es", "pt": "pt", "fr": "fr", "de": "de", "it": "it"}
@@ -50,7 +51,9 @@ class Reading:
         self.text = text
         self.spans = _sentence_spans(text)      # original (start, end) per sentence
         # One conversion for the whole text, sentences kept apart by a separator it leaves alone.
-        joined = _THIN_THOUSANDS.sub(_drop_spaces, _SEP.join(text[s0:s1].replace(_SEP, " ") for s0, s1 in self.spans))
+        joined = _SEP.join(text[s0:s1].replace(_SEP, " ") for s0, s1 in self.spans)
+        if not joined.isascii():  # the thin and no-break spaces it removes are not ASCII
+            joined = _THIN_THOUSANDS.sub(_drop_spaces, joined)
         pieces = fold(to_digits(_scaled(joined, lang), lang)).split(_SEP)
         if len(pieces) != len(self.spans):  # the converter moved a separator: convert one by one
             pieces = [fold(to_digits(_scaled(text[s0:s1], lang), lang)) for s0, s1 in self.spans]
@@ -60,6 +63,11 @@ class Reading:
             end += len(piece)
             self.ends.append(end)
         self.work = "".join(pieces)
+
+    @cached_property
+    def lowered(self) -> str | None:
+        """`work` lower-cased for the substring tests before patterns (textutil.holds_any)."""
+        return lowered_for_tests(self.work)
 
     def index(self, pos: int) -> int:
         return min(bisect_right(self.ends, pos), len(self.ends) - 1)
@@ -143,4 +151,4 @@ def to_digits(text: str, lang: str) -> str:
         converted = alpha2digit(protected, _NUMBER_LANGS.get(lang, "en"), threshold=0)
     except Exception:  # a parser error on odd input must not lose the item
         return text
-    return _KEPT_BACK.sub(r"\1", converted)
+    return _KEPT_BACK.sub(r"\1", converted) if "QQ" in converted else converted

@@ -348,7 +348,7 @@ class _Cue:
         self.starts = None if None in starts else tuple(sorted({s for group in starts if group for s in group}))
 
     def search(self, text: str) -> re.Match | None:
-        if self.starts is not None and not any(s in text for s in self.starts):
+        if self.starts is not None and not any(map(text.__contains__, self.starts)):
             return None
         return self.regex.search(text)
 

@@ -139,5 +139,26 @@ def as_blocks(text: str) -> str:
     return re.sub(r"\n+", "\n\n", text)
 
 
+# Characters re.I matches to an ASCII letter that str.lower() keeps apart ("ı" is "i" to re.I),
+# or whose lower case is longer ("İ").
+_ODD_CASE = ("\u0131", "\u017f", "\u0130")
+
+
+def lowered_for_tests(text: str) -> str | None:
+    """`text` in lower case, offsets unchanged, for substring tests that stand before
+    case-insensitive patterns of ASCII words (see `holds_any`); None when a character
+    would make such a test miss a match."""
+    if not text.isascii() and any(c in text for c in _ODD_CASE):
+        return None
+    return text.lower()
+
+
+def holds_any(lowered: str | None, words: Iterable[str]) -> bool:
+    """False only when `lowered` (from lowered_for_tests) holds none of `words`: a
+    case-insensitive pattern that needs one of them cannot match, so its search is skipped
+    (a search that finds nothing reads the whole text)."""
+    return lowered is None or any(map(lowered.__contains__, words))  # map: no generator frame per word
+
+
 def join_text(*parts: str | None) -> str:
     return "\n\n".join(p for p in parts if p)

@@ -9,4 +9,6 @@ _NCT = re.compile(r"\bNCT[\s\-]?(\d{8})(?!\d)", re.I)
 
 
 def find_nct_ids(text: str | None) -> set[str]:
-    return {f"NCT{m.group(1)}" for m in _NCT.finditer(text or "")}
+    if not text or "nct" not in text.lower():  # no other character is "n", "c" or "t" to re.I
+        return set()
+    return {f"NCT{m.group(1)}" for m in _NCT.finditer(text)}
