@@ -132,11 +132,29 @@ def keys_conflict(a: Iterable[str], b: Iterable[str]) -> bool:
     return False
 
 
+def _single_spaced(text: str) -> bool:
+    """Whether _WS.sub(" ", text) would return `text` unchanged: no whitespace
+    but single spaces. A record is normalised several times on its way to the
+    index, and the regex rewrite of a long abstract is most of that cost."""
+    if "  " in text:
+        return False
+    if text.isascii():
+        return not any(c in text for c in _ASCII_WS)
+    # every whitespace character but the space is unprintable (Cc, Zs, Zl, Zp)
+    return text.isprintable()
+
+
+_ASCII_WS = "\t\n\v\f\r\x1c\x1d\x1e\x1f"
+
+
 def clean_text(value: str | None) -> str | None:
     """Whitespace normalised, NFC; None for empty."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", _WS.sub(" ", str(value))).strip()
+    text = str(value)
+    if not _single_spaced(text):
+        text = _WS.sub(" ", text)
+    text = unicodedata.normalize("NFC", text).strip()
     return text or None
 
 
