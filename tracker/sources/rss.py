@@ -46,10 +46,6 @@ _FEED_TITLE_PREFIX = re.compile(
 _LABELLED_LINE = re.compile(r"^\s*(publication date|source|author\(s\)|authors?|volume \d+[^:]*)\s*:\s*(.*)$", re.I)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html)", re.I | re.S)
-# Links inside an item's HTML (summary, content) are not rewritten: the record
-# keeps that HTML's text alone, so the rewrite (40 % of feedparser's time)
-# changed nothing. Item links and guids are resolved either way.
-RESOLVE_IN_MARKUP = False
 
 
 def parse_feed(content: bytes, url: str, feed_name: str = "") -> tuple[list[Article], list[str]]:
@@ -76,11 +72,11 @@ def parse_entries(content: bytes, url: str) -> tuple[list[tuple[Article, str | N
     # from a file has none, so its xml:base, else its self or site link, is used
     # (never the file's path: that would make ids of url:file://...).
     parsed = feedparser.parse(content, response_headers={"content-location": "" if local else url},
-                              sanitize_html=False, resolve_relative_uris=RESOLVE_IN_MARKUP)
+                              sanitize_html=False, resolve_relative_uris=True)
     base = _web_base(parsed.feed) if local else None
     if base:
         parsed = feedparser.parse(content, response_headers={"content-location": base},
-                                  sanitize_html=False, resolve_relative_uris=RESOLVE_IN_MARKUP)
+                                  sanitize_html=False, resolve_relative_uris=True)
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         reason = getattr(parsed, "bozo_exception", None)
         detail = f" ({str(reason).splitlines()[0]})" if reason else ""
