@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tracker.models import RECORD_FIELDS, Article, canonical_url, merge, normalize_doi
+from tracker.models import RECORD_FIELDS, Article, canonical_url, clean_text, merge, normalize_doi
 
 
 def test_doi_normalisation():
@@ -70,3 +70,16 @@ def test_set_respects_provenance():
     assert art.set("journal", "Gut", "registry")
     assert not art.set("journal", "Gastroenterology", "text")
     assert art.journal == "Gut" and art.provenance["journal"] == "registry"
+
+
+def test_clean_text_folds_every_kind_of_whitespace():
+    # the fast path that skips the regex must agree with it for every
+    # character the regex calls whitespace, ASCII text or not
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u2028", "\u2029", "\u205f"]
+    for ws in spaces:
+        for text, want in ((f"a{ws}b", "a b"), (f"é{ws}b", "é b"), (f"a {ws}b", "a b"), (f"{ws}a", "a"),
+                           (f"é{ws}", "é")):
+            assert clean_text(text) == want, repr(text)
+    assert clean_text("Crohn  disease\n\tand ileitis ") == "Crohn disease and ileitis"
+    assert clean_text("Me\u0301ne\u0301trier disease") == "Ménétrier disease"      # NFC
+    assert clean_text(" \u00a0\n") is None

@@ -281,3 +281,17 @@ def test_allow_private_addresses_at_the_top_and_per_feed(tmp_path):
         tconfig.parse("feeds:\n  - {name: a, kind: rss, url: 'https://x.example/a.xml', "
                       "allow_private_addresses: yes-please}\n", tmp_path / "feeds.yaml")
     assert "feed 'a': key 'allow_private_addresses' must be true or false." in str(exc.value)
+
+
+def test_through_a_proxy_the_name_is_vetted_before_the_request(public, monkeypatch):
+    # the proxy (a public stand-in) would resolve intranet.test itself: the name is vetted here first
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", public.url)
+    fetcher = Fetcher(UA, sleep=lambda s: None, obey_robots=False,
+                      resolver=resolver({"intranet.test": "127.0.0.1"}))
+    own = fetcher.for_feed(FeedStats(), addresses=fetcher.address_policy("http://example.org/feed.xml"))
+    with pytest.raises(AddressRefused, match="intranet.test resolves to 127.0.0.1"):
+        own.get("http://intranet.test/secret")
+    assert public.paths == []
+    fetcher.close()

@@ -17,8 +17,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from tracker.errors import ParseError
-
-_WS = re.compile(r"\s+")
+from tracker.models import single_spaced
 
 # Elements that end a run of text: a space keeps words from gluing together.
 _BLOCK = frozenset({
@@ -37,7 +36,7 @@ def squash(text: str | None) -> str | None:
     """Whitespace normalised; None when nothing is left."""
     if text is None:
         return None
-    out = _WS.sub(" ", text).strip()
+    out = single_spaced(text).strip()
     return out or None
 
 

@@ -25,7 +25,7 @@ import inspect
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,6 +238,21 @@ class Store:
             "SELECT r.row, r.id, r.record FROM keys k JOIN records r ON r.id = k.id WHERE k.key = ? "
             "ORDER BY r.row", (key,))]
 
+    def _finder(self, articles: list[Article]) -> Callable[[str], list[Stored]]:
+        """find() for one batch: which of its identity keys the store knows is
+        asked in a few statements, so the keys it does not know (every key of
+        a new record) cost no query each."""
+        asked = list(dict.fromkeys(key for art in articles for key in art.identity_keys()))
+        known: set[str] = set()
+        for chunk in _chunks(asked):
+            known.update(key for (key,) in self._db.execute(
+                "SELECT DISTINCT key FROM keys WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(chunk),)))
+        unknown = set(asked) - known
+
+        def find(key: str) -> list[Stored]:
+            return [] if key in unknown else self.find(key)
+        return find
+
     @_guarded
     def linked(self, nct: str) -> list[dict[str, Any]]:
         """Every record that is or reports trial `nct` (registration first, then in record order)."""
@@ -363,7 +378,7 @@ class Store:
         """Merge each article into the store by identity (tracker.store.upsert)
         and commit the batch once; unchanged records are not written."""
         now = now or utcnow()
-        result, todo = plan(self.find, articles, now)
+        result, todo = plan(self._finder(articles), articles, now)
         todo = fold(self.find, todo, now)   # preprints published in a journal: one record
         if todo.writes or todo.removed:
             self.write(todo)
