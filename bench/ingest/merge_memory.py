@@ -104,9 +104,10 @@ def one(base: Path, n: int) -> dict:
         seconds = time.perf_counter() - t0
         done.set()
         sampler.join()
+        peak_mb = max(peak[0], rss_kib()) / 1024
         with ix.reader() as r:
             assert r.doc_count() == 4 * n + n // 2 and len(r.leaf_readers()) == 1
-    return {"seconds": seconds, "rss_before_mb": before / 1024, "peak_rss_mb": max(peak[0], rss_kib()) / 1024}
+    return {"seconds": seconds, "rss_before_mb": before / 1024, "peak_rss_mb": peak_mb}
 
 
 def main() -> None:

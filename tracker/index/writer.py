@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency, Positions
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
@@ -210,7 +211,7 @@ class BulkWriter(SegmentWriter):
         if docmap is not None:      # deleted documents map to -1
             renumber = np.full(reader.doc_count_all(), -1, dtype=np.int64)
             renumber[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
-        own = SegmentReader(self.storage, self.schema, reader.segment())
+        own = open_segment(self.storage, self.schema, reader.segment())
         self._merged.append(_Merged(own, startdoc, docmap, renumber))
 
     def _add_postings(self, items, startdoc, docmap) -> None:
@@ -308,6 +309,15 @@ class BulkWriter(SegmentWriter):
         for m in merged:
             m.reader.close()
         super()._close_segment()
+
+
+def open_segment(storage, schema, segment) -> SegmentReader:
+    """A reader of a segment to merge that reads its files as it goes: whoosh
+    maps a compound segment and copies each file it opens into memory whole
+    (an io.BytesIO over the map), the postings of every merged segment."""
+    if isinstance(storage, FileStorage) and storage.supports_mmap:
+        storage = FileStorage(storage.folder, supports_mmap=False, readonly=True)
+    return SegmentReader(storage, schema, segment)
 
 
 class _Merged(NamedTuple):
