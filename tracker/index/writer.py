@@ -39,6 +39,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency, Positions
+from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -90,6 +91,13 @@ class BulkWriter(SegmentWriter):
             name: {} for name in self.schema.names() if name not in self._analysers}
         self._special = {name for name in self.schema.names()
                          if self.schema[name].vector or self.schema[name].separate_spelling()}
+
+    def reader(self, reuse=None):
+        """The index before this writer (update_document()'s and delete_by_term()'s
+        searcher), its segments read as open_segment() reads them."""
+        self._check_state()
+        return FileIndex._reader(_plain_files(self.storage), self.schema, self.segments, self.generation,
+                                 reuse=reuse)
 
     # adding ------------------------------------------------------------
     def add_document(self, **fields):
@@ -315,9 +323,13 @@ def open_segment(storage, schema, segment) -> SegmentReader:
     """A reader of a segment to merge that reads its files as it goes: whoosh
     maps a compound segment and copies each file it opens into memory whole
     (an io.BytesIO over the map), the postings of every merged segment."""
+    return SegmentReader(_plain_files(storage), schema, segment)
+
+
+def _plain_files(storage):
     if isinstance(storage, FileStorage) and storage.supports_mmap:
-        storage = FileStorage(storage.folder, supports_mmap=False, readonly=True)
-    return SegmentReader(storage, schema, segment)
+        return FileStorage(storage.folder, supports_mmap=False, readonly=True)
+    return storage
 
 
 class _Merged(NamedTuple):
