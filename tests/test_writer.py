@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from tracker.index import Index
@@ -139,3 +141,65 @@ def test_a_crawled_index_searches_alike(tmp_path, monkeypatch):
     theirs = results(tmp_path / "whoosh")
     assert ours == theirs
     assert all(ours[0][:5])
+
+
+def merged_index(tmp_path, name, writer_class, segments=4, per_segment=50, body_words=0):
+    """An index of `segments` unmerged segments of the test's articles."""
+    (tmp_path / name).mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / name), build_schema(), indexname="records")
+    rng = random.Random(5)
+    for k in range(segments):
+        w = writer_class(ix, codec=Codec(), compound=False)
+        for i in range(k * per_segment, (k + 1) * per_segment):
+            art = article(rng, i)
+            if body_words:
+                art.body = " ".join(rng.choice(WORDS) + str(rng.randint(0, 9)) for _ in range(body_words))
+            w.add_document(**document(art, row=i))
+        w.commit(merge=False)
+    return ix
+
+
+def test_documents_added_after_a_merge_are_written_as_whoosh_writes_them(tmp_path):
+    """The bulk writer reads a merged segment at commit; a document added after
+    add_reader() sends that segment's postings through whoosh's pool instead."""
+    def merge_then_add(writer_class):
+        ix = merged_index(tmp_path, writer_class.__name__, writer_class, segments=3)
+        rng = random.Random(8)
+
+        def policy(writer, segments):
+            for segment in segments[:2]:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+            for i in range(200, 210):
+                writer.add_document(**document(article(rng, i), row=i))
+            return segments[2:]
+
+        w = writer_class(ix, codec=Codec(), compound=False)
+        for i in range(150, 160):
+            w.add_document(**document(article(rng, i), row=i))
+        w.delete_by_term("id", "pmid:1003")
+        w.commit(mergetype=policy)
+        return snapshot(ix)
+
+    theirs = merge_then_add(SegmentWriter)
+    assert theirs["counts"] == (169, 169) and len(theirs) == 3     # the merged segment and the third
+    assert merge_then_add(BulkWriter) == theirs
+
+
+def test_a_merge_holds_one_posting_list_at_a_time(tmp_path):
+    """Merging segments reads them a term at a time: the commit's peak of
+    Python allocations stays a fraction of the postings it rewrites."""
+    ix = merged_index(tmp_path, "ix", BulkWriter, segments=4, per_segment=20, body_words=10000)
+    postings = sum(path.stat().st_size for path in (tmp_path / "ix").glob("*.pst"))
+    w = BulkWriter(ix, codec=Codec(), compound=False)
+    tracemalloc.start()
+    try:
+        w.commit(optimize=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    with ix.reader() as r:
+        assert r.doc_count() == 80 and len(r.leaf_readers()) == 1
+    # holding the merged lists took over twice the postings' size; now a document's stored fields dominate
+    assert peak < 0.75 * postings, (peak, postings)

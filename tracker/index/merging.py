@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from whoosh.reading import SegmentReader
+from tracker.index.writer import open_segment
 
 FANOUT = 4
 SMALLEST = 1000         # segments below this many documents share the lowest tier
@@ -46,10 +46,10 @@ def choose(sizes: list[tuple[int, int]]) -> set[int]:
 
 def tiered(writer, segments):
     """Whoosh mergetype: the chosen segments are read into the commit's new
-    segment; the rest stay as they are."""
+    segment (their files read as needed, not copied whole); the rest stay as they are."""
     chosen = choose([(s.doc_count_all(), s.deleted_count()) for s in segments])
     for i in sorted(chosen):
-        reader = SegmentReader(writer.storage, writer.schema, segments[i])
+        reader = open_segment(writer.storage, writer.schema, segments[i])
         writer.add_reader(reader)
         reader.close()
     return [s for i, s in enumerate(segments) if i not in chosen]

@@ -28,12 +28,18 @@ that module's TESTED_WHOOSH names.
 
 from __future__ import annotations
 
+import heapq
 from array import array
+from itertools import groupby
+from operator import itemgetter
 from struct import Struct
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency, Positions
+from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -82,6 +88,7 @@ class BulkWriter(SegmentWriter):
         self._held = 0
         self._bulk = True
         self._terms: dict[str, dict[bytes, _Postings]] = {}
+        self._merged: list[_Merged] = []
         encoders = {name: _encoder(self.schema[name].format) for name in self.schema.names()}
         self._analysers = {name: fn for name, fn in fast_analysers(self.schema).items()
                            if encoders.get(name) is not None}
@@ -93,10 +100,18 @@ class BulkWriter(SegmentWriter):
         self._special = {name for name in self.schema.names()
                          if self.schema[name].vector or self.schema[name].separate_spelling()}
 
+    def reader(self, reuse=None):
+        """The index before this writer (update_document()'s and delete_by_term()'s
+        searcher), its segments read as open_segment() reads them."""
+        self._check_state()
+        return FileIndex._reader(_plain_files(self.storage), self.schema, self.segments, self.generation,
+                                 reuse=reuse)
+
     # adding ------------------------------------------------------------
     def add_document(self, **fields):
         schema = self.schema
-        if not self._bulk or not self._plain(fields):
+        # after a merge was queued its documents' numbers come before this one's
+        if not self._bulk or self._merged or not self._plain(fields):
             if self._bulk:
                 self._to_pool()
             return super().add_document(**fields)
@@ -203,61 +218,17 @@ class BulkWriter(SegmentWriter):
             return super().add_postings_to_pool(reader, startdoc, docmap)
         if not isinstance(reader, SegmentReader):
             self._add_postings(reader.iter_postings(), startdoc, docmap)
-        else:
-            renumber = None
-            if docmap is not None:      # deleted documents map to -1
-                renumber = np.full(reader.doc_count_all(), -1, dtype=np.int64)
-                renumber[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
-            for fieldname in sorted(reader.indexed_field_names()):
-                if fieldname in self.schema:
-                    self._add_field_lists(reader, fieldname, startdoc, docmap, renumber)
-        if self._held > self._limit:
-            self._to_pool()
-
-    def _add_field_lists(self, reader, fieldname: str, startdoc: int, docmap, renumber) -> None:
-        """A merged segment's posting lists of one field, each read whole
-        (tracker.index.postings), deleted documents dropped, renumbered."""
-        fmt = self.schema[fieldname].format
-        fixed = fmt.fixed_value_size()
-        values = fixed != 0
-        table = self._terms.setdefault(fieldname, {})
-        held = 0
-        for btext, info in reader.iter_field(fieldname, b""):
-            raw = None if fixed not in (0, None) else whoosh_adapter.posting_list_bytes_at(reader, info, fmt, values)
-            parsed = None if raw is None else parse_blocks(raw, values)
-            if parsed is None:      # inlined, fixed-size values or byte ids: posting by posting
-                self._add_postings(_postings(reader, fieldname, btext), startdoc, docmap)
-                continue
-            ids, weights, vals = parsed
-            if renumber is None:
-                keep = None
-                new = ids + startdoc
-            else:
-                new = renumber[ids]
-                keep = new >= 0
-                new = new[keep]
-                weights = weights[keep]
-            if not len(new):
-                continue
-            postings = table.get(btext)
-            if postings is None:
-                postings = table[btext] = _Postings()
-                held += _TERM_BYTES
-            postings.ids.frombytes(new.astype(np.uint32).tobytes())
-            postings.weights.frombytes(weights.astype(np.float64).tobytes())
-            if vals is None:
-                postings.sizes.frombytes(bytes(4 * len(new)))
-            elif keep is None:
-                postings.sizes.frombytes(vals.lengths.astype(np.uint32).tobytes())
-                postings.values += vals.payload
-            else:
-                lengths, starts = vals.lengths[keep], vals.starts[keep]
-                postings.sizes.frombytes(lengths.astype(np.uint32).tobytes())
-                payload = vals.payload
-                for start, length in zip(starts.tolist(), lengths.tolist()):
-                    postings.values += payload[start:start + length]
-            held += _POSTING_BYTES * len(new) + (len(vals.payload) if vals is not None else 0)
-        self._held += held
+            if self._held > self._limit:
+                self._to_pool()
+            return
+        # read at commit, one term's list at a time: a merge holds no postings
+        # (the caller may close its reader, so this writer opens its own)
+        renumber = None
+        if docmap is not None:      # deleted documents map to -1
+            renumber = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+            renumber[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
+        own = open_segment(self.storage, self.schema, reader.segment())
+        self._merged.append(_Merged(own, startdoc, docmap, renumber))
 
     def _add_postings(self, items, startdoc, docmap) -> None:
         """(fieldname, btext, docnum, weight, value) postings, one by one."""
@@ -285,7 +256,8 @@ class BulkWriter(SegmentWriter):
 
     def _to_pool(self):
         """Past the limit: every held posting to whoosh's pool, which spills to
-        disk; each term's arrays are freed as its postings go."""
+        disk; each term's arrays are freed as its postings go (and the merged
+        segments' postings follow, as whoosh adds them)."""
         add = self.pool.add
         for fieldname, table in self._terms.items():
             while table:
@@ -297,6 +269,12 @@ class BulkWriter(SegmentWriter):
         self._terms = {}
         self._held = 0
         self._bulk = False
+        merged, self._merged = self._merged, []
+        for m in merged:
+            try:
+                super().add_postings_to_pool(m.reader, m.startdoc, m.docmap)
+            finally:
+                m.reader.close()
 
     # committing --------------------------------------------------------
     def _flush_segment(self):
@@ -311,25 +289,41 @@ class BulkWriter(SegmentWriter):
             pdr.close()
 
     def _write_terms(self, pdr):
+        """Each field's terms in order, each term's postings (this writer's
+        documents', then each merged segment's) joined and written at once."""
         fw = self.fieldwriter
         schema = self.schema
-        for fieldname in sorted(self._terms):
-            table = self._terms[fieldname]
-            if not table:
-                continue
+        merged = self._merged
+        names = set(self._terms)
+        for m in merged:
+            names.update(name for name in m.reader.indexed_field_names() if name in schema)
+        for fieldname in sorted(names):
+            table = self._terms.pop(fieldname, {})
             fieldobj = schema[fieldname]
-            lengths = _field_lengths(pdr, fieldname)
-            fw.start_field(fieldname, fieldobj)
-            for btext in sorted(table):
-                postings = table[btext]
+            lengths: list[int] | None = None
+            started = False
+            for btext, found in _terms_in_order(table, fieldname, merged):
+                postings = table.pop(btext, None) or _Postings()
+                for k, info in found:
+                    _append_list(postings, merged[k], fieldname, fieldobj.format, btext, info)
+                if not postings.ids:        # every posting's document deleted
+                    continue
+                if not started:
+                    lengths = _field_lengths(pdr, fieldname)
+                    fw.start_field(fieldname, fieldobj)
+                    started = True
                 fw.start_term(btext)
                 _add_run(fw._postwriter, postings, lengths)
                 fw.finish_term()
-            fw.finish_field()
+            if started:
+                fw.finish_field()
         self._terms = {}
 
     def _close_segment(self):
         self._terms = {}
+        merged, self._merged = self._merged, []
+        for m in merged:
+            m.reader.close()
         super()._close_segment()
 
     def cancel(self):
@@ -342,6 +336,85 @@ class BulkWriter(SegmentWriter):
                 self.writelock.release()
             self.is_closed = True
             raise
+
+
+def open_segment(storage, schema, segment) -> SegmentReader:
+    """A reader of a segment to merge that reads its files as it goes: whoosh
+    maps a compound segment and copies each file it opens into memory whole
+    (an io.BytesIO over the map), the postings of every merged segment."""
+    return SegmentReader(_plain_files(storage), schema, segment)
+
+
+def _plain_files(storage):
+    if isinstance(storage, FileStorage) and storage.supports_mmap:
+        return FileStorage(storage.folder, supports_mmap=False, readonly=True)
+    return storage
+
+
+class _Merged(NamedTuple):
+    """A segment add_reader() merges, read when the commit writes its terms."""
+
+    reader: SegmentReader
+    startdoc: int
+    docmap: dict[int, int] | None
+    renumber: np.ndarray | None     # old document number -> new, -1 where deleted
+
+
+def _terms_in_order(table: dict[bytes, _Postings], fieldname: str, merged: list[_Merged]):
+    """(term, [(merged segment's position, its term info)]) for every term of a
+    field held here or in a merged segment, in term order."""
+    streams = [((btext, -1, None) for btext in sorted(table))]
+    for k, m in enumerate(merged):
+        if fieldname in m.reader.indexed_field_names():
+            streams.append(_tagged(m.reader.iter_field(fieldname, b""), k))
+    for btext, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
+        yield btext, [(k, info) for _, k, info in group if k >= 0]
+
+
+def _tagged(terms, k: int):
+    for btext, info in terms:
+        yield btext, k, info
+
+
+def _append_list(postings: _Postings, m: _Merged, fieldname: str, fmt, btext: bytes, info) -> None:
+    """A merged segment's posting list of a term after `postings`, read whole
+    (tracker.index.postings), deleted documents dropped, renumbered."""
+    fixed = fmt.fixed_value_size()
+    values = fixed != 0
+    raw = None if fixed not in (0, None) else whoosh_adapter.posting_list_bytes_at(m.reader, info, fmt, values)
+    parsed = None if raw is None else parse_blocks(raw, values)
+    if parsed is None:      # inlined, fixed-size values or byte ids: posting by posting
+        for _, _, docnum, weight, vbytes in _postings(m.reader, fieldname, btext):
+            vbytes = vbytes or b""
+            postings.ids.append(m.docmap[docnum] if m.docmap is not None else m.startdoc + docnum)
+            postings.weights.append(weight)
+            postings.sizes.append(len(vbytes))
+            postings.values += vbytes
+        return
+    ids, weights, vals = parsed
+    if m.renumber is None:
+        keep = None
+        new = ids + m.startdoc
+    else:
+        new = m.renumber[ids]
+        keep = new >= 0
+        new = new[keep]
+        weights = weights[keep]
+    if not len(new):
+        return
+    postings.ids.frombytes(new.astype(np.uint32).tobytes())
+    postings.weights.frombytes(weights.astype(np.float64).tobytes())
+    if vals is None:
+        postings.sizes.frombytes(bytes(4 * len(new)))
+    elif keep is None:
+        postings.sizes.frombytes(vals.lengths.astype(np.uint32).tobytes())
+        postings.values += vals.payload
+    else:
+        lengths, starts = vals.lengths[keep], vals.starts[keep]
+        postings.sizes.frombytes(lengths.astype(np.uint32).tobytes())
+        payload = vals.payload
+        for start, length in zip(starts.tolist(), lengths.tolist()):
+            postings.values += payload[start:start + length]
 
 
 def _postings(reader, fieldname: str, btext: bytes):
