@@ -50,9 +50,10 @@ log = logging.getLogger("tracker.crawl")
 # fixed count: each commit costs a segment (and, now and then, a merge), so
 # a fast crawl commits large batches, while the time bound caps what a killed
 # crawl repeats and the size bound (text plus a per-record allowance) caps
-# the memory a batch and its index segment take. 12 MB (~4,500 records of the
-# bench corpus) crawled 20k items as fast as 32 MB did, in less memory.
-BATCH_BYTES = 12_000_000
+# the memory a batch and its index segment take. Fewer, larger segments also
+# mean less merge work: at 100k records, batches of 24 MB (~9,000 records of
+# the bench corpus) rewrite 72,000 documents in merges, batches of 12 MB 162,000.
+BATCH_BYTES = 24_000_000
 BATCH_SECONDS = 60.0
 RECORD_BYTES = 1_000      # identifiers, authors, extracted fields and object overhead of one record
 LOCK_FILE = "crawl.lock"

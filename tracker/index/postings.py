@@ -46,8 +46,10 @@ def raw_blocks(m, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values 
     return None if raw is None else parse_blocks(raw, values)
 
 
-def parse_blocks(raw: bytes, values: bool = False) -> tuple[np.ndarray, np.ndarray, Values | None] | None:
-    """raw_blocks() of a posting list's bytes (after its header tag)."""
+def parse_blocks(raw: bytes, values: bool = False,
+                 fixed: int | None = None) -> tuple[np.ndarray, np.ndarray, Values | None] | None:
+    """raw_blocks() of a posting list's bytes (after its header tag). fixed: the
+    format's value size where it has one (values joined without lengths)."""
     buf = io.BytesIO(raw)
     view = buf.getbuffer()
     ids, weights, lengths, payloads = [], [], [], []
@@ -73,10 +75,16 @@ def parse_blocks(raw: bytes, values: bool = False) -> tuple[np.ndarray, np.ndarr
             else:
                 weights.append(np.ones(count, dtype=np.float64))
             if values:
-                if vflag != 1:
+                if vflag == 2 and fixed:
+                    lengths.append(np.full(count, fixed, dtype=np.int64))
+                    payloads.append(data[pos:pos + fixed * count])
+                elif vflag != 1:
                     return None
-                lengths.append(np.frombuffer(data, dtype="<u4", count=count, offset=pos).astype(np.int64))
-                payloads.append(data[pos + 4 * count:])
+                else:
+                    lengths.append(np.frombuffer(data, dtype="<u4", count=count, offset=pos).astype(np.int64))
+                    payloads.append(data[pos + 4 * count:])
+        elif fixed and values:
+            return None     # whoosh's pickled block of fixed-size values: read it through a matcher
         else:
             block_ids, block_weights, block_values = pickle.loads(data)
             ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))

@@ -139,10 +139,11 @@ def posting_list_bytes(m, values: bool) -> bytes | None:
     return m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset)
 
 
-def posting_list_bytes_at(reader, info, format_, values: bool) -> bytes | None:
+def posting_list_bytes_at(reader, info, format_, values: bool, fixed_ok: bool = False) -> bytes | None:
     """posting_list_bytes() straight from a term's TermInfo, without opening a
-    matcher (which reads the first block's header only to be thrown away)."""
-    if info.is_inlined() or (values and format_.fixed_value_size() is not None):
+    matcher (which reads the first block's header only to be thrown away).
+    fixed_ok: the caller reads fixed-size values too (parse_blocks' `fixed`)."""
+    if info.is_inlined() or (values and format_.fixed_value_size() is not None and not fixed_ok):
         return None
     offset, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length   # whoosh stores a 1-tuple

@@ -379,11 +379,24 @@ def _tagged(terms, k: int):
 def _append_list(postings: _Postings, m: _Merged, fieldname: str, fmt, btext: bytes, info) -> None:
     """A merged segment's posting list of a term after `postings`, read whole
     (tracker.index.postings), deleted documents dropped, renumbered."""
+    if info.is_inlined():   # a rare term's few postings live in its term info: no matcher to open
+        ids_, weights_, values_ = info.inlined_postings()
+        for docnum, weight, vbytes in zip(ids_, weights_, values_):
+            if m.docmap is None:
+                new_id = m.startdoc + docnum
+            elif (new_id := m.docmap.get(docnum, -1)) < 0:
+                continue        # a deleted document
+            vbytes = vbytes or b""
+            postings.ids.append(new_id)
+            postings.weights.append(weight)
+            postings.sizes.append(len(vbytes))
+            postings.values += vbytes
+        return
     fixed = fmt.fixed_value_size()
     values = fixed != 0
-    raw = None if fixed not in (0, None) else whoosh_adapter.posting_list_bytes_at(m.reader, info, fmt, values)
-    parsed = None if raw is None else parse_blocks(raw, values)
-    if parsed is None:      # inlined, fixed-size values or byte ids: posting by posting
+    raw = whoosh_adapter.posting_list_bytes_at(m.reader, info, fmt, values, fixed_ok=True)
+    parsed = None if raw is None else parse_blocks(raw, values, fixed or None)
+    if parsed is None:      # whoosh's own blocks of fixed-size values, or byte ids: posting by posting
         for _, _, docnum, weight, vbytes in _postings(m.reader, fieldname, btext):
             vbytes = vbytes or b""
             postings.ids.append(m.docmap[docnum] if m.docmap is not None else m.startdoc + docnum)
