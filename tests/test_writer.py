@@ -203,3 +203,37 @@ def test_a_merge_holds_one_posting_list_at_a_time(tmp_path):
         assert r.doc_count() == 80 and len(r.leaf_readers()) == 1
     # holding the merged lists took over twice the postings' size; now a document's stored fields dominate
     assert peak < 0.75 * postings, (peak, postings)
+
+
+def test_fixed_size_values_read_from_bytes_equal_the_matchers(tmp_path):
+    """Merges read frequency fields' posting lists (4-byte values) from the
+    segment's bytes: the same ids, weights and values as whoosh's matcher."""
+    from tracker.index import whoosh_adapter
+    from tracker.index.postings import parse_blocks
+
+    ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="records")
+    rng = random.Random(5)
+    w = BulkWriter(ix, codec=Codec())
+    for i in range(300):
+        w.add_document(**document(article(rng, i), row=i))
+    w.commit()
+    with ix.reader() as reader:
+        seg = reader.leaf_readers()[0][0] if hasattr(reader, "leaf_readers") else reader
+        fmt = ix.schema["drugs"].format
+        assert fmt.fixed_value_size() == 4
+        checked = 0
+        for btext, info in seg.iter_field("drugs", b""):
+            raw = whoosh_adapter.posting_list_bytes_at(seg, info, fmt, True, fixed_ok=True)
+            if raw is None:
+                continue        # inlined
+            ids, weights, vals = parse_blocks(raw, True, 4)
+            m = term_matcher(seg, "drugs", btext, fmt)
+            want = []
+            while m.is_active():
+                want.append((m.id(), m.weight(), m.value()))
+                m.next()
+            assert vals is not None
+            got = [(int(d), float(wt), vals.payload[4 * k:4 * k + 4]) for k, (d, wt) in enumerate(zip(ids, weights))]
+            assert got == want
+            checked += 1
+        assert checked >= 2
