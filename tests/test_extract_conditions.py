@@ -18,6 +18,15 @@ from tracker.extract.conditions import CONDITION_PATTERNS, TRIGGERS, find_condit
     ("progressive multifocal leukoencephalopathy", {"pml"}),
     ("leucoencefalopatía multifocal progresiva por virus JC", {"pml"}),
     ("JC virus antibody index", {"pml"}),
+    # past the trigger words that let a text skip a pattern
+    ("colitis ulcerativa", {"ulcerative_colitis"}),
+    ("JOHN CUNNINGHAM VIRUS", {"pml"}),
+    ("Virus JC", {"pml"}),
+    ("progressive multifokale Leukenzephalopathie", {"pml"}),
+    ("REGIONAL ILEITIS", {"crohns_disease"}),
+    # re.I reads a dotless "ı" as "i", which str.lower() keeps: such a text runs every pattern
+    ("termınal ıleıtıs", {"crohns_disease"}),
+    ("cd and uc", set()),
 ])
 def test_conditions(text, expected):
     assert find_conditions(text) == expected
@@ -64,16 +73,3 @@ def test_every_pattern_holds_one_of_its_trigger_words():
                 for i in range(len(top)) if top.startswith(w, i))]
             assert held, f"{cond}: {pattern!r} holds none of {words}"
 
-
-@pytest.mark.parametrize("text,expected", [
-    ("colitis ulcerativa", {"ulcerative_colitis"}),
-    ("JOHN CUNNINGHAM VIRUS", {"pml"}),
-    ("Virus JC", {"pml"}),
-    ("progressive multifokale Leukenzephalopathie", {"pml"}),
-    ("REGIONAL ILEITIS", {"crohns_disease"}),
-    # re.I reads a dotless "ı" as "i", which str.lower() keeps: such a text runs every pattern
-    ("termınal ıleıtıs", {"crohns_disease"}),
-    ("cd and uc", set()),
-])
-def test_conditions_past_the_trigger_words(text, expected):
-    assert find_conditions(text) == expected
